@@ -1,0 +1,13 @@
+"""actorstance: learn who stands where on what from news text.
+
+Importing the package is cheap on purpose: torch, transformers and scikit-learn load
+only where a command needs them.
+"""
+
+__version__ = "0.1.0"
+
+#: Column order of every ``predict_proba`` result and of every saved model.
+LABELS = ("supportive", "critical", "neutral")
+LABEL2ID = {label: i for i, label in enumerate(LABELS)}
+
+__all__ = ["LABELS", "LABEL2ID", "__version__"]

@@ -1,0 +1,1 @@
+"""Readers for public stance data sets as their authors publish them (see the benchmark issue)."""

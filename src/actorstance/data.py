@@ -1,0 +1,380 @@
+"""Loading, validation and splitting of stance examples.
+
+Every input format is turned into canonical records
+``{"id", "text", "actor", "target", "label", "actor_span", "target_span", "group", "source"}``
+(plus any extra scalar columns, kept as strings) and validated once, here. A file with
+problems raises :class:`DataError` listing every problem as ``file:line: field: message``;
+nothing downstream re-validates.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from . import LABELS
+from .errors import DataError
+
+CORE_FIELDS = ("id", "text", "actor", "target", "label", "actor_span", "target_span", "group", "source")
+
+#: Aliases accepted only when a label map asks for them (never silently).
+COMMON_LABEL_MAPS = {
+    "stance": {"favor": "supportive", "against": "critical", "none": "neutral"},
+    "sentiment": {"positive": "supportive", "negative": "critical", "neutral": "neutral"},
+    "procon": {"pro": "supportive", "con": "critical", "neutral": "neutral"},
+}
+
+
+@dataclass
+class RawRow:
+    """One record as a reader found it, before validation. ``error`` marks an unreadable line."""
+
+    line: int
+    record: dict | None
+    error: str | None = None
+
+
+Reader = Callable[[Path, dict], Iterator[RawRow]]
+
+
+@dataclass
+class Format:
+    name: str
+    reader: Reader
+    #: returns True when a file is recognisably in this format (for auto-detection)
+    detect: Callable[[Path, list[str]], bool] | None = None
+    description: str = ""
+
+
+FORMATS: dict[str, Format] = {}
+
+
+def register_format(fmt: Format) -> Format:
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+# ---------------------------------------------------------------------------- reading text
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, refusing binary files and naming the line of bad bytes."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError([f"{path}: file not found"])
+    if path.is_dir():
+        raise DataError([f"{path}: is a directory, expected a file"])
+    raw = path.read_bytes()
+    if b"\x00" in raw[:65536]:
+        raise DataError([f"{path}: binary file (contains NUL bytes), expected UTF-8 text"])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError([f"{path}:{line}: not valid UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"]) from None
+    return text
+
+
+def _head_lines(path: Path, n: int = 5) -> list[str]:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536).decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return [ln for ln in head.splitlines() if ln.strip()][:n]
+
+
+# ------------------------------------------------------------------------ built-in formats
+
+
+def read_jsonl(path: Path, options: dict) -> Iterator[RawRow]:
+    for i, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield RawRow(i, None, f"invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(obj, dict):
+            yield RawRow(i, None, f"expected a JSON object, got {type(obj).__name__}")
+            continue
+        yield RawRow(i, obj)
+
+
+def read_csv(path: Path, options: dict) -> Iterator[RawRow]:
+    text = read_text(path)
+    delimiter = options.get("delimiter") or ("\t" if Path(path).suffix.lower() == ".tsv" else ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield RawRow(1, None, f"unreadable CSV header ({exc})")
+        return
+    header = [h.strip() for h in header]
+    line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RawRow(line, None, f"unreadable CSV row ({exc})")
+            return
+        if any(cell.strip() for cell in row):
+            if len(row) != len(header):
+                yield RawRow(line, None, f"expected {len(header)} columns as in the header, found {len(row)}")
+            else:
+                rec = dict(zip(header, row))
+                for key in ("actor_span", "target_span"):
+                    if rec.get(key, "").strip():
+                        try:
+                            rec[key] = json.loads(rec[key])
+                        except json.JSONDecodeError:
+                            pass  # reported by validation as a malformed span
+                    elif key in rec:
+                        rec[key] = None
+                yield RawRow(line, rec)
+        line = reader.line_num + 1
+
+
+def _looks_jsonl(path: Path, head: list[str]) -> bool:
+    return Path(path).suffix.lower() in (".jsonl", ".json", ".ndjson")
+
+
+def _looks_csv(path: Path, head: list[str]) -> bool:
+    return Path(path).suffix.lower() in (".csv", ".tsv")
+
+
+register_format(Format("jsonl", read_jsonl, _looks_jsonl, "canonical records, one JSON object a line"))
+register_format(Format("csv", read_csv, _looks_csv, "canonical records, a header row naming the fields"))
+
+
+def get_format(name: str | None, path: Path) -> Format:
+    """The named format, or the one detected from the file."""
+    from . import adapters  # noqa: F401  (registers the adapter formats)
+
+    if name:
+        if name not in FORMATS:
+            raise DataError([f"{path}: unknown format {name!r}; known: {', '.join(sorted(FORMATS))}"])
+        return FORMATS[name]
+    head = _head_lines(path)
+    # adapters first: they recognise content, the built-ins only an extension
+    for fmt in sorted(FORMATS.values(), key=lambda f: f.name in ("jsonl", "csv")):
+        if fmt.detect and fmt.detect(path, head):
+            return fmt
+    raise DataError([f"{path}: cannot tell the format from the file; pass a format ({', '.join(sorted(FORMATS))})"])
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+def normalize_label_map(label_map: dict | str | None) -> dict[str, str]:
+    """``{"favor": "supportive", ...}`` or the name of a common map ("stance", "sentiment", "procon")."""
+    if not label_map:
+        return {}
+    if isinstance(label_map, str):
+        if label_map not in COMMON_LABEL_MAPS:
+            raise DataError([f"unknown label map {label_map!r}; known: {', '.join(COMMON_LABEL_MAPS)}"])
+        label_map = COMMON_LABEL_MAPS[label_map]
+    out = {}
+    for alias, label in dict(label_map).items():
+        if label not in LABELS:
+            raise DataError([f"label map: {alias!r} -> {label!r}: target label must be one of {', '.join(LABELS)}"])
+        out[str(alias).strip().lower()] = label
+    return out
+
+
+def _find_span(text: str, mention: str) -> list[int] | None:
+    if not mention:
+        return None
+    start = text.find(mention)
+    if start < 0:
+        start = text.lower().find(mention.lower())
+    return [start, start + len(mention)] if start >= 0 else None
+
+
+def _check_span(value, text: str, mention: str, field: str) -> tuple[list[int] | None, str | None]:
+    if value is None:
+        return _find_span(text, mention), None
+    if (not isinstance(value, (list, tuple)) or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        return None, f"{field}: expected [start, end] character offsets, got {value!r}"
+    start, end = value
+    if not (0 <= start < end <= len(text)):
+        return None, f"{field}: [{start}, {end}) lies outside the text (length {len(text)})"
+    if mention and text[start:end] != mention:
+        return None, f"{field}: text[{start}:{end}] is {text[start:end]!r}, not the mention {mention!r}"
+    return [start, end], None
+
+
+def validate_rows(rows: Iterable[RawRow], path: Path, label_map: dict | str | None = None,
+                  require_label: bool = True) -> list[dict]:
+    """Canonical records from raw rows; raises DataError naming every problem."""
+    amap = normalize_label_map(label_map)
+    problems: list[str] = []
+    records: list[dict] = []
+    seen_ids: dict[str, int] = {}
+    seen_keys: dict[tuple, tuple[int, str]] = {}
+    where = str(path)
+    n_rows = 0
+    for row in rows:
+        n_rows += 1
+        if row.error:
+            problems.append(f"{where}:{row.line}: {row.error}")
+            continue
+        rec = row.record or {}
+        bad = []
+        text = rec.get("text")
+        if text is None:
+            bad.append("text: missing field")
+        elif not isinstance(text, str) or not text.strip():
+            bad.append("text: empty" if isinstance(text, str) else f"text: expected a string, got {type(text).__name__}")
+        fields = {}
+        for field in ("actor", "target"):
+            value = rec.get(field)
+            if value is None:
+                if field not in rec:
+                    bad.append(f"{field}: missing field (use \"\" for none)")
+                value = ""
+            if not isinstance(value, str):
+                bad.append(f"{field}: expected a string, got {type(value).__name__}")
+                value = ""
+            fields[field] = value.strip()
+        label = rec.get("label")
+        if label is None or (isinstance(label, str) and not label.strip()):
+            if require_label:
+                bad.append("label: missing field" if "label" not in rec else "label: empty")
+            label = None
+        else:
+            key = str(label).strip().lower()
+            if key in amap:
+                label = amap[key]
+            elif key in LABELS:
+                label = key
+            else:
+                hint = " (map aliases with a label map)" if amap == {} else ""
+                bad.append(f"label: unknown label {label!r}; expected one of {', '.join(LABELS)}{hint}")
+        if bad:
+            problems.extend(f"{where}:{row.line}: {b}" for b in bad)
+            continue
+        spans = {}
+        for field in ("actor", "target"):
+            span, err = _check_span(rec.get(f"{field}_span"), text, fields[field], f"{field}_span")
+            if err:
+                problems.append(f"{where}:{row.line}: {err}")
+            spans[field] = span
+        rid = rec.get("id")
+        rid = f"{Path(path).stem}-{row.line}" if rid in (None, "") else str(rid)
+        if rid in seen_ids:
+            problems.append(f"{where}:{row.line}: id: duplicate id {rid!r} (first on line {seen_ids[rid]})")
+        seen_ids.setdefault(rid, row.line)
+        key = (text, fields["actor"], fields["target"])
+        if label is not None:
+            if key in seen_keys and seen_keys[key][1] != label:
+                first_line, first_label = seen_keys[key]
+                problems.append(f"{where}:{row.line}: label: {label!r} contradicts {first_label!r} on line "
+                                f"{first_line} for the same text, actor and target")
+            seen_keys.setdefault(key, (row.line, label))
+        out = {
+            "id": rid, "text": text, "actor": fields["actor"], "target": fields["target"], "label": label,
+            "actor_span": spans["actor"], "target_span": spans["target"],
+            "group": None if rec.get("group") in (None, "") else str(rec["group"]),
+            "source": str(rec.get("source") or Path(path).stem),
+        }
+        for k, v in rec.items():
+            if k not in out and not k.startswith("_"):
+                out[k] = None if v is None else (v if isinstance(v, str) else json.dumps(v))
+        records.append(out)
+    if n_rows == 0:
+        problems.append(f"{where}: no records found (empty file?)")
+    if problems:
+        raise DataError(problems)
+    return records
+
+
+def read_records(path: str | Path, format: str | None = None, label_map=None, require_label: bool = True,
+                 options: dict | None = None) -> list[dict]:
+    """Validated canonical records (plain dicts) from one file."""
+    path = Path(path)
+    fmt = get_format(format, path)
+    return validate_rows(fmt.reader(path, dict(options or {})), path, label_map, require_label)
+
+
+def to_dataset(records: list[dict]):
+    """A ``datasets.Dataset`` with fixed types for the canonical columns."""
+    import datasets
+
+    features = {
+        "id": datasets.Value("string"), "text": datasets.Value("string"),
+        "actor": datasets.Value("string"), "target": datasets.Value("string"),
+        "label": datasets.Value("string"),
+        "actor_span": datasets.Sequence(datasets.Value("int32"), length=2),
+        "target_span": datasets.Sequence(datasets.Value("int32"), length=2),
+        "group": datasets.Value("string"), "source": datasets.Value("string"),
+    }
+    extras = sorted({k for r in records for k in r} - set(features))
+    for k in extras:
+        features[k] = datasets.Value("string")
+    rows = [{k: r.get(k) for k in features} for r in records]
+    return datasets.Dataset.from_list(rows, features=datasets.Features(features))
+
+
+def load(path: str | Path, format: str | None = None, label_map=None, require_label: bool = True,
+         options: dict | None = None):
+    """Load and validate one file as a ``datasets.Dataset``."""
+    return to_dataset(read_records(path, format, label_map, require_label, options))
+
+
+def load_many(paths: Iterable[str | Path], format: str | None = None, label_map=None, require_label: bool = True,
+              options: dict | None = None):
+    """Several files as one dataset (each file validated on its own)."""
+    records: list[dict] = []
+    for p in paths:
+        records.extend(read_records(p, format, label_map, require_label, options))
+    return to_dataset(records)
+
+
+# ---------------------------------------------------------------------------- splits & ids
+
+
+def group_key(example: dict) -> str:
+    """The unit a split never cuts: the group, or else the sentence itself."""
+    return example.get("group") or example["text"]
+
+
+def split_by_group(ds, fraction: float, seed: int = 0):
+    """``(rest, held_out)`` with about ``fraction`` of the examples held out, whole groups only."""
+    if not 0 < fraction < 1:
+        raise ValueError(f"split fraction must lie in (0, 1), got {fraction}")
+    keys = [group_key(ex) for ex in ds]
+    sizes: dict[str, int] = {}
+    for k in keys:
+        sizes[k] = sizes.get(k, 0) + 1
+    groups = sorted(sizes)
+    random.Random(seed).shuffle(groups)
+    want, held, taken = fraction * len(keys), set(), 0
+    for g in groups:
+        if taken >= want:
+            break
+        held.add(g)
+        taken += sizes[g]
+    held_idx = [i for i, k in enumerate(keys) if k in held]
+    rest_idx = [i for i, k in enumerate(keys) if k not in held]
+    return ds.select(rest_idx), ds.select(held_idx)
+
+
+def fingerprint(ds) -> str:
+    """A short content hash of the examples a model was trained on."""
+    h = hashlib.sha256()
+    for ex in ds:
+        h.update(json.dumps([ex["text"], ex["actor"], ex["target"], ex["label"]], ensure_ascii=False).encode())
+    return h.hexdigest()[:16]

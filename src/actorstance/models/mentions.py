@@ -1,0 +1,46 @@
+"""Where the actor and the target sit in a sentence, shared by every model family."""
+
+from __future__ import annotations
+
+
+def mention_spans(ex: dict) -> list[tuple[int, int, str]]:
+    """Non-overlapping ``(start, end, role)`` for the actor and target mentions, in text order."""
+    spans = []
+    for role in ("actor", "target"):
+        span = ex.get(f"{role}_span")
+        if span is None and ex.get(role):
+            i = ex["text"].find(ex[role])
+            span = (i, i + len(ex[role])) if i >= 0 else None
+        if span is not None:
+            spans.append((int(span[0]), int(span[1]), role))
+    spans.sort()
+    if len(spans) == 2 and spans[1][0] < spans[0][1]:  # overlap: keep the actor
+        spans = [s for s in spans if s[2] == "actor"]
+    return spans
+
+
+def replace_mentions(ex: dict, tokens: dict[str, str]) -> str:
+    """The text with each mention replaced by ``tokens[role]`` (masking)."""
+    text, out, pos = ex["text"], [], 0
+    for start, end, role in mention_spans(ex):
+        out += [text[pos:start], f" {tokens[role]} "]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def wrap_mentions(ex: dict, markers: dict[str, tuple[str, str]]) -> tuple[str, list[tuple[int, int]]]:
+    """The text with ``markers[role] = (open, close)`` around each mention, and the new spans."""
+    text, out, pos, new_spans, length = ex["text"], [], 0, [], 0
+    for start, end, role in mention_spans(ex):
+        opening, closing = markers[role]
+        piece = text[pos:start] + opening
+        out.append(piece)
+        length += len(piece)
+        new_start = length
+        out.append(text[start:end] + closing)
+        length += len(text[start:end]) + len(closing)
+        new_spans.append((new_start - len(opening), length))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out), new_spans

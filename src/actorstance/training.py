@@ -1,0 +1,173 @@
+"""One training run: load data -> fit -> evaluate -> save. Importable without Hydra.
+
+``train.py`` is only a Hydra shell around :func:`run`; tests call :func:`run` directly with
+a composed config and a temporary output directory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import LABELS
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def resolve_path(path: str | Path, base_dir: str | Path | None = None) -> Path:
+    """A relative path as the user means it: from where they ran the command, else from the project."""
+    p = Path(os.path.expanduser(str(path)))
+    if p.is_absolute():
+        return p
+    for base in (base_dir, Path.cwd(), PROJECT_ROOT):
+        if base is not None and (Path(base) / p).exists():
+            return Path(base) / p
+    return Path(base_dir or Path.cwd()) / p
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, Path)):
+        return [value]
+    return list(value)
+
+
+def load_splits(data_cfg, seed: int = 0, base_dir=None) -> dict:
+    """``{"train", "dev", "test"}`` datasets from a ``data`` config (dev split from train if absent)."""
+    from . import data as D
+
+    def load(key):
+        files = [resolve_path(p, base_dir) for p in _as_list(data_cfg.get(key))]
+        if not files:
+            return None
+        return D.load_many(files, format=data_cfg.get("format"), label_map=data_cfg.get("label_map"),
+                           options=dict(data_cfg.get("options") or {}))
+
+    splits = {k: load(k) for k in ("train", "dev", "test")}
+    if splits["train"] is None:
+        raise ConfigError("data.train names no file")
+    if splits["dev"] is None and data_cfg.get("dev_fraction"):
+        splits["train"], splits["dev"] = D.split_by_group(splits["train"], float(data_cfg["dev_fraction"]), seed)
+    limit = data_cfg.get("limit")
+    if limit:  # a quick look at a big data set
+        for k, ds in splits.items():
+            if ds is not None and len(ds) > limit:
+                splits[k] = ds.shuffle(seed=seed).select(range(int(limit)))
+    return splits
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))
+
+
+def predict_rows(model, ds) -> tuple[list[dict], list[str], float]:
+    """Per-example predictions (id, gold, predicted, probabilities) and the seconds it took."""
+    t0 = time.perf_counter()
+    proba = model.predict_proba(ds)
+    seconds = time.perf_counter() - t0
+    pred = [LABELS[i] for i in proba.argmax(axis=1)]
+    rows = []
+    for ex, p, pr in zip(ds, pred, proba):
+        rows.append({"id": ex["id"], "gold": ex["label"], "pred": p,
+                     **{f"p_{label}": round(float(v), 6) for label, v in zip(LABELS, pr)}})
+    return rows, pred, seconds
+
+
+def evaluate_model(model, ds, slice_fields=("hard_case",)):
+    """Metrics, per-example rows and prediction seconds for one labeled dataset."""
+    from . import metrics as M
+
+    rows, pred, seconds = predict_rows(model, ds)
+    slices = {f: ds[f] for f in slice_fields if f in ds.column_names}
+    result = M.compute(ds["label"], pred, slices)
+    result["predict_seconds"] = round(seconds, 4)
+    result["sentences_per_second"] = round(len(ds) / seconds, 1) if seconds > 0 else None
+    return result, rows
+
+
+def write_jsonl(rows, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def publish_model(model_dir: Path, models_dir: Path, name: str) -> Path:
+    """Copy a trained model into ``models/`` and point ``models/LATEST`` at it."""
+    from .models.base import atomic_dir_write
+
+    models_dir.mkdir(parents=True, exist_ok=True)
+    target = models_dir / name
+    i = 1
+    while target.exists():
+        i += 1
+        target = models_dir / f"{name}-{i}"
+    atomic_dir_write(target, lambda tmp: shutil.copytree(model_dir, tmp, dirs_exist_ok=True))
+    latest = models_dir / "LATEST"
+    tmp = models_dir / f".LATEST.{os.getpid()}.tmp"
+    tmp.write_text(target.name + "\n", encoding="utf-8")
+    os.replace(tmp, latest)
+    return target
+
+
+def run(cfg, output_dir: str | Path, base_dir: str | Path | None = None) -> dict:
+    """Train and evaluate one configuration; write metrics, predictions, plots and the model."""
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    from . import data as D
+    from . import metrics as M
+
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    seed = int(cfg.get("seed", 0))
+    set_seed(seed)
+    t_start = time.perf_counter()
+    splits = load_splits(cfg.data, seed, base_dir)
+    t_loaded = time.perf_counter()
+    model = instantiate(cfg.model)
+    log.info("training %s on %d examples (dev %s)", model.family, len(splits["train"]),
+             len(splits["dev"]) if splits["dev"] is not None else "none")
+    model.fit(splits["train"], splits["dev"])
+    train_seconds = time.perf_counter() - t_loaded
+
+    results = {"model": model.family, "data": cfg.data.get("name"), "seed": seed,
+               "n_train": len(splits["train"]), "data_fingerprint": D.fingerprint(splits["train"]),
+               "timings": {"load_seconds": round(t_loaded - t_start, 3), "train_seconds": round(train_seconds, 3)}}
+    slice_fields = tuple(cfg.data.get("slices") or ())
+    for name in ("dev", "test"):
+        ds = splits.get(name)
+        if ds is None or len(ds) == 0:
+            continue
+        metrics, rows = evaluate_model(model, ds, slice_fields)
+        results[name] = metrics
+        results["timings"][f"predict_{name}_seconds"] = metrics["predict_seconds"]
+        write_jsonl(rows, out / f"predictions_{name}.jsonl")
+        M.plot_confusion(metrics, out / f"confusion_{name}.png", f"{model.family} on {name}: macro-F1 {metrics['macro_f1']:.3f}")
+        log.info("%s macro-F1 %.4f accuracy %.4f", name, metrics["macro_f1"], metrics["accuracy"])
+    results["timings"]["total_seconds"] = round(time.perf_counter() - t_start, 3)
+
+    model.info = {"config": OmegaConf.to_container(cfg, resolve=True),
+                  "data": {"name": cfg.data.get("name"), "fingerprint": results["data_fingerprint"],
+                           "n_train": results["n_train"]},
+                  "metrics": {k: results[k] for k in ("dev", "test") if k in results}}
+    model_dir = model.save(out / "model")
+    if cfg.get("save_to_models", True):
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{model.family}-{cfg.data.get('name')}-s{seed}"
+        published = publish_model(model_dir, resolve_path(cfg.get("models_dir", "models"), base_dir), name)
+        results["published_model"] = str(published)
+    M.write_json(results, out / "metrics.json")
+    return results

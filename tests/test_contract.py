@@ -1,0 +1,100 @@
+"""One contract, every model family: fit / predict_proba / predict / save / load."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from actorstance import LABELS
+from actorstance.errors import ModelLoadError
+from actorstance.models import load_model
+
+
+def make_tfidf(tmp_path):
+    from actorstance.models.tfidf import TfidfStanceModel
+
+    return TfidfStanceModel(seed=0)
+
+
+#: family -> factory(tmp_path) of a small, fast, untrained model. New families add themselves here.
+FACTORIES = {"tfidf": make_tfidf}
+
+
+@pytest.fixture(params=sorted(FACTORIES))
+def fitted(request, tmp_path, tiny_dataset):
+    model = FACTORIES[request.param](tmp_path)
+    return model.fit(tiny_dataset, tiny_dataset)
+
+
+def test_predict_proba_shape_order_and_types(fitted, tiny_dataset):
+    proba = fitted.predict_proba(tiny_dataset)
+    assert isinstance(proba, np.ndarray) and proba.shape == (len(tiny_dataset), len(LABELS))
+    assert np.allclose(proba.sum(axis=1), 1.0, atol=1e-5) and (proba >= 0).all()
+    pred = fitted.predict(tiny_dataset)
+    assert isinstance(pred, list) and set(pred) <= set(LABELS)
+    assert pred == [LABELS[i] for i in proba.argmax(axis=1)]
+    # a list of dicts gives the same as a Dataset; an empty input gives an empty (0, 3) array
+    assert np.allclose(fitted.predict_proba(list(tiny_dataset)), proba, atol=1e-5)
+    assert fitted.predict_proba([]).shape == (0, len(LABELS))
+
+
+def test_save_load_round_trip_is_identical(fitted, tiny_dataset, tmp_path):
+    path = fitted.save(tmp_path / "m")
+    loaded = load_model(path)
+    assert type(loaded) is type(fitted)
+    np.testing.assert_array_equal(loaded.predict_proba(tiny_dataset), fitted.predict_proba(tiny_dataset))
+    meta = json.loads((path / "meta.json").read_text())
+    assert meta["labels"] == list(LABELS) and meta["family"] == fitted.family
+    assert not list(path.rglob("*.pkl")) and not list(path.rglob("*.joblib")) and not list(path.rglob("*.bin"))
+
+
+def test_tampered_or_corrupted_model_fails_clearly(fitted, tmp_path):
+    path = fitted.save(tmp_path / "m")
+    weights = next(p for p in path.iterdir() if p.name != "meta.json" and p.is_file())
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelLoadError, match="checksum mismatch"):
+        load_model(path)
+    (path / "meta.json").write_text("{ truncated")
+    with pytest.raises(ModelLoadError, match="corrupted"):
+        load_model(path)
+    with pytest.raises(ModelLoadError, match="not found"):
+        load_model(tmp_path / "nowhere")
+
+
+def test_save_is_atomic(fitted, tmp_path, monkeypatch):
+    target = fitted.save(tmp_path / "m")
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+
+    def crash(directory):
+        (Path(directory) / "half.bin").write_bytes(b"x")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(fitted, "_save_weights", crash)
+    with pytest.raises(OSError):
+        fitted.save(target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before  # the old model is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary left behind
+
+
+def test_unfitted_model_refuses_to_predict(tmp_path, tiny_dataset):
+    for family, factory in FACTORIES.items():
+        with pytest.raises(RuntimeError, match="not fitted"):
+            factory(tmp_path).predict_proba(tiny_dataset)
+
+
+def test_tfidf_masks_names(tiny_dataset):
+    """The tfidf features see 'the actor', so swapping names does not change the prediction."""
+    from actorstance.models.tfidf import TfidfStanceModel, _views
+
+    v = _views({"text": "Weber praised Ruiz.", "actor": "Weber", "target": "Ruiz", "actor_span": None, "target_span": None})
+    assert "Weber" not in v["word"] and "actorx" in v["word"] and "targetx" in v["word"]
+    model = TfidfStanceModel().fit(tiny_dataset)
+    a = {"text": "Jones praised Smith warmly.", "actor": "Jones", "target": "Smith"}
+    b = {"text": "Brown praised Smith warmly.", "actor": "Brown", "target": "Smith"}
+    np.testing.assert_allclose(model.predict_proba([a]), model.predict_proba([b]), atol=1e-2)

@@ -1,0 +1,116 @@
+"""Loading and validation: every problem named as file:line: field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from actorstance import data as D
+from actorstance.errors import DataError
+from conftest import tiny_records, write_jsonl
+
+
+def problems_of(path, **kw) -> list[str]:
+    with pytest.raises(DataError) as info:
+        D.read_records(path, **kw)
+    return info.value.problems
+
+
+def test_jsonl_and_csv_read_the_same(tmp_path, tiny_jsonl):
+    import csv
+
+    rows = tiny_records()
+    with open(tmp_path / "tiny.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    a = D.read_records(tiny_jsonl)
+    b = D.read_records(tmp_path / "tiny.csv")
+    assert [(r["text"], r["actor"], r["target"], r["label"], r["actor_span"]) for r in a] == \
+           [(r["text"], r["actor"], r["target"], r["label"], r["actor_span"]) for r in b]
+    ds = D.load(tiny_jsonl)
+    assert len(ds) == len(rows) and ds[0]["actor_span"] == [11, 21]
+
+
+def test_spans_found_and_checked(tmp_path):
+    good = {"text": "Ruiz slammed Weber.", "actor": "Ruiz", "target": "Weber", "label": "critical",
+            "actor_span": [0, 4], "target_span": [13, 18]}
+    assert D.read_records(write_jsonl(tmp_path / "a.jsonl", [good]))[0]["target_span"] == [13, 18]
+    bad = dict(good, target_span=[12, 17])
+    [msg] = problems_of(write_jsonl(tmp_path / "b.jsonl", [bad]))
+    assert "b.jsonl:1: target_span:" in msg and "not the mention 'Weber'" in msg
+    outside = dict(good, actor_span=[0, 99])
+    assert "outside the text" in problems_of(write_jsonl(tmp_path / "c.jsonl", [outside]))[0]
+
+
+def test_every_problem_is_reported_with_line_and_field(tmp_path):
+    rows = [
+        {"text": "A backed B.", "actor": "A", "target": "B", "label": "supportive", "id": "x"},
+        {"text": "A backed B.", "actor": "A", "target": "B", "label": "critical", "id": "x"},
+        {"text": "", "actor": "A", "target": "B", "label": "neutral"},
+        {"text": "C met D.", "target": "D", "label": "neutral"},
+        {"text": "C met D.", "actor": "C", "target": "D", "label": "pro"},
+    ]
+    path = write_jsonl(tmp_path / "bad.jsonl", rows)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("{not json\n")
+    probs = problems_of(path)
+    joined = "\n".join(probs)
+    assert "bad.jsonl:2: id: duplicate id 'x'" in joined
+    assert "bad.jsonl:2: label: 'critical' contradicts 'supportive' on line 1" in joined
+    assert "bad.jsonl:3: text: empty" in joined
+    assert "bad.jsonl:4: actor: missing field" in joined
+    assert "bad.jsonl:5: label: unknown label 'pro'" in joined
+    assert "bad.jsonl:6: invalid JSON" in joined
+
+
+def test_label_aliases_only_through_a_map(tmp_path):
+    path = write_jsonl(tmp_path / "s.jsonl", [{"text": "A backs B.", "actor": "A", "target": "B", "label": "FAVOR"},
+                                              {"text": "A hits B.", "actor": "A", "target": "B", "label": "against"}])
+    assert "unknown label 'FAVOR'" in problems_of(path)[0]
+    assert [r["label"] for r in D.read_records(path, label_map="stance")] == ["supportive", "critical"]
+    assert [r["label"] for r in D.read_records(path, label_map={"favor": "supportive", "against": "critical"})] \
+        == ["supportive", "critical"]
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"", "no records found"),
+    (b"\x00\x01\x02binary\x00", "binary file"),
+    (b'{"text": "caf\xe9", "actor": "", "target": "", "label": "neutral"}\n', ":1: not valid UTF-8"),
+])
+def test_unreadable_files(tmp_path, content, expected):
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(content)
+    assert expected in "\n".join(problems_of(path))
+
+
+def test_missing_file_and_unknown_format(tmp_path):
+    assert "file not found" in problems_of(tmp_path / "nope.jsonl")[0]
+    (tmp_path / "x.dat").write_text("hello\n")
+    assert "cannot tell the format" in problems_of(tmp_path / "x.dat")[0]
+
+
+def test_unlabeled_records_for_prediction(tmp_path):
+    path = write_jsonl(tmp_path / "u.jsonl", [{"text": "A met B.", "actor": "A", "target": "B"}])
+    assert D.read_records(path, require_label=False)[0]["label"] is None
+    assert "label: missing field" in problems_of(path)[0]
+
+
+def test_split_never_cuts_a_group(tiny_dataset):
+    for seed in range(5):
+        rest, held = D.split_by_group(tiny_dataset, 0.3, seed)
+        assert len(rest) + len(held) == len(tiny_dataset) and len(held) > 0
+        assert not set(rest["group"]) & set(held["group"])
+
+
+def test_fingerprint_changes_with_content(tiny_dataset):
+    a = D.fingerprint(tiny_dataset)
+    b = D.fingerprint(tiny_dataset.select(range(len(tiny_dataset) - 1)))
+    assert a != b and a == D.fingerprint(tiny_dataset)
+
+
+def test_csv_with_ragged_row(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text('text,actor,target,label\n"A met B.",A,B,neutral\n"C hit D.",C,D\n', encoding="utf-8")
+    assert "r.csv:3: expected 4 columns" in problems_of(path)[0]
