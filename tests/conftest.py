@@ -63,3 +63,27 @@ def compose(overrides: list[str] | None = None):
 
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
         return hydra_compose(config_name="train", overrides=overrides or [], return_hydra_config=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory) -> str:
+    """A tiny random BERT (and a word-level tokenizer) saved to disk: no network, loads in ms."""
+    pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+    path = tmp_path_factory.mktemp("tiny-bert")
+    words = sorted({w.strip(".,'\"").lower() for r in tiny_records() for w in r["text"].split()} - {""})
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    vocab = {tok: i for i, tok in enumerate(special + words)}
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]",
+                                                cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]",
+                                                model_max_length=128)
+    fast.save_pretrained(path)
+    config = transformers.BertConfig(vocab_size=len(vocab) + 16, hidden_size=32, num_hidden_layers=2,
+                                     num_attention_heads=2, intermediate_size=37, max_position_embeddings=128)
+    transformers.BertModel(config).save_pretrained(path)
+    return str(path)

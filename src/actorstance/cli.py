@@ -138,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("compare", help="compare training runs: differing config keys, mean ± sd, CIs, tests")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="run dirs, multirun dirs or globs")
+    from .compare import add_arguments  # a light module: its heavy imports happen in main()
+
+    add_arguments(p)
     p.set_defaults(func=cmd_compare)
     return parser
 
