@@ -44,3 +44,31 @@ def wrap_mentions(ex: dict, markers: dict[str, tuple[str, str]]) -> tuple[str, l
         pos = end
     out.append(text[pos:])
     return "".join(out), new_spans
+
+
+#: who holds the stance when the actor field is empty
+WRITER = "the writer"
+
+
+def role_prompt(ex: dict) -> str:
+    """The actor and target spelled out ("actor: Putin; target: the US"), for models that read them as text."""
+    return f"actor: {ex.get('actor') or WRITER}; target: {ex.get('target') or 'none'}"
+
+
+def token_window(offsets: list[tuple[int, int]], spans: list[tuple[int, int]], limit: int) -> tuple[int, int]:
+    """``[lo, hi)`` over tokens with character ``offsets``: at most ``limit`` long, centred on the mentions.
+
+    Used to cut long sentences around the actor and target instead of at the end. When the
+    mentions lie further apart than ``limit`` tokens, the window starts at the first one.
+    """
+    n = len(offsets)
+    if n <= limit:
+        return 0, n
+    hit = [i for i, (s, e) in enumerate(offsets) if any(s < se and e > ss for ss, se in spans)]
+    if not hit:
+        return 0, limit
+    lo, hi = min(hit), max(hit) + 1
+    if hi - lo >= limit:
+        return lo, lo + limit
+    start = min(max(0, lo - (limit - (hi - lo)) // 2), n - limit)
+    return start, start + limit
