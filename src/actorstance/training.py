@@ -42,22 +42,50 @@ def _as_list(value) -> list:
     return list(value)
 
 
+def _file_specs(value, data_cfg, base_dir) -> list[tuple[Path, str | None, object, dict]]:
+    """``(path, format, label_map, options)`` per file; an item may be a path or a mapping
+    ``{path, format, label_map, options}`` whose keys override the data config's for that file."""
+    specs = []
+    for item in _as_list(value):
+        spec = {"path": item} if isinstance(item, (str, Path)) else dict(item)
+        if not spec.get("path"):
+            raise ConfigError(f"data: a file entry needs a path, got {spec!r}")
+        specs.append((resolve_path(spec["path"], base_dir),
+                      spec.get("format", data_cfg.get("format")),
+                      spec.get("label_map", data_cfg.get("label_map")),
+                      dict(spec.get("options", data_cfg.get("options")) or {})))
+    return specs
+
+
 def load_splits(data_cfg, seed: int = 0, base_dir=None) -> dict:
-    """``{"train", "dev", "test"}`` datasets from a ``data`` config (dev split from train if absent)."""
+    """``{"train", "dev", "test"}`` datasets from a ``data`` config (dev split from train if absent).
+
+    ``data.split_seed`` fixes that dev split whatever the run's seed (default: the seed).
+    """
     from . import data as D
 
     def load(key):
-        files = [resolve_path(p, base_dir) for p in _as_list(data_cfg.get(key))]
-        if not files:
+        try:
+            value = data_cfg.get(key)
+        except Exception as exc:  # omegaconf: a ??? value (e.g. data.path) left unset
+            if type(exc).__name__ not in ("MissingMandatoryValue", "InterpolationToMissingValueError"):
+                raise
+            raise ConfigError(f"data.{key}: {str(exc).splitlines()[0]} (set it, e.g. data.path=FILE)") from None
+        specs = _file_specs(value, data_cfg, base_dir)
+        if not specs:
             return None
-        return D.load_many(files, format=data_cfg.get("format"), label_map=data_cfg.get("label_map"),
-                           options=dict(data_cfg.get("options") or {}))
+        records = []
+        for path, fmt, label_map, options in specs:
+            records.extend(D.read_records(path, format=fmt, label_map=label_map, options=options))
+        return D.to_dataset(records)
 
     splits = {k: load(k) for k in ("train", "dev", "test")}
     if splits["train"] is None:
         raise ConfigError("data.train names no file")
     if splits["dev"] is None and data_cfg.get("dev_fraction"):
-        splits["train"], splits["dev"] = D.split_by_group(splits["train"], float(data_cfg["dev_fraction"]), seed)
+        split_seed = data_cfg.get("split_seed")
+        splits["train"], splits["dev"] = D.split_by_group(splits["train"], float(data_cfg["dev_fraction"]),
+                                                          seed if split_seed is None else int(split_seed))
     limit = data_cfg.get("limit")
     if limit:  # a quick look at a big data set
         for k, ds in splits.items():
