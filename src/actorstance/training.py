@@ -62,14 +62,14 @@ def load_splits(data_cfg, seed: int = 0, base_dir=None) -> dict:
 
     ``data.split_seed`` fixes that dev split whatever the run's seed (default: the seed).
     """
+    from omegaconf.errors import InterpolationToMissingValueError, MissingMandatoryValue
+
     from . import data as D
 
     def load(key):
         try:
             value = data_cfg.get(key)
-        except Exception as exc:  # omegaconf: a ??? value (e.g. data.path) left unset
-            if type(exc).__name__ not in ("MissingMandatoryValue", "InterpolationToMissingValueError"):
-                raise
+        except (MissingMandatoryValue, InterpolationToMissingValueError) as exc:  # a ??? left unset
             raise ConfigError(f"data.{key}: {str(exc).splitlines()[0]} (set it, e.g. data.path=FILE)") from None
         specs = _file_specs(value, data_cfg, base_dir)
         if not specs:
