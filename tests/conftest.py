@@ -68,11 +68,17 @@ def compose(overrides: list[str] | None = None):
 @pytest.fixture(scope="session")
 def tiny_bert_dir(tmp_path_factory) -> str:
     """A tiny random BERT (and a word-level tokenizer) saved to disk: no network, loads in ms."""
+    return make_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+def make_tiny_bert(path: Path) -> str:
+    """Write the tiny random BERT of ``tiny_bert_dir`` to ``path`` (for model factories that get only a path)."""
     pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
-    path = tmp_path_factory.mktemp("tiny-bert")
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
     words = sorted({w.strip(".,'\"").lower() for r in tiny_records() for w in r["text"].split()} - {""})
     special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     vocab = {tok: i for i, tok in enumerate(special + words)}

@@ -20,8 +20,19 @@ def make_tfidf(tmp_path):
     return TfidfStanceModel(seed=0)
 
 
+def make_transformer(tmp_path):
+    from conftest import make_tiny_bert
+
+    from actorstance.models.transformer import TransformerStanceModel
+
+    shared = tmp_path.parent / "tiny-bert-contract"  # once per session, outside the test's own tmp_path
+    encoder = str(shared) if (shared / "config.json").is_file() else make_tiny_bert(shared)
+    return TransformerStanceModel(pretrained=encoder, epochs=1, batch_size=8, max_length=64, lr=1e-3,
+                                  progress=False, seed=0)
+
+
 #: family -> factory(tmp_path) of a small, fast, untrained model. New families add themselves here.
-FACTORIES = {"tfidf": make_tfidf}
+FACTORIES = {"tfidf": make_tfidf, "transformer": make_transformer}
 
 
 @pytest.fixture(params=sorted(FACTORIES))

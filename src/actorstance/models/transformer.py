@@ -1,0 +1,430 @@
+"""Fine-tuned Hugging Face encoder that is told who holds the stance and toward what.
+
+The actor and the target reach the model explicitly, in one of three ``encoding`` s:
+
+- ``markers``: the sentence with ``[A] ... [/A]`` around the actor mention and
+  ``[T] ... [/T]`` around the target mention (where the mention is found in the text);
+- ``pair``: a prompt ``actor: X; target: Y`` (``the writer`` for an empty actor) as the
+  first segment of a text pair, the plain sentence as the second;
+- ``markers+pair``: both.
+
+``marker_tokens=True`` adds the markers to the vocabulary as single new tokens (their
+embeddings start as the mean of the word pieces they replace); otherwise they stay plain
+text that the tokenizer splits. Sentences longer than ``max_length`` are cut to a window
+around the mentions, not at the end.
+
+Training is a plain PyTorch loop (no Trainer: it imports slowly and length-groups its own
+prediction order): length-grouped batches with dynamic padding, fused AdamW, linear warmup
+and decay, optional class weights, gradient accumulation, early stopping on dev macro-F1
+with the best weights kept. Prediction sorts by length and restores the input order. With
+``int8=True`` prediction runs an ONNX Runtime dynamically quantised copy of the model
+(``model_int8.onnx`` in the model directory; ONNX is data, loading it runs no code).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import LABEL2ID, LABELS
+from ..errors import ConfigError, ModelLoadError
+from .base import StanceModel, _as_records, check_examples
+from .hf import resolve_pretrained
+from .mentions import mention_spans, role_prompt, token_window, wrap_mentions
+
+log = logging.getLogger(__name__)
+
+ENCODINGS = ("markers", "pair", "markers+pair")
+MARKERS = {"actor": ("[A] ", " [/A]"), "target": ("[T] ", " [/T]")}
+MARKER_TOKENS = ["[A]", "[/A]", "[T]", "[/T]"]
+INT8_FILE = "model_int8.onnx"
+LOG_FILE = "training_log.json"
+
+
+def n_threads() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover (macOS, Windows)
+        return os.cpu_count() or 1
+
+
+def model_strings(ex: dict, encoding: str) -> tuple[str | None, str, list[tuple[int, int]]]:
+    """``(prompt or None, text, mention spans in text)``: what the model reads for one example."""
+    if "markers" in encoding:
+        text, spans = wrap_mentions(ex, MARKERS)
+    else:
+        text, spans = ex["text"], [(s, e) for s, e, _ in mention_spans(ex)]
+    prompt = role_prompt(ex) if "pair" in encoding else None
+    return prompt, text, spans
+
+
+class TransformerStanceModel(StanceModel):
+    """Fine-tunes any Hugging Face encoder (default all-MiniLM-L6-v2, offline) on stance examples."""
+
+    family = "transformer"
+
+    def __init__(self, pretrained: str = "default", encoding: str = "markers+pair", marker_tokens: bool = False,
+                 max_length: int = 128, epochs: int = 3, lr: float = 5e-5, batch_size: int = 32,
+                 grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
+                 class_weight: str | None = None, patience: int = 2, eval_every: int = 0,
+                 max_grad_norm: float = 1.0, predict_batch_size: int = 64, int8: bool = False,
+                 progress: bool = True, seed: int = 0):
+        super().__init__(pretrained=str(pretrained), encoding=str(encoding), marker_tokens=bool(marker_tokens),
+                         max_length=int(max_length), epochs=int(epochs), lr=float(lr), batch_size=int(batch_size),
+                         grad_accum=int(grad_accum), warmup=float(warmup), weight_decay=float(weight_decay),
+                         class_weight=class_weight, patience=int(patience), eval_every=int(eval_every),
+                         max_grad_norm=float(max_grad_norm), predict_batch_size=int(predict_batch_size),
+                         int8=bool(int8), progress=bool(progress), seed=int(seed))
+        self.tokenizer_ = None
+        self.model_ = None
+        self.int8_session_ = None
+        self.int8_bytes_ = None
+        self.training_log_: list[dict] = []
+
+    def _check_params(self) -> None:
+        if self.encoding not in ENCODINGS:
+            raise ConfigError(f"model.encoding: {self.encoding!r} is not one of {', '.join(ENCODINGS)}")
+        if self.class_weight not in (None, "balanced"):
+            raise ConfigError(f"model.class_weight: {self.class_weight!r}; use balanced or null")
+        if self.max_length < 8 or self.batch_size < 1 or self.grad_accum < 1 or self.epochs < 1:
+            raise ConfigError("model: max_length >= 8, batch_size, grad_accum and epochs >= 1 are required")
+
+    # -- encoding ---------------------------------------------------------------------------
+    def _encode(self, records: list[dict]) -> list[dict[str, list[int]]]:
+        """Token ids per example (no padding), long sentences cut around their mentions."""
+        tok = self.tokenizer_
+        parts = [model_strings(ex, self.encoding) for ex in records]
+        prompts = [p for p, _, _ in parts]
+        texts = [t for _, t, _ in parts]
+        pair = prompts[0] is not None
+        args = (prompts, texts) if pair else (texts,)
+        enc = tok(*args, truncation=False, return_offsets_mapping=True, verbose=False)
+        names = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in enc]
+        out = [{k: enc[k][i] for k in names} for i in range(len(records))]
+        too_long = [i for i in range(len(records)) if len(enc["input_ids"][i]) > self.max_length]
+        if too_long:
+            cut = []
+            for i in too_long:
+                seq = 1 if pair else 0
+                offsets = [o for o, s in zip(enc["offset_mapping"][i], enc.sequence_ids(i)) if s == seq]
+                limit = len(offsets) - (len(enc["input_ids"][i]) - self.max_length)
+                lo, hi = token_window(offsets, parts[i][2], max(limit, 1))
+                cut.append(texts[i][offsets[lo][0]:offsets[hi - 1][1]])
+            # re-tokenising a cut text can differ by a word piece at its edges; truncation is the safety net
+            args = ([prompts[i] for i in too_long], cut) if pair else (cut,)
+            enc2 = tok(*args, truncation="only_second" if pair else True, max_length=self.max_length)
+            for j, i in enumerate(too_long):
+                out[i] = {k: enc2[k][j] for k in names}
+        return out
+
+    def _batches(self, feats: list[dict], batches: list[list[int]]):
+        """Padded numpy arrays per batch of indices, each padded to its own longest sequence."""
+        pad = self.tokenizer_.pad_token_id or 0
+        for idx in batches:
+            width = max(len(feats[i]["input_ids"]) for i in idx)
+            batch = {}
+            for k in feats[idx[0]]:
+                arr = np.full((len(idx), width), pad if k == "input_ids" else 0, dtype=np.int64)
+                for r, i in enumerate(idx):
+                    arr[r, :len(feats[i][k])] = feats[i][k]
+                batch[k] = arr
+            yield idx, batch
+
+    @staticmethod
+    def _sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
+        """Batches of indices sorted by length (least padding) for prediction."""
+        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        return [order[b:b + batch_size] for b in range(0, len(order), batch_size)]
+
+    @staticmethod
+    def _length_grouped(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+        """Shuffled batches, each of sentences of similar length (less padding, still random)."""
+        order = list(range(len(lengths)))
+        rng.shuffle(order)
+        mega = batch_size * 50
+        batches = []
+        for m in range(0, len(order), mega):
+            chunk = sorted(order[m:m + mega], key=lambda i: lengths[i], reverse=True)
+            batches += [chunk[b:b + batch_size] for b in range(0, len(chunk), batch_size)]
+        rng.shuffle(batches)
+        return batches
+
+    # -- loading the encoder ----------------------------------------------------------------
+    def _load_pretrained(self) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        source = resolve_pretrained(self.pretrained)
+        try:
+            self.tokenizer_ = AutoTokenizer.from_pretrained(source)
+            self.model_ = AutoModelForSequenceClassification.from_pretrained(
+                source, num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=dict(LABEL2ID))
+        except OSError as exc:
+            raise ConfigError(f"model.pretrained={self.pretrained!r}: cannot load an encoder from {source} ({exc})") from None
+        if not self.tokenizer_.is_fast:
+            raise ConfigError(f"model.pretrained={self.pretrained!r}: needs a fast (Rust) tokenizer for offsets")
+        if self.marker_tokens:
+            self._add_marker_tokens()
+
+    def _add_marker_tokens(self) -> None:
+        """The markers as single new tokens, their embeddings started at the mean of the pieces they replace."""
+        import torch
+
+        tok, model = self.tokenizer_, self.model_
+        pieces = {m: tok(m, add_special_tokens=False)["input_ids"] for m in MARKER_TOKENS}
+        tok.add_tokens(MARKER_TOKENS, special_tokens=True)
+        emb = model.get_input_embeddings()
+        if len(tok) > emb.weight.shape[0]:
+            model.resize_token_embeddings(len(tok), mean_resizing=False)
+            emb = model.get_input_embeddings()
+        with torch.no_grad():
+            for m in MARKER_TOKENS:
+                emb.weight[tok.convert_tokens_to_ids(m)] = emb.weight[pieces[m]].mean(dim=0)
+
+    # -- training ---------------------------------------------------------------------------
+    def fit(self, train, dev=None) -> "TransformerStanceModel":
+        import torch
+        from tqdm.auto import tqdm
+
+        self._check_params()
+        records = _as_records(train)
+        check_examples(records)
+        if not records:
+            raise ConfigError("cannot train on an empty data set")
+        dev_records = _as_records(dev) if dev is not None else []
+        torch.set_num_threads(n_threads())
+        torch.manual_seed(self.seed)
+        rng = random.Random(self.seed)
+        self._load_pretrained()
+        model = self.model_
+        self.int8_session_ = self.int8_bytes_ = None
+
+        feats = self._encode(records)
+        labels = np.array([LABEL2ID[ex["label"]] for ex in records])
+        dev_feats = self._encode(dev_records) if dev_records else None
+        lengths = [len(f["input_ids"]) for f in feats]
+
+        weight = None
+        if self.class_weight == "balanced":
+            counts = np.bincount(labels, minlength=len(LABELS)).astype(float)
+            weight = torch.tensor(np.where(counts > 0, len(labels) / (len(LABELS) * np.maximum(counts, 1)), 1.0),
+                                  dtype=torch.float32)
+        loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+
+        batches_per_epoch = math.ceil(len(records) / self.batch_size)
+        steps_per_epoch = math.ceil(batches_per_epoch / self.grad_accum)
+        total_steps = steps_per_epoch * self.epochs
+        warmup_steps = int(self.warmup * total_steps) if self.warmup < 1 else int(self.warmup)
+        no_decay = ("bias", "LayerNorm.weight", "layernorm", "norm.weight")
+        groups = [
+            {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
+             "weight_decay": self.weight_decay},
+            {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
+        ]
+        try:
+            optimizer = torch.optim.AdamW(groups, lr=self.lr, fused=True)
+        except (RuntimeError, TypeError):  # fused kernels missing for this device or build
+            optimizer = torch.optim.AdamW(groups, lr=self.lr)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: (s + 1) / max(1, warmup_steps) if s < warmup_steps
+                                                      else max(0.0, (total_steps - s) / max(1, total_steps - warmup_steps)))
+
+        best = {"f1": -1.0, "state": None, "step": 0}
+        self.training_log_ = []
+        evals_since_best, step, stop = 0, 0, False
+        loss_ema = None
+        t0 = time.perf_counter()
+        bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", disable=not self.progress, mininterval=2.0)
+
+        def evaluate(epoch: float) -> None:
+            nonlocal evals_since_best
+            from ..metrics import compute
+
+            f1 = compute([ex["label"] for ex in dev_records],
+                         [LABELS[i] for i in self._logits_torch(dev_feats).argmax(axis=1)])["macro_f1"]
+            model.train()
+            self.training_log_.append({"epoch": round(epoch, 3), "step": step, "loss": round(loss_ema or 0.0, 4),
+                                       "dev_macro_f1": round(f1, 4), "seconds": round(time.perf_counter() - t0, 1)})
+            log.info("epoch %.2f step %d: loss %.4f dev macro-F1 %.4f", epoch, step, loss_ema or 0.0, f1)
+            if f1 > best["f1"]:
+                best.update(f1=f1, step=step, state={k: v.detach().clone() for k, v in model.state_dict().items()})
+                evals_since_best = 0
+            else:
+                evals_since_best += 1
+            bar.set_postfix(loss=f"{loss_ema:.3f}", dev_f1=f"{f1:.3f}", best=f"{best['f1']:.3f}")
+
+        model.train()
+        seen = 0
+        for epoch in range(self.epochs):
+            batches = self._length_grouped(lengths, self.batch_size, rng)
+            optimizer.zero_grad(set_to_none=True)
+            for b, (idx, batch) in enumerate(self._batches(feats, batches)):
+                inputs = {k: torch.from_numpy(v) for k, v in batch.items()}
+                logits = model(**inputs).logits
+                loss = loss_fn(logits, torch.from_numpy(labels[idx]))
+                (loss / self.grad_accum).backward()
+                seen += len(idx)
+                loss_ema = loss.item() if loss_ema is None else 0.95 * loss_ema + 0.05 * loss.item()
+                if (b + 1) % self.grad_accum and b + 1 != batches_per_epoch:
+                    continue
+                if self.max_grad_norm:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), self.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                step += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss_ema:.3f}", best=f"{best['f1']:.3f}" if best["f1"] >= 0 else "-")
+                if dev_feats and self.eval_every and step % self.eval_every == 0:
+                    evaluate(epoch + (b + 1) / batches_per_epoch)
+                    if evals_since_best >= self.patience:
+                        stop = True
+                        break
+            if stop:
+                break
+            if dev_feats and not self.eval_every:
+                evaluate(epoch + 1)
+                if evals_since_best >= self.patience:
+                    break
+        bar.close()
+        train_seconds = time.perf_counter() - t0
+        if best["state"] is not None:
+            model.load_state_dict(best["state"])
+        model.eval()
+        self.training_log_.append({"summary": True, "best_dev_macro_f1": round(best["f1"], 4) if best["state"] else None,
+                                   "best_step": best["step"], "steps": step, "examples_seen": seen,
+                                   "train_seconds": round(train_seconds, 1),
+                                   "train_examples_per_second": round(seen / train_seconds, 1)})
+        if self.int8:
+            self._build_int8()
+        return self
+
+    # -- prediction -------------------------------------------------------------------------
+    def _logits_torch(self, feats: list[dict]) -> np.ndarray:
+        """Logits in input order, computed over batches sorted by length."""
+        import torch
+
+        self.model_.eval()
+        batches = self._sorted_batches([len(f["input_ids"]) for f in feats], self.predict_batch_size)
+        out = np.zeros((len(feats), len(LABELS)), dtype=np.float32)
+        with torch.inference_mode():
+            for idx, batch in self._batches(feats, batches):
+                out[idx] = self.model_(**{k: torch.from_numpy(v) for k, v in batch.items()}).logits.float().numpy()
+        return out
+
+    def _logits_int8(self, feats: list[dict]) -> np.ndarray:
+        names = {i.name for i in self.int8_session_.get_inputs()}
+        batches = self._sorted_batches([len(f["input_ids"]) for f in feats], self.predict_batch_size)
+        out = np.zeros((len(feats), len(LABELS)), dtype=np.float32)
+        for idx, batch in self._batches(feats, batches):
+            out[idx] = self.int8_session_.run(None, {k: v for k, v in batch.items() if k in names})[0]
+        return out
+
+    def predict_proba(self, examples) -> np.ndarray:
+        if self.model_ is None:
+            raise RuntimeError("model is not fitted: call fit() or load() first")
+        records = _as_records(examples)
+        if not records:
+            return np.zeros((0, len(LABELS)), dtype=np.float32)
+        check_examples(records)
+        feats = self._encode(records)
+        if self.int8 and self.int8_session_ is not None:
+            logits = self._logits_int8(feats)
+        else:
+            import torch
+
+            torch.set_num_threads(n_threads())
+            logits = self._logits_torch(feats)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        return (proba / proba.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    # -- int8 (ONNX Runtime dynamic quantisation) ---------------------------------------------
+    def _build_int8(self) -> None:
+        """Export the fine-tuned model to ONNX and quantise its weights to int8."""
+        import warnings
+
+        import torch
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        feats = self._encode([{"text": "Kyiv thanked Warsaw for its help.", "actor": "Kyiv", "target": "Warsaw"},
+                              {"text": "The ministry condemned the shelling of the port city on Monday.",
+                               "actor": "The ministry", "target": "the shelling"}])
+        _, batch = next(self._batches(feats, [[0, 1]]))  # two lengths: the trace keeps the padding-mask path
+        names = list(batch)
+
+        class Logits(torch.nn.Module):  # a plain signature for the exporter
+            def __init__(self, model):
+                super().__init__()
+                self.model = model
+
+            def forward(self, *args):
+                return self.model(**dict(zip(names, args))).logits
+
+        self.model_.eval()
+        with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fp32, int8 = Path(tmp) / "model.onnx", Path(tmp) / INT8_FILE
+            axes = {k: {0: "batch", 1: "length"} for k in names} | {"logits": {0: "batch"}}
+            # the TorchScript exporter: the dynamo one needs onnxscript and exports no faster model
+            torch.onnx.export(Logits(self.model_), tuple(torch.from_numpy(batch[k]) for k in names), str(fp32),
+                              input_names=names, output_names=["logits"], dynamic_axes=axes, opset_version=17,
+                              dynamo=False)
+            root = logging.getLogger()  # quantize_dynamic logs advice on the root logger
+            was, root.disabled = root.disabled, True
+            try:
+                quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+            finally:
+                root.disabled = was
+            self.int8_bytes_ = int8.read_bytes()
+        self._open_int8()
+
+    def _open_int8(self) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = n_threads()
+        options.log_severity_level = 3
+        self.int8_session_ = ort.InferenceSession(self.int8_bytes_, options, providers=["CPUExecutionProvider"])
+
+    # -- persistence ------------------------------------------------------------------------
+    def _save_weights(self, directory: Path) -> None:
+        import json
+
+        if self.model_ is None:
+            raise RuntimeError("model is not fitted: call fit() or load() first")
+        self.model_.save_pretrained(directory, safe_serialization=True)
+        self.tokenizer_.save_pretrained(directory)
+        if self.int8:
+            if self.int8_bytes_ is None:
+                self._build_int8()
+            (directory / INT8_FILE).write_bytes(self.int8_bytes_)
+        if self.training_log_:
+            (directory / LOG_FILE).write_text(json.dumps(self.training_log_, indent=1), encoding="utf-8")
+
+    def _load_weights(self, directory: Path, meta: dict) -> None:
+        import json
+
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        for name in ("config.json", "model.safetensors"):
+            if not (directory / name).is_file():
+                raise ModelLoadError(f"{directory / name}: missing from the model directory")
+        self.tokenizer_ = AutoTokenizer.from_pretrained(directory, local_files_only=True)
+        self.model_ = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True,
+                                                                         use_safetensors=True).eval()
+        if [self.model_.config.id2label[i] for i in range(len(LABELS))] != list(LABELS):
+            raise ModelLoadError(f"{directory}/config.json: label order differs from {list(LABELS)}")
+        if self.int8:
+            if not (directory / INT8_FILE).is_file():
+                raise ModelLoadError(f"{directory / INT8_FILE}: missing (the model was saved with int8: true)")
+            self.int8_bytes_ = (directory / INT8_FILE).read_bytes()
+            self._open_int8()
+        if (directory / LOG_FILE).is_file():
+            self.training_log_ = json.loads((directory / LOG_FILE).read_text(encoding="utf-8"))

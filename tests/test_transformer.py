@@ -1,0 +1,146 @@
+"""The transformer family on a tiny random BERT: input encoding, truncation, order, int8, config."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, compose
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from actorstance import LABELS  # noqa: E402
+from actorstance.models.transformer import MARKER_TOKENS, TransformerStanceModel, model_strings  # noqa: E402
+
+
+def tiny_model(tiny_bert_dir, **kw):
+    params = dict(pretrained=tiny_bert_dir, epochs=1, batch_size=8, max_length=64, lr=1e-3, progress=False, seed=0)
+    params.update(kw)
+    return TransformerStanceModel(**params)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_bert_dir):
+    from conftest import tiny_records
+
+    return tiny_model(tiny_bert_dir, epochs=2).fit(tiny_records(), tiny_records())
+
+
+def decoded(model, ex) -> str:
+    return model.tokenizer_.decode(model._encode([ex])[0]["input_ids"])
+
+
+def test_encodings_put_actor_and_target_into_the_input():
+    ex = {"text": "Kyiv thanked Warsaw for its help.", "actor": "Kyiv", "target": "Warsaw"}
+    assert model_strings(ex, "markers")[:2] == (None, "[A] Kyiv [/A] thanked [T] Warsaw [/T] for its help.")
+    assert model_strings(ex, "pair")[:2] == ("actor: Kyiv; target: Warsaw", ex["text"])
+    prompt, text, spans = model_strings({**ex, "actor": ""}, "markers+pair")
+    assert prompt == "actor: the writer; target: Warsaw" and "[A]" not in text and "[T] Warsaw [/T]" in text
+    assert [text[s:e] for s, e in spans] == ["[T] Warsaw [/T]"]
+
+
+def test_actor_and_target_change_the_model_input(trained):
+    base = {"text": "Kyiv thanked Warsaw for its help.", "actor": "Kyiv", "target": "Warsaw"}
+    swapped = {**base, "actor": "Warsaw", "target": "Kyiv"}
+    writer = {**base, "actor": ""}
+    ids = [trained._encode([ex])[0]["input_ids"] for ex in (base, swapped, writer)]
+    assert ids[0] != ids[1] and ids[0] != ids[2] and ids[1] != ids[2]
+    proba = trained.predict_proba([base, swapped, writer])
+    assert (proba[0] != proba[1]).any() and (proba[0] != proba[2]).any()  # the (tiny, random) model sees it
+
+
+def test_long_sentences_are_cut_around_the_mentions(trained):
+    filler = " ".join(["the committee met on monday"] * 30)
+    ex = {"text": f"{filler}. Kyiv thanked Warsaw for its help.", "actor": "Kyiv", "target": "Warsaw"}
+    ids = trained._encode([ex])[0]["input_ids"]
+    assert len(ids) <= trained.max_length
+    text = decoded(trained, ex)
+    assert "kyiv" in text and "warsaw" in text and "thanked" in text  # the mentions survive, the start is cut
+    early = {"text": f"Kyiv thanked Warsaw. {filler}.", "actor": "Kyiv", "target": "Warsaw"}
+    assert "kyiv" in decoded(trained, early) and len(trained._encode([early])[0]["input_ids"]) <= trained.max_length
+    # an actor at the start and a target at the end: the window keeps the first mention
+    both = {"text": f"Kyiv said {filler} about Warsaw.", "actor": "Kyiv", "target": "Warsaw"}
+    assert len(trained._encode([both])[0]["input_ids"]) <= trained.max_length
+
+
+def test_sorted_inference_keeps_input_order(trained):
+    from conftest import tiny_records
+
+    records = tiny_records()
+    records[3] = {**records[3], "text": records[3]["text"] + " " + " ".join(["the port city"] * 15)}
+    proba = trained.predict_proba(records)
+    one_by_one = np.vstack([trained.predict_proba([r]) for r in records])
+    np.testing.assert_allclose(proba, one_by_one, atol=1e-5)
+    rev = trained.predict_proba(records[::-1])
+    np.testing.assert_allclose(rev[::-1], proba, atol=1e-5)
+
+
+def test_length_grouped_batches_cover_every_example_once():
+    import random
+
+    lengths = [random.Random(i).randint(5, 60) for i in range(300)]
+    batches = TransformerStanceModel._length_grouped(lengths, 8, random.Random(0))
+    assert sorted(i for b in batches for i in b) == list(range(300)) and max(map(len, batches)) == 8
+    assert np.mean([np.ptp([lengths[i] for i in b]) for b in batches]) < 3  # random batches of 8: ~40 tokens
+    again = TransformerStanceModel._length_grouped(lengths, 8, random.Random(1))
+    assert again != batches  # reshuffled every epoch
+
+
+def test_training_log_and_early_stopping(tiny_bert_dir, tmp_path):
+    from conftest import tiny_records
+
+    model = tiny_model(tiny_bert_dir, epochs=6, patience=1, lr=1e-9).fit(tiny_records(), tiny_records())
+    evals = [e for e in model.training_log_ if "dev_macro_f1" in e]
+    assert 2 <= len(evals) < 6  # no progress at lr 1e-9: stops after patience
+    summary = model.training_log_[-1]
+    assert summary["best_dev_macro_f1"] == max(e["dev_macro_f1"] for e in evals)
+    assert (model.save(tmp_path / "m") / "training_log.json").is_file()
+
+
+def test_marker_tokens_are_single_new_tokens(tiny_bert_dir, tmp_path):
+    from conftest import tiny_records
+
+    from actorstance.models import load_model
+
+    model = tiny_model(tiny_bert_dir, marker_tokens=True, encoding="markers").fit(tiny_records()[:6])
+    ids = model._encode([{"text": "Kyiv thanked Warsaw.", "actor": "Kyiv", "target": "Warsaw"}])[0]["input_ids"]
+    toks = model.tokenizer_.convert_ids_to_tokens(ids)
+    assert all(m in toks for m in MARKER_TOKENS)
+    loaded = load_model(model.save(tmp_path / "m"))
+    assert loaded._encode([{"text": "Kyiv thanked Warsaw.", "actor": "Kyiv", "target": "Warsaw"}])[0]["input_ids"] == ids
+
+
+def test_int8_onnx_path_agrees_with_fp32(tiny_bert_dir, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from conftest import tiny_records
+
+    from actorstance.models import load_model
+
+    records = tiny_records()
+    model = tiny_model(tiny_bert_dir, epochs=3, int8=True).fit(records)
+    assert model.int8_session_ is not None
+    q = model.predict_proba(records)
+    fp32 = model._logits_torch(model._encode(records)).argmax(axis=1)
+    assert np.allclose(q.sum(axis=1), 1, atol=1e-5)
+    assert (q.argmax(axis=1) == fp32).mean() >= 0.9
+    path = model.save(tmp_path / "m")
+    assert (path / "model_int8.onnx").is_file()
+    np.testing.assert_allclose(load_model(path).predict_proba(records), q, atol=1e-6)
+
+
+def test_bad_options_fail_clearly(tiny_bert_dir, tiny_dataset):
+    from actorstance.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="encoding"):
+        tiny_model(tiny_bert_dir, encoding="prompt").fit(tiny_dataset)
+    with pytest.raises(ConfigError, match="pretrained"):
+        tiny_model(str(ROOT / "no-such-encoder")).fit(tiny_dataset)
+
+
+def test_config_instantiates_with_best_defaults():
+    from hydra.utils import instantiate
+
+    model = instantiate(compose(["model=transformer"]).model)
+    assert isinstance(model, TransformerStanceModel) and model.pretrained == "default"
+    assert model.encoding in ("markers", "pair", "markers+pair") and set(LABELS)
