@@ -59,7 +59,7 @@ def test_park2021_two_directed_examples_per_line(park_file, caplog):
     by_id = {r["id"]: r for r in recs}
     assert set(by_id) >= {"park2021-1-pq", "park2021-1-qp", "park2021-5-qp"} and "park2021-6-pq" not in by_id
     for r in recs:  # brackets gone, spans point at the mentions, the sentence is the group
-        assert "[" not in r["text"] and r["group"] == r["text"] and r["source"] == "park2021"
+        assert "[" not in r["text"] and r["group"] == r["text"] and r["source"] == "park2021:park"
         assert r["text"][slice(*r["actor_span"])] == r["actor"]
         assert r["text"][slice(*r["target_span"])] == r["target"]
     labels = {rid: r["label"] for rid, r in by_id.items()}
@@ -247,7 +247,7 @@ def test_per_file_formats_in_one_split(tmp_path, park_file, tiny_jsonl):
         "dev": [{"path": str(news), "format": "newsmtsc"}], "test": None, "format": None})
     splits = load_splits(cfg)
     assert len(splits["train"]) == 10 + 18 and len(splits["dev"]) == 3
-    assert set(splits["train"]["source"]) == {"park2021", "tiny"}
+    assert set(splits["train"]["source"]) == {"park2021:park", "tiny"}
     with pytest.raises(ActorstanceError, match="unknown format"):
         load_splits(OmegaConf.create({"train": [{"path": str(news), "format": "nope"}]}))
     with pytest.raises(ActorstanceError, match="needs a path"):

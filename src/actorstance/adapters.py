@@ -91,6 +91,7 @@ def read_park2021(path: Path, options: dict) -> Iterator[RawRow]:
     """
     text = read_text(path)
     keep_duplicates = bool(options.get("keep_duplicates"))
+    source = f"park2021:{Path(path).stem}"
     seen: dict[str, int] = {}
     duplicates = 0
     for lineno, line in enumerate(text.splitlines(), start=1):
@@ -123,7 +124,7 @@ def read_park2021(path: Path, options: dict) -> Iterator[RawRow]:
             continue
         p_mention, q_mention = clean[p_span[0]:p_span[1]], clean[q_span[0]:q_span[1]]
         pq, qp = PARK2021_LABELS[label]
-        common = {"text": clean, "group": clean, "source": "park2021", "park2021_label": label}
+        common = {"text": clean, "group": clean, "source": source, "park2021_label": label}
         yield RawRow(lineno, {**common, "id": f"park2021-{lineno}-pq", "actor": p_mention, "target": q_mention,
                               "actor_span": p_span, "target_span": q_span, "label": pq})
         yield RawRow(lineno, {**common, "id": f"park2021-{lineno}-qp", "actor": q_mention, "target": p_mention,

@@ -1,0 +1,232 @@
+"""Quality benchmark on public news stance data (run on purpose; not part of the tests).
+
+    .venv/bin/python benchmarks/benchmark.py                          # tfidf, park2021 + newsmtsc, seeds 1,2,3
+    .venv/bin/python benchmarks/benchmark.py --models transformer --seeds 1 --override model.epochs=3
+
+For every model config (``configs/model/NAME.yaml``), data config (``configs/data/NAME.yaml``)
+and seed it composes the training config exactly as ``python train.py model=M data=D seed=S``
+would, trains through :func:`actorstance.training.run`, and scores the dev (and test) splits
+the data config names. Results are merged into ``benchmarks/results/quality.json`` (one
+entry per model, overrides and data set: a rerun replaces its own entry) and rendered as
+``benchmarks/results/quality.md``, each entry with its command, machine, date and versions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from actorstance import LABELS  # noqa: E402
+
+#: What each data config's splits are, for the table (other data configs show "dev"/"test").
+SPLIT_NAMES = {
+    "park2021": {"dev": "dev (10% of train.txt by sentence, split_seed 0)"},
+    "newsmtsc": {"dev": "dev_rw", "test": "dev_mt"},
+    "park2021_to_newsmtsc": {"dev": "park2021 dev split", "test": "newsmtsc dev_rw"},
+    "newsmtsc_to_park2021": {"dev": "newsmtsc dev_rw", "test": "park2021 train.txt (all)"},
+}
+VERSIONED = ("actorstance", "scikit-learn", "numpy", "datasets", "hydra-core", "torch", "transformers",
+             "onnxruntime", "sentence-transformers")
+
+
+def shared_data_dir(arg: str | None) -> Path:
+    return Path(arg or os.environ.get("ACTORSTANCE_SHARED_DATA") or ROOT.parent / "shared" / "data").resolve()
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            # timings are only comparable on an otherwise idle machine: say how busy it was
+            "load_average_at_start": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None}
+    if shutil.which("nvidia-smi"):
+        try:
+            gpus = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
+                                  text=True, timeout=20).stdout.strip()
+            info["gpu"] = ", ".join(gpus.splitlines()) or None
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return info
+
+
+def versions() -> dict:
+    out = {}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def compose(overrides: list[str]):
+    from hydra import compose as hydra_compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        return hydra_compose(config_name="train", overrides=overrides)
+
+
+def mean_sd(values: list[float]) -> dict:
+    values = [v for v in values if v is not None]
+    if not values:
+        return {"mean": None, "sd": None}
+    return {"mean": statistics.fmean(values), "sd": statistics.stdev(values) if len(values) > 1 else None}
+
+
+def summarise(runs: list[dict], split: str) -> dict:
+    """Mean and sample standard deviation over seeds of every reported number for one split."""
+    rows = [r[split] for r in runs]
+    out = {
+        "n": rows[0]["n"],
+        "macro_f1": mean_sd([m["macro_f1"] for m in rows]),
+        "accuracy": mean_sd([m["accuracy"] for m in rows]),
+        "f_avg": mean_sd([m["f_avg"] for m in rows]),
+        "per_class_f1": {lab: mean_sd([m["per_class"][lab]["f1"] for m in rows]) for lab in LABELS},
+        "support": {lab: rows[0]["per_class"][lab]["support"] for lab in LABELS},
+        "sentences_per_second": mean_sd([m.get("sentences_per_second") for m in rows]),
+    }
+    return out
+
+
+def run_one(model: str, data: str, seed: int, overrides: list[str], workdir: Path) -> dict:
+    from actorstance.training import run
+
+    cfg = compose([f"model={model}", f"data={data}", f"seed={seed}", "save_to_models=false", *overrides])
+    out = workdir / model / data / f"seed{seed}"
+    if out.exists():
+        shutil.rmtree(out)
+    results = run(cfg, out, base_dir=ROOT)
+    return {k: results[k] for k in ("seed", "n_train", "timings", "data_fingerprint") if k in results} | {
+        k: results[k] for k in ("dev", "test") if k in results}
+
+
+def fmt(stat: dict | None, digits: int = 3) -> str:
+    if not stat or stat.get("mean") is None:
+        return "–"
+    text = f"{stat['mean']:.{digits}f}"
+    return text + (f" ± {stat['sd']:.{digits}f}" if stat.get("sd") is not None else "")
+
+
+def render_markdown(entries: list[dict]) -> str:
+    lines = ["# Quality on public news stance data", "",
+             "Written by `benchmarks/benchmark.py` (do not edit by hand). Mean ± sample standard deviation",
+             "over seeds; macro-F1 over supportive/critical/neutral; F_avg = mean F1 of supportive and critical.",
+             "Train seconds include the model's own dev evaluation; predict speed is sentences per second on",
+             "the split shown (batch prediction, one process). Data: `../shared/data` (README there).", ""]
+    header = ("| model | data | split | n | seeds | macro-F1 | accuracy | F_avg | F1 supportive | F1 critical "
+              "| F1 neutral | train s | predict sent/s |")
+    lines += [header, "|" + "---|" * (header.count("|") - 1)]
+    for e in entries:
+        for split, s in e["splits"].items():
+            pc = s["per_class_f1"]
+            lines.append(f"| {e['label']} | {e['data']} | {SPLIT_NAMES.get(e['data'], {}).get(split, split)} | {s['n']} "
+                         f"| {len(e['seeds'])} | {fmt(s['macro_f1'])} | {fmt(s['accuracy'])} | {fmt(s['f_avg'])} "
+                         f"| {fmt(pc['supportive'])} | {fmt(pc['critical'])} | {fmt(pc['neutral'])} "
+                         f"| {fmt(e['train_seconds'], 1)} | {fmt(s['sentences_per_second'], 0)} |")
+    lines += ["", "## Runs", ""]
+    for e in entries:
+        v = ", ".join(f"{k} {val}" for k, val in e["versions"].items())
+        m = e["machine"]
+        hw = f"{m['cpu']}, {m['cores']} cores" + (f", GPU {m['gpu']}" if m.get("gpu") else "")
+        lines += [f"- **{e['label']} on {e['data']}** (seeds {', '.join(map(str, e['seeds']))}; "
+                  f"{e['n_train']} training examples), {e['date']}", f"  - command: `{e['command']}`",
+                  f"  - machine: {hw}; Python {m['python']}; load average at start "
+                  f"{m.get('load_average_at_start')}", f"  - versions: {v}"]
+    return "\n".join(lines) + "\n"
+
+
+def merge(path: Path, new: list[dict], fresh: bool) -> list[dict]:
+    entries = [] if fresh or not path.exists() else json.loads(path.read_text(encoding="utf-8"))["entries"]
+    keys = {(e["label"], e["data"]) for e in new}
+    return [e for e in entries if (e["label"], e["data"]) not in keys] + new
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", default="tfidf", help="model config names, comma-separated (default: tfidf)")
+    p.add_argument("--data", default="park2021,newsmtsc", help="data config names (default: park2021,newsmtsc)")
+    p.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (default: 1,2,3)")
+    p.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra config override for every run, e.g. model.epochs=3 (repeatable)")
+    p.add_argument("--shared-data", help="the public data directory (default: $ACTORSTANCE_SHARED_DATA or ../shared/data)")
+    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"), help="where quality.md/.json go")
+    p.add_argument("--workdir", default=str(ROOT / "benchmarks" / "runs"), help="per-run outputs (not committed)")
+    p.add_argument("--fresh", action="store_true", help="replace quality.json instead of merging into it")
+    args = p.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    shared = shared_data_dir(args.shared_data)
+    if not shared.is_dir():
+        print(f"error: public data not found at {shared} (set --shared-data or ACTORSTANCE_SHARED_DATA)", file=sys.stderr)
+        return 2
+    os.environ["ACTORSTANCE_SHARED_DATA"] = str(shared)  # what the data configs read
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    datas = [d.strip() for d in args.data.split(",") if d.strip()]
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    command = " ".join(shlex.quote(a) for a in [".venv/bin/python", "benchmarks/benchmark.py", *(sys.argv[1:] if argv is None else argv)])
+    info, libs = machine(), versions()
+
+    entries = []
+    for model in models:
+        label = " ".join([model, *args.override])
+        for data in datas:
+            runs = []
+            for seed in seeds:
+                t0 = time.perf_counter()
+                r = run_one(model, data, seed, args.override, Path(args.workdir))
+                print(f"{label} on {data} seed {seed}: "
+                      + "  ".join(f"{s} macro-F1 {r[s]['macro_f1']:.4f}" for s in ("dev", "test") if s in r)
+                      + f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
+                runs.append(r)
+            splits = {s: summarise(runs, s) for s in ("dev", "test") if s in runs[0]}
+            entries.append({
+                "label": label, "model": model, "data": data, "overrides": args.override, "seeds": seeds,
+                "n_train": runs[0]["n_train"], "splits": splits,
+                "train_seconds": mean_sd([r["timings"]["train_seconds"] for r in runs]),
+                "runs": runs, "command": command, "machine": info, "versions": libs,
+                "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            })
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    merged = merge(out / "quality.json", entries, args.fresh)
+    write_atomic(out / "quality.json", json.dumps({"entries": merged}, indent=1, ensure_ascii=False) + "\n")
+    md = render_markdown(merged)
+    write_atomic(out / "quality.md", md)
+    print()
+    print(md)
+    print(f"written to {out / 'quality.md'} and {out / 'quality.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
