@@ -7,9 +7,9 @@ coverage counts (examples, actors, topics, hard cases) hold. See data/README.md.
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import re
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,14 +21,19 @@ from actorstance.data import read_records
 
 STANCE = ROOT / "data" / "stance"
 ARTICLES = ROOT / "data" / "articles"
-SPLITS = ("train", "dev", "test")
-HARD_CASES = ("negation_hedging", "opposing_actors", "actor_as_object", "sarcasm", "reported_speech",
-              "neutral_charged", "stance_by_action")
-# Two sentences are near duplicates when the Jaccard similarity of their word 3-gram shingles
-# exceeds 0.5: one word swapped mid-sentence still scores ~0.7 (with 5-grams it would fall to
-# ~0.5), while the most similar pair of the shipped splits scores 0.21.
-SHINGLE = 3
-NEAR_DUPLICATE = 0.5
+
+
+def _load_describe():
+    """data/describe.py prints the datasheet's numbers; the tests count with the same helpers."""
+    spec = importlib.util.spec_from_file_location("bundled_data_describe", ROOT / "data" / "describe.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+describe = _load_describe()
+SPLITS, HARD_CASES = describe.SPLITS, describe.HARD_CASES
+near_duplicates, distinct_actors = describe.near_duplicates, describe.distinct_actors
 
 
 @pytest.fixture(scope="module")
@@ -42,31 +47,6 @@ def records(splits) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- near duplicates
-
-
-def shingles(text: str, n: int = SHINGLE) -> frozenset:
-    words = re.findall(r"\w+", text.lower())
-    return frozenset(tuple(words[i:i + n]) for i in range(max(1, len(words) - n + 1)))
-
-
-def near_duplicates(left: list[str], right: list[str], threshold: float = NEAR_DUPLICATE) -> list[tuple]:
-    """``(jaccard, left_text, right_text)`` for every cross pair above ``threshold``.
-
-    An inverted index over shingles keeps this to the pairs that share at least one shingle.
-    """
-    right_sh = [shingles(t) for t in right]
-    index: dict[tuple, list[int]] = defaultdict(list)
-    for j, sh in enumerate(right_sh):
-        for s in sh:
-            index[s].append(j)
-    hits = []
-    for text in left:
-        sh = shingles(text)
-        for j in {j for s in sh for j in index.get(s, ())}:
-            jac = len(sh & right_sh[j]) / len(sh | right_sh[j])
-            if jac > threshold:
-                hits.append((round(jac, 3), text, right[j]))
-    return hits
 
 
 def test_near_duplicate_finder_flags_a_reworded_copy():
@@ -133,24 +113,6 @@ def test_label_shares_are_balanced(records, splits):
 # --------------------------------------------------------------------------- coverage
 
 
-def distinct_actors(records: list[dict]) -> set[str]:
-    """Actors counted conservatively: within a story, a later short reference ("Okonkwo")
-    is the same actor as the full name ("Amara Okonkwo") it ends, and case and a leading
-    "the" do not make a new actor."""
-    def norm(s: str) -> str:
-        return re.sub(r"^the\s+", "", s.strip().lower())
-
-    by_group: dict[str, set[str]] = defaultdict(set)
-    for r in records:
-        by_group[r["group"]].add(norm(r["actor"]))
-    out = set()
-    for names in by_group.values():
-        for n in names:
-            if not any(o != n and o.endswith(" " + n) for o in names):
-                out.add(n)
-    return out
-
-
 def test_coverage_counts(records):
     assert len(records) >= 1500
     assert len(distinct_actors(records)) >= 150
@@ -186,3 +148,17 @@ def test_articles_and_gold_files():
             assert g["evidence"] in article, f"{where}: evidence sentence not in the article"
             assert g["actor"] in actors and g["target"] in actors, f"{where}: actor/target not in actors.json"
             assert g["actor"] != g["target"], where
+
+
+# --------------------------------------------------------------------------- datasheet
+
+
+def test_datasheet_numbers_are_the_data_s_own(splits):
+    """data/README.md quotes data/describe.py's output verbatim between two markers."""
+    assert tuple(describe.LABELS) == tuple(LABELS)
+    readme = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    begin, end = "<!-- begin: python data/describe.py -->\n", "\n<!-- end: python data/describe.py -->"
+    assert begin in readme and end in readme, "data/README.md lacks the describe.py markers"
+    quoted = readme.split(begin, 1)[1].split(end, 1)[0].strip()
+    assert quoted == describe.describe(splits).strip(), (
+        "data/README.md is out of date with the data: paste the output of `python data/describe.py` between the markers")
