@@ -85,6 +85,13 @@ def test_park2021_bracket_that_cuts_a_word_short_takes_the_whole_word(park_file)
     assert recs["park2021-5-pq"]["actor"] == "Omar Othman" and recs["park2021-5-pq"]["actor_span"] == [0, 11]
 
 
+def test_park2021_adjacent_mentions_do_not_swallow_each_other(tmp_path):
+    path = write(tmp_path / "adjacent.txt", "Visit [Fill][Kettle].com today.\tFill\tKettle\t0\n")
+    first = D.read_records(path, format="park2021")[0]
+    assert first["text"] == "Visit FillKettle.com today."
+    assert (first["actor"], first["target"]) == ("Fill", "Kettle")
+
+
 def test_park2021_keep_duplicates_option(park_file):
     assert len(D.read_records(park_file, format="park2021", options={"keep_duplicates": True})) == 12
 

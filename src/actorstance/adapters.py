@@ -75,9 +75,11 @@ def _unbracket(sentence: str, p: str, q: str) -> tuple[str, list[int], list[int]
         pos = m.end()
     text_parts.append(sentence[pos:])
     text = "".join(text_parts)
+    starts = sorted(s[0] for s in spans.values())
     for span in spans.values():  # a bracket that cut a word short: take the rest of the word
+        stop = min([st for st in starts if st >= span[1]] + [len(text)])  # never into the other mention
         if text[span[1] - 1:span[1]].strip():
-            while span[1] < len(text) and text[span[1]].isalnum():
+            while span[1] < stop and text[span[1]].isalnum():
                 span[1] += 1
     return text, spans["p"], spans["q"]
 
