@@ -1,16 +1,39 @@
 """Train a stance classifier: ``python train.py [data=...] [model=...] [seed=...]``.
 
-A thin Hydra shell; the work happens in :func:`actorstance.training.run`.
+A thin Hydra shell; the work happens in :func:`actorstance.training.run`. In a multirun
+(``-m``) a job that fails leaves ``error.json`` in its directory and the sweep goes on, so one
+bad configuration never costs the others' results; ``actorstance compare`` lists it.
 """
 
+import logging
 import sys
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # works before `pip install` too
 
 import hydra  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
+from hydra.types import RunMode  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
+
+log = logging.getLogger("train")
+ERROR_FILE = "error.json"  # what a failed multirun job leaves behind (read by actorstance compare)
+
+
+def _record_failure(exc: BaseException, output_dir: str) -> None:
+    from actorstance.errors import ActorstanceError
+    from actorstance.metrics import write_json
+
+    hc = HydraConfig.get()
+    known = isinstance(exc, ActorstanceError)
+    error = {"error": type(exc).__name__, "message": str(exc), "job": hc.job.num,
+             "overrides": list(hc.overrides.task),
+             "traceback": None if known else traceback.format_exc()}
+    write_json(error, Path(output_dir) / ERROR_FILE)
+    (Path(output_dir) / "metrics.json").unlink(missing_ok=True)  # an earlier job's, in a reused sweep dir
+    log.error("job %s failed (%s): %s -- the sweep goes on; details in %s", hc.job.num, type(exc).__name__,
+              exc, Path(output_dir) / ERROR_FILE)
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="train")
@@ -18,11 +41,18 @@ def main(cfg: DictConfig) -> float | None:
     from actorstance.errors import ActorstanceError
     from actorstance.training import run
 
+    output_dir = HydraConfig.get().runtime.output_dir
     try:
-        results = run(cfg, HydraConfig.get().runtime.output_dir, hydra.utils.get_original_cwd())
-    except ActorstanceError as exc:
+        results = run(cfg, output_dir, hydra.utils.get_original_cwd())
+    except Exception as exc:
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            _record_failure(exc, output_dir)
+            return None  # Optuna records the trial as failed; the basic sweeper moves on
+        if not isinstance(exc, ActorstanceError):
+            raise  # a bug: keep the traceback
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    (Path(output_dir) / ERROR_FILE).unlink(missing_ok=True)  # an earlier failure in a reused sweep dir
     dev = results.get("dev") or results.get("test") or {}
     print(f"{results['model']} on {results['data']} (seed {results['seed']}): "
           + "  ".join(f"{split} macro-F1 {results[split]['macro_f1']:.3f}" for split in ("dev", "test") if split in results))
