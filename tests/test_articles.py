@@ -1,0 +1,293 @@
+"""The article pipeline: sentences and quotes, actors and aliases, pairs, spans, bad input, CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from conftest import ROOT, tiny_records
+
+from actorstance.actors import (ActorLexicon, RuleDetector, load_lexicon, make_detector, read_names,
+                                resolve_mentions, topic_lexicon)
+from actorstance.articles import (Article, ArticlePipeline, Summary, attribute_quotes, find_quotes, is_affiliation,
+                                  is_article_input, iter_articles, paragraphs, split_sentences)
+
+ARTICLES = ROOT / "data" / "articles"
+KOVAC = ("Prime Minister Elena Kovac met Jonas Berg in Oslo on Monday.\n\n"
+         "\"We are grateful to Jonas Berg for his help. The monitoring mission will go ahead,\" Kovac said. "
+         "\"Berg has been a good friend to us. Nobody else stood by us.\"\n\n"
+         "Berg praised Kovac for her patience.\n")
+
+
+@pytest.fixture(scope="session")
+def ner():
+    """spaCy's NER where installed (loaded once), else the rules: the tests hold for both."""
+    return make_detector("auto")
+
+
+def analyse(text, detector, actors=None, topics=None, aid="a"):
+    pipe = ArticlePipeline(None, detector, actors, topics)
+    (article, sentences, pairs), = pipe.analyse([Article(aid, text, aid)])
+    return sentences, pairs
+
+
+def pair_set(pairs):
+    return {(p.actor.canonical, p.target.canonical) for p in pairs}
+
+
+def test_sentences_keep_quotes_and_abbreviations():
+    text = ('"We came here in good faith," Lazaridis said. "But the Front broke every promise. '
+            'We need guarantees." Gen. Morozan met U.S. envoys on Oct. 1 in Doha. He left "early."  Then it rained.')
+    sents = [text[s:e] for s, e in split_sentences(text)]
+    assert sents == ['"We came here in good faith," Lazaridis said.', '"But the Front broke every promise.',
+                     'We need guarantees."', "Gen. Morozan met U.S. envoys on Oct. 1 in Doha.", 'He left "early."',
+                     "Then it rained."]
+    quotes = [text[s:e] for s, e in find_quotes(text)]
+    assert quotes == ['"We came here in good faith,"', '"But the Front broke every promise. We need guarantees."',
+                      '"early."']
+
+
+def test_paragraphs_lines_and_hard_wrapping():
+    text = "Headline without a full stop\nFirst paragraph is a single long line " + "x" * 120 + ".\n\nWrapped\nlines."
+    paras = [text[s:e] for s, e in paragraphs(text)]
+    assert paras[0] == "Headline without a full stop" and paras[-1] == "Wrapped\nlines."
+
+
+def test_short_names_and_quote_attribution(ner):
+    sentences, pairs = analyse(KOVAC, ner)
+    speakers = [s.speaker.canonical if s.speaker else None for s in sentences]
+    # the quote's 1st sentence (its frame "Kovac said" stands in the 2nd) and both sentences of
+    # the frameless second quote are Kovac's; the frame sentence itself names her
+    assert speakers == [None, "Elena Kovac", None, "Elena Kovac", "Elena Kovac", None]
+    got = pair_set(pairs)
+    assert ("Elena Kovac", "Jonas Berg") in got and ("Jonas Berg", "Elena Kovac") in got  # both directions
+    # "Berg" in a quote that names no speaker still yields Kovac -> Berg, via the quote
+    assert any(p.via == "quote" and p.sentence.index == 3 and p.target.canonical == "Jonas Berg" for p in pairs)
+    assert all(p.actor.canonical != "Kovac" and p.target.canonical != "Berg" for p in pairs)  # resolved
+
+
+def test_quote_continuing_into_next_paragraph(ner):
+    text = ('"The plan is sound," said Maria Lopez of the Green Party.\n\n'
+            '"The critics are wrong about Tom Hardy and they know it."\n\nTom Hardy did not comment.')
+    sentences, pairs = analyse(text, ner)
+    assert sentences[1].speaker is not None and sentences[1].speaker.canonical == "Maria Lopez"
+    assert ("Maria Lopez", "Tom Hardy") in pair_set(pairs)
+    assert sentences[2].speaker is None
+
+
+def test_actor_file_merges_aliases_within_and_across_articles(tmp_path, ner):
+    (tmp_path / "actors.csv").write_text("name,alias,alias\nVladimir Putin,Putin,the Kremlin\n"
+                                         "United States,Washington,U.S.\n", encoding="utf-8")
+    lex = load_lexicon(tmp_path / "actors.csv")
+    assert read_names(tmp_path / "actors.csv")["Vladimir Putin"] == ["Putin", "the Kremlin"]
+    a = "Vladimir Putin criticised Washington on Monday. The Kremlin said the U.S. was wrong."
+    b = "Putin thanked the U.S. for the grain deal."
+    for text in (a, b):
+        _, pairs = analyse(text, ner, actors=lex)
+        assert ("Vladimir Putin", "United States") in pair_set(pairs)
+    tsv = tmp_path / "actors.tsv"
+    tsv.write_text("Vladimir Putin\tPutin\n", encoding="utf-8")
+    assert load_lexicon(tsv).lookup("Putin") == "Vladimir Putin"
+    # a capitalised alias matches only as written: "Front" is not "front lines"
+    lex2 = ActorLexicon({"Eastern Front": ["Front", "the council"]})
+    found = [m[2] for m in lex2.find("Troops at the front lines. The council and the Front met.")]
+    assert found == ["Eastern Front", "Eastern Front"]
+
+
+def test_bundled_actor_file_loads():
+    lex = load_lexicon(ARTICLES / "actors.json")
+    assert lex.lookup("Halvorsen") == "Ingrid Halvorsen" and lex.lookup("EU") == "European Union"
+
+
+def test_topics_are_matched_case_insensitively_with_spans(ner):
+    text = "Anna Weber praised the Climate Bill. Marco Ruiz said the climate bill would cost jobs."
+    topics = topic_lexicon(["climate bill"])
+    _, pairs = analyse(text, ner, topics=topics)
+    assert {(p.actor.canonical, p.target.canonical) for p in pairs} == {("Anna Weber", "climate bill"),
+                                                                        ("Marco Ruiz", "climate bill")}
+    assert [text[p.target.start:p.target.end] for p in pairs] == ["Climate Bill", "climate bill"]
+
+
+def test_affiliations_are_not_pairs(ner):
+    lex = ActorLexicon({"Russia": [], "Sergei Baranov": [], "United Nations": ["UN"], "Ingrid Halvorsen": []})
+    text = ("Russia's ambassador, Sergei Baranov, spoke first. UN special envoy Ingrid Halvorsen listened. "
+            "Sergei Baranov accused Ingrid Halvorsen of bias.")
+    _, pairs = analyse(text, ner, actors=lex)
+    assert pair_set(pairs) == {("Sergei Baranov", "Ingrid Halvorsen"), ("Ingrid Halvorsen", "Sergei Baranov")}
+
+
+def test_spans_point_into_the_article(ner):
+    text = ARTICLES.joinpath("01-ceasefire-talks.txt").read_text(encoding="utf-8")
+    model = _ConstantModel()
+    pipe = ArticlePipeline(model, ner, load_lexicon(ARTICLES / "actors.json"))
+    rows = [r for chunk in pipe.run([Article("a1", text, "a1")]) for r in chunk]
+    assert len(rows) > 20
+    for r in rows:
+        s, e = r["sentence_span"]
+        assert text[s:e] == r["sentence"]
+        assert text[slice(*r["actor_span"])] == r["actor_mention"]
+        assert text[slice(*r["target_span"])] == r["target_mention"]
+        assert r["sentence"][slice(*r["model_target_span"])] == r["target_mention"]
+        if r["via"] == "mention":
+            assert r["sentence"][slice(*r["model_actor_span"])] == r["actor_mention"]
+        else:
+            assert r["model_actor_span"] is None and not (s <= r["actor_span"][0] < e)
+    got = {(r["actor"], r["target"]) for r in rows}
+    assert ("Ingrid Halvorsen", "Qatar") in got and ("Viktor Lazaridis", "Eastern Liberation Front") in got
+
+
+class _ConstantModel:
+    """Scores every pair the same, so that the pipeline can be tested without training."""
+
+    def predict_proba(self, records):
+        import numpy as np
+
+        return np.tile([0.2, 0.7, 0.1], (len(records), 1))
+
+
+def test_summary_counts_dominant_and_evidence():
+    def row(aid, actor, target, label, p, sent):
+        probs = {lab: (p if lab == label else (1 - p) / 2) for lab in ("supportive", "critical", "neutral")}
+        return {"article_id": aid, "sentence_index": 0, "actor": actor, "target": target, "label": label,
+                "probability": p, **{f"p_{k}": v for k, v in probs.items()}, "sentence": sent}
+
+    s = Summary(evidence=2)
+    s.add([row("a", "X", "Y", "critical", 0.9, "s1"), row("a", "X", "Y", "neutral", 0.8, "s2"),
+           row("b", "X", "Y", "critical", 0.6, "s3"), row("b", "X", "Y", "critical", 0.7, "s4"),
+           row("b", "X", "Z", "supportive", 0.7, "s5"), row("b", "X", "Z", "critical", 0.7, "s6")])
+    d = s.as_dict()
+    xy = next(p for p in d["corpus"]["pairs"] if p["target"] == "Y")
+    assert xy["counts"] == {"supportive": 0, "critical": 3, "neutral": 1} and xy["dominant"] == "critical"
+    assert [e["sentence"] for e in xy["evidence"]] == ["s1", "s4"]  # top 2 by probability
+    assert next(p for p in d["corpus"]["pairs"] if p["target"] == "Z")["dominant"] == "mixed"
+    assert d["articles"]["a"]["actors"][0]["n"] == 2 and d["corpus"]["articles"] == 2
+    assert "critical" in s.tables()
+
+
+def test_rule_based_detector_finds_names_without_spacy():
+    text = "The talks ended. Foreign Minister Viktor Lazaridis met the Eastern Liberation Front in Doha on Monday."
+    spans = {text[s:e] for s, e, _ in RuleDetector().detect([text])[0]}
+    assert {"Viktor Lazaridis", "Eastern Liberation Front", "Doha"} <= spans
+    assert not spans & {"The", "Monday", "Foreign Minister Viktor Lazaridis"}
+    sentences, pairs = analyse(KOVAC, RuleDetector())
+    assert ("Elena Kovac", "Jonas Berg") in pair_set(pairs)
+
+
+def test_auto_detector_falls_back_with_a_notice(monkeypatch):
+    import actorstance.actors as A
+
+    monkeypatch.setattr(A, "SPACY_MODELS", ("no_such_spacy_model_xyz",))
+    notes = []
+    det = make_detector("auto", warn=notes.append)
+    assert isinstance(det, RuleDetector) and "rule-based" in notes[0] and "no_such_spacy_model_xyz" in notes[0]
+
+
+def test_bad_files_are_reported_and_the_rest_read(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("Anna Weber praised Marco Ruiz.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02abc")
+    (tmp_path / "latin1.txt").write_bytes("line one\nCaf\xe9 Weber".encode("latin-1"))
+    (tmp_path / "huge.txt").write_text("word " * 30_000, encoding="utf-8")
+    jl = tmp_path / "arts.jsonl"
+    jl.write_text('{"id": "j1", "text": "Kyiv thanked Warsaw."}\nnot json\n{"id": "j3"}\n', encoding="utf-8")
+    problems = []
+    arts = list(iter_articles([tmp_path], problems))  # .jsonl is not picked from a folder
+    assert [a.id for a in arts] == ["good"]
+    arts = list(iter_articles([jl], problems))
+    assert [a.id for a in arts] == ["j1"]
+    text = "\n".join(problems)
+    for needle in ("empty.txt: empty", "binary.txt: binary file", "latin1.txt:2: not valid UTF-8",
+                   "huge.txt:1: line of 150,000 characters", "arts.jsonl:2: invalid JSON", "arts.jsonl:3: text"):
+        assert needle in text, text
+
+
+def test_article_inputs_are_told_from_record_files(tmp_path):
+    rec = tmp_path / "r.jsonl"
+    rec.write_text(json.dumps(tiny_records()[0]) + "\n", encoding="utf-8")
+    art = tmp_path / "a.jsonl"
+    art.write_text('{"id": "x", "text": "Some news."}\n', encoding="utf-8")
+    assert not is_article_input(rec) and is_article_input(art) and is_article_input(ARTICLES)
+    assert is_article_input(ARTICLES / "01-ceasefire-talks.txt") and not is_article_input(tmp_path / "r.csv")
+    assert not is_article_input(art, format="jsonl")
+
+
+# ------------------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from actorstance.data import RawRow, to_dataset, validate_rows
+    from actorstance.models.tfidf import TfidfStanceModel
+    from pathlib import Path
+
+    ds = to_dataset(validate_rows([RawRow(i + 1, r) for i, r in enumerate(tiny_records())], Path("tiny.jsonl")))
+    path = tmp_path_factory.mktemp("tiny-tfidf") / "model"
+    TfidfStanceModel(seed=0).fit(ds).save(path)
+    return path
+
+
+def test_cli_predicts_a_bundled_article(tmp_path, tiny_model, capsys, monkeypatch):
+    article = ARTICLES / "01-ceasefire-talks.txt"
+    out, summ = tmp_path / "rows.jsonl", tmp_path / "summary.json"
+    code, _, err = cli(capsys, monkeypatch, "predict", "--model", tiny_model, article, "--actors",
+                       ARTICLES / "actors.json", "-o", out, "--summary", summ)
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    text = article.read_text(encoding="utf-8")
+    assert rows and {r["article_id"] for r in rows} == {"01-ceasefire-talks"}
+    assert all(text[slice(*r["actor_span"])] == r["actor_mention"] for r in rows)
+    assert {"Ingrid Halvorsen", "Viktor Lazaridis", "Samir Haddad"} <= {r["actor"] for r in rows}
+    assert all(abs(r["p_supportive"] + r["p_critical"] + r["p_neutral"] - 1) < 1e-3 for r in rows)
+    summary = json.loads(summ.read_text())
+    assert summary["corpus"]["articles"] == 1 and summary["corpus"]["pairs"][0]["evidence"]
+    assert set(summary["articles"]) == {"01-ceasefire-talks"}
+
+
+def cli(capsys, monkeypatch, *args, stdin: bytes | None = None):
+    """The CLI in this process (spaCy and the model stay loaded): (exit code, stdout, stderr)."""
+    import io
+
+    from actorstance.cli import main
+
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_bad_inputs_exit_nonzero_but_process_the_rest(tmp_path, tiny_model, capsys, monkeypatch):
+    good = tmp_path / "good.txt"
+    good.write_text("Anna Weber praised Marco Ruiz for his courage.", encoding="utf-8")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe binary \x00 junk")
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_model, good, bad, "-f", "csv",
+                         "--ner", "rules")
+    assert code == 2
+    assert "Anna Weber" in out and out.startswith("article_id,")
+    assert "bad.txt: binary file" in err and "Traceback" not in err
+
+
+def test_cli_record_files_still_work(tmp_path, tiny_model, capsys, monkeypatch):
+    rec = tmp_path / "r.jsonl"
+    rec.write_text("".join(json.dumps(r) + "\n" for r in tiny_records()[:3]), encoding="utf-8")
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_model, rec, "-f", "jsonl")
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in rows] == ["t0", "t1", "t2"] and rows[0]["actor"] == "Anna Weber"
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_model, "-", "-f", "jsonl",
+                         stdin=rec.read_bytes())
+    assert code == 0 and [json.loads(line)["id"] for line in out.splitlines()] == ["t0", "t1", "t2"]
+
+
+def test_cli_articles_from_stdin_with_a_topic(tiny_model, capsys, monkeypatch):
+    article = ARTICLES / "01-ceasefire-talks.txt"
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_model, "-", "--target", "ceasefire",
+                         "--ner", "rules", stdin=article.read_bytes())
+    assert code == 0, err
+    assert "stdin" in out and "ceasefire" in out and "Stance pairs" in out
+    table_rows = [line for line in out.splitlines() if line.startswith("stdin ")]
+    assert table_rows and all(" ceasefire " in line for line in table_rows)
