@@ -176,6 +176,7 @@ def test_a_run_against_itself_is_no_difference_and_a_much_worse_one_is(tmp_path)
 
     rendered, _ = display_rows(result)
     assert sorted(r["sig"] for r in rendered) == ["", "no", "yes"]  # best, its twin, the bad run
+    assert sorted(Path(r["run"]).name for r in rendered) == ["bad", "copy", "good"]  # which run is which
 
 
 def test_runs_on_different_examples_are_not_paired(tmp_path):

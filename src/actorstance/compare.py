@@ -340,8 +340,8 @@ def compare_runs(runs: list[Run], split: str = "dev", n_boot: int = 1000, seed: 
     eval_sets: dict[tuple, object] = {}  # Predictions.key -> resample indices
     rows = []
     for members in groups.values():
-        row = {"label": " ".join(f"{k}={_short(members[0].config.get(k, MISSING))}" for k in shown)
-               or (members[0].path.name if per_run else "all runs"),
+        label = " ".join(f"{k}={_short(members[0].config.get(k, MISSING))}" for k in shown)
+        row = {"label": f"{_display_path(members[0].path)} {label}".strip() if per_run else (label or "all runs"),
                "keys": {k: members[0].config.get(k, MISSING) for k in shown},
                "n": len(members), "seeds": [r.config.get("seed") for r in members],
                "runs": [_display_path(r.path) for r in members], "notes": []}
@@ -351,7 +351,7 @@ def compare_runs(runs: list[Run], split: str = "dev", n_boot: int = 1000, seed: 
         row["per_run_macro_f1"] = [v["macro_f1"] for v in values]
         seeds = [s for s in row["seeds"] if s is not None]
         if len(set(map(str, seeds))) < len(seeds):
-            row["notes"].append("repeated seed")
+            row["notes"].append("repeated seed (--per-run shows each run)")
         preds = [load_predictions(r.path / f"predictions_{split}.jsonl") for r in members]
         bad = [f"{_display_path(r.path)}: {p}" for r, p in zip(members, preds) if isinstance(p, str)]
         row["_preds"], row["_stat"] = None, None
@@ -429,12 +429,13 @@ def _p(v) -> str:
 
 def display_rows(result: dict) -> tuple[list[dict], list[str]]:
     """Rows of strings for the terminal and Markdown: mean ± sd, intervals, tests."""
-    columns = ["#", *result["keys"], "n", "macro-F1", "95% CI", "accuracy", "F_avg",
+    per_run = result["grouping"] == "per run"
+    columns = ["#", *(["run"] if per_run else []), *result["keys"], "n", "macro-F1", "95% CI", "accuracy", "F_avg",
                *(f"F1 {label[:4]}" for label in LABELS), "Δ vs best", "Δ 95% CI", "p boot", "p McNemar", "sig", "note"]
     out = []
     for r in result["rows"]:
         ci, dci = r.get("macro_f1_ci"), r.get("delta_ci")
-        row = {"#": str(r["row"]), **{k: _short(v) for k, v in r["keys"].items()}, "n": str(r["n"]),
+        row = {"#": str(r["row"]), "run": r["runs"][0], **{k: _short(v) for k, v in r["keys"].items()}, "n": str(r["n"]),
                "macro-F1": _f(r["macro_f1"]) + (f" ± {r['macro_f1_sd']:.3f}" if r["macro_f1_sd"] is not None else ""),
                "95% CI": f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "",
                "accuracy": _f(r["accuracy"]), "F_avg": _f(r["f_avg"]),
