@@ -106,6 +106,11 @@ def summarise(runs: list[dict], split: str) -> dict:
         "support": {lab: rows[0]["per_class"][lab]["support"] for lab in LABELS},
         "sentences_per_second": mean_sd([m.get("sentences_per_second") for m in rows]),
     }
+    sources = rows[0].get("by", {}).get("source", {})
+    if len(sources) > 1:  # a pooled split (combined data): each source's own scores too
+        out["by_source"] = {src: {"n": sources[src]["n"],
+                                  **{k: mean_sd([m["by"]["source"][src][k] for m in rows])
+                                     for k in ("macro_f1", "accuracy", "f_avg")}} for src in sources}
     return out
 
 
@@ -144,6 +149,9 @@ def render_markdown(entries: list[dict]) -> str:
                          f"| {len(e['seeds'])} | {fmt(s['macro_f1'])} | {fmt(s['accuracy'])} | {fmt(s['f_avg'])} "
                          f"| {fmt(pc['supportive'])} | {fmt(pc['critical'])} | {fmt(pc['neutral'])} "
                          f"| {fmt(e['train_seconds'], 1)} | {fmt(s['sentences_per_second'], 0)} |")
+            for src, b in s.get("by_source", {}).items():
+                lines.append(f"| {e['label']} | {e['data']} | {split}: source {src} | {b['n']} | {len(e['seeds'])} "
+                             f"| {fmt(b['macro_f1'])} | {fmt(b['accuracy'])} | {fmt(b['f_avg'])} | | | | | |")
     lines += ["", "## Runs", ""]
     for e in entries:
         v = ", ".join(f"{k} {val}" for k, val in e["versions"].items())
