@@ -280,3 +280,15 @@ def test_failed_sweep_job_keeps_the_others_optuna(tmp_path, cli):
     assert "best_value: 1.0" in (tmp_path / "opt" / "optimization_results.yaml").read_text()
     p = cli("compare", tmp_path / "opt")
     assert p.returncode == 0 and f"{len(errors)} run{s} without results" in p.stdout and "C' parameter" in p.stdout
+
+
+def test_sweep_configs_compose():
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        cfg = compose(config_name="train", overrides=["hydra/launcher=parallel", "hydra/sweeper=optuna_tfidf"],
+                      return_hydra_config=True)
+    assert cfg.hydra.launcher._target_.endswith("JoblibLauncher") and cfg.hydra.launcher.n_jobs == 2
+    sweeper = cfg.hydra.sweeper
+    assert sweeper.direction == "maximize" and sweeper.sampler.seed == 0 and "model.C" in sweeper.params
+    assert cfg.hydra.callbacks.failed_jobs._target_ == "actorstance.compare.FailedJobsReport"
