@@ -62,9 +62,14 @@ def prf(pred: set, gold: set) -> dict:
 
 
 def evaluate(pipeline: ArticlePipeline, folder: Path, lexicon) -> dict:
+    """Triples against the gold files; predicted names are mapped through the actor file
+    afterwards too, so that a run without it (--no-actor-file) is scored on the same names."""
     problems: list[str] = []
     articles = list(iter_articles(sorted(folder.glob("*.txt")), problems))
     rows = [r for chunk in pipeline.run(articles) for r in chunk]
+    for r in rows:
+        r["actor"] = lexicon.lookup(r["actor"]) or r["actor"]
+        r["target"] = lexicon.lookup(r["target"]) or r["target"]
     summary = Summary()
     summary.add(rows)
     gold = gold_triples(folder, lexicon)
@@ -99,11 +104,13 @@ def speed(pipeline: ArticlePipeline, folder: Path, n: int, seed: int = 0) -> dic
     rng.shuffle(order)
     articles = [Article(f"{stem}-{i}", text, stem) for i, (stem, text) in enumerate(order)]
     pipeline.timings = type(pipeline.timings)()
-    t0 = time.perf_counter()
+    load0 = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
     n_rows = sum(len(chunk) for chunk in pipeline.run(articles))
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     t = pipeline.timings
     return {"articles": n, "sentences": t.sentences, "pairs": n_rows, "wall_s": round(wall, 2),
+            "cpu_s_main_process": round(cpu, 2), "load_avg_1min": [round(load0, 1), round(os.getloadavg()[0], 1)],
             "sentences_per_s": round(t.sentences / wall, 1), "pairs_per_s": round(n_rows / wall, 1),
             "ner_s": round(t.ner, 2), "pairs_s": round(t.pairs, 2), "model_s": round(t.model, 2),
             "ner_share": round(t.ner / wall, 3), "model_share": round(t.model / wall, 3)}
@@ -113,7 +120,8 @@ def to_markdown(res: dict) -> str:
     q, s = res["quality"], res["speed"]
     lines = [f"# Article pipeline on the bundled articles ({res['model_family']} model)", "",
              f"Command: `{res['command']}`  ", f"Date: {res['date']}; machine: {res['machine']}; "
-             f"model: `{res['model']}`; actor detector: {res['detector']}", "",
+             f"model: `{res['model']}`; actor detector: {res['detector']}; actor file used by the pipeline: "
+             f"{'yes' if res['actor_file'] else 'no (only to map names when scoring)'}", "",
              f"## (actor, target, label) triples on data/articles ({q['articles']} articles, {q['sentences']} "
              f"sentences, {q['pairs_scored']} pairs scored)", ""]
     table = []
@@ -138,7 +146,10 @@ def to_markdown(res: dict) -> str:
               f"**{s['sentences_per_s']} sentences/s** ({s['pairs_per_s']} pairs/s). "
               f"Split: NER {s['ner_s']} s ({s['ner_share']:.0%}), model {s['model_s']} s ({s['model_share']:.0%}), "
               f"sentences/quotes/pairs {s['pairs_s']} s. Loading (not counted): model {res['load_s']['model']} s, "
-              f"detector {res['load_s']['detector']} s.", ""]
+              f"detector {res['load_s']['detector']} s.", "",
+              f"CPU time of the main process {s.get('cpu_s_main_process')} s; 1-minute load average before/after "
+              f"{s.get('load_avg_1min')} on {os.cpu_count()} cores (other jobs shared the machine when the load "
+              f"is above {os.cpu_count()}). NER worker processes: {res.get('ner_processes', 1)}.", ""]
     return "\n".join(lines)
 
 
@@ -149,6 +160,10 @@ def main(argv=None) -> int:
     ap.add_argument("--ner", default="auto", choices=["auto", "spacy", "rules"])
     ap.add_argument("--n", type=int, default=200, help="articles for the speed run (0: skip)")
     ap.add_argument("--chunk", type=int, default=64)
+    ap.add_argument("--ner-processes", type=int, default=1, help="spaCy worker processes")
+    ap.add_argument("--no-actor-file", action="store_true",
+                    help="run the pipeline without data/articles/actors.json (as on unseen news); the "
+                         "file still maps predicted names to the gold names when scoring")
     ap.add_argument("--name", default="", help="suffix of the result files (articles-NAME.md)")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -157,10 +172,10 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     model = load_model(model_dir)
     t1 = time.perf_counter()
-    detector = make_detector(args.ner)
+    detector = make_detector(args.ner, processes=args.ner_processes)
     t2 = time.perf_counter()
     lexicon = load_lexicon(folder / "actors.json")
-    pipeline = ArticlePipeline(model, detector, lexicon, chunk_articles=args.chunk)
+    pipeline = ArticlePipeline(model, detector, None if args.no_actor_file else lexicon, chunk_articles=args.chunk)
     quality = evaluate(pipeline, folder, lexicon)
     spd = speed(pipeline, folder, args.n) if args.n else None
     meta = json.loads((model_dir / "meta.json").read_text())
@@ -170,7 +185,7 @@ def main(argv=None) -> int:
            "model": str(model_dir.relative_to(ROOT) if model_dir.is_relative_to(ROOT) else model_dir),
            "model_family": meta.get("family"), "detector": getattr(detector, "model", detector.name),
            "load_s": {"model": round(t1 - t0, 2), "detector": round(t2 - t1, 2)},
-           "quality": quality, "speed": spd}
+           "ner_processes": args.ner_processes, "actor_file": not args.no_actor_file, "quality": quality, "speed": spd}
     out = ROOT / "benchmarks" / "results" / (f"articles-{args.name}" if args.name else "articles")
     out.parent.mkdir(parents=True, exist_ok=True)
     md = to_markdown(res) if spd else to_markdown({**res, "speed": {k: 0 for k in (

