@@ -292,3 +292,8 @@ def test_sweep_configs_compose():
     sweeper = cfg.hydra.sweeper
     assert sweeper.direction == "maximize" and sweeper.sampler.seed == 0 and "model.C" in sweeper.params
     assert cfg.hydra.callbacks.failed_jobs._target_ == "actorstance.compare.FailedJobsReport"
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()  # the search space must parse as the sweeper will parse it
+    for key, value in sweeper.params.items():
+        assert parser.parse_override(f"{key}={value}").is_sweep_override()

@@ -292,7 +292,10 @@ def _mean_sd(values):
     values = [v for v in values if v is not None]
     if not values:
         return None, None
-    return float(np.mean(values)), (float(np.std(values, ddof=1)) if len(values) > 1 else None)
+    if len(values) == 1:
+        return float(values[0]), None
+    same = max(values) == min(values)  # exactly 0, not a rounding residue
+    return float(np.mean(values)), 0.0 if same else float(np.std(values, ddof=1))
 
 
 def _metric_values(metrics: dict, split: str) -> dict:
@@ -411,7 +414,7 @@ def compare_runs(runs: list[Run], split: str = "dev", n_boot: int = 1000, seed: 
         row["note"] = "; ".join(row.pop("notes"))
         for k in ("_preds", "_stat", "_point"):
             row.pop(k, None)
-    return {"split": split, "bootstrap": n_boot, "seed": seed, "grouping": "per run" if per_run else "by seed",
+    return {"split": split, "bootstrap": n_boot, "seed": seed, "grouping": "per run" if per_run else "seeds grouped",
             "keys": shown, "rows": rows, "skipped": skipped,
             "best": next((r["row"] for r in rows if r["best"]), None)}
 
