@@ -31,8 +31,18 @@ def make_transformer(tmp_path):
                                   progress=False, seed=0)
 
 
+def make_embedding(tmp_path):
+    from conftest import make_tiny_bert
+
+    from actorstance.models.embedding import EmbeddingStanceModel
+
+    shared = tmp_path.parent / "tiny-bert-contract"  # the same tiny BERT as make_transformer's
+    encoder = str(shared) if (shared / "config.json").is_file() else make_tiny_bert(shared)
+    return EmbeddingStanceModel(pretrained=encoder, batch_size=8, max_length=64, seed=0)
+
+
 #: family -> factory(tmp_path) of a small, fast, untrained model. New families add themselves here.
-FACTORIES = {"tfidf": make_tfidf, "transformer": make_transformer}
+FACTORIES = {"tfidf": make_tfidf, "transformer": make_transformer, "embedding": make_embedding}
 
 
 @pytest.fixture(params=sorted(FACTORIES))
