@@ -276,7 +276,10 @@ def is_seed_key(key: str) -> bool:
     return key.rsplit(".", 1)[-1] == "seed"
 
 
-def _short(value) -> str:
+def _short(value, compact: bool = True) -> str:
+    """A config value in a cell: lists without spaces, long floats (Optuna's) to 4 significant digits."""
+    if compact and isinstance(value, float) and len(str(value)) > 7:
+        return f"{value:.4g}"
     if value is MISSING:
         return MISSING
     if value is None:
@@ -460,7 +463,7 @@ CSV_FIXED = ["row", "label", "n", "seeds", *(x for m in METRICS for x in (m, f"{
 def _flat_rows(result: dict) -> tuple[list[dict], list[str]]:
     rows = []
     for r in result["rows"]:
-        flat = {**{k: _short(v) for k, v in r["keys"].items()}, **{k: r.get(k) for k in CSV_FIXED}}
+        flat = {**{k: _short(v, compact=False) for k, v in r["keys"].items()}, **{k: r.get(k) for k in CSV_FIXED}}
         flat["macro_f1_ci_low"], flat["macro_f1_ci_high"] = r.get("macro_f1_ci") or (None, None)
         flat["delta_ci_low"], flat["delta_ci_high"] = r.get("delta_ci") or (None, None)
         flat["seeds"] = " ".join(map(str, r["seeds"]))
@@ -522,10 +525,18 @@ def plot(result: dict, path: str | Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
+    import textwrap
+
     rows = result["rows"]
-    labels = [f"#{r['row']} {r['label']}" for r in rows]
+
+    def tick(r):  # long config labels wrapped to 3 short lines, so the axes keep their room
+        lines = textwrap.wrap(f"#{r['row']} {r['label']}", 34) or [f"#{r['row']}"]
+        return "\n".join(lines[:2] + (["…"] if len(lines) > 3 else lines[2:3]))
+
+    labels = [tick(r) for r in rows]
     y = np.arange(len(rows))[::-1]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 1.8 + 0.5 * len(rows)), sharey=True)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 1.8 + 0.7 * len(rows)), sharey=True,
+                                   gridspec_kw={"width_ratios": [1.4, 1]})
     for yi, r in zip(y, rows):
         ci = r.get("macro_f1_ci")
         err = [[r["macro_f1"] - ci[0]], [ci[1] - r["macro_f1"]]] if ci else None
