@@ -75,7 +75,8 @@ def evaluate(pipeline: ArticlePipeline, folder: Path, lexicon) -> dict:
     gold = gold_triples(folder, lexicon)
     by_rows = {(r["article_id"], r["actor"], r["target"], r["label"]) for r in rows}
     by_summary = set()
-    for aid, scope in summary.as_dict()["articles"].items():
+    for scope in summary.as_dict()["articles"]:
+        aid = scope["article_id"]
         for d in scope["pairs"]:
             labels = [d["dominant"]] if d["dominant"] in LABELS else list(POLAR)
             by_summary |= {(aid, d["actor"], d["target"], lab) for lab in labels}
@@ -140,8 +141,10 @@ def to_markdown(res: dict) -> str:
               render_table([{"article": a, "rows P": d["rows_all"]["precision"], "rows R": d["rows_all"]["recall"],
                              "summary polar P": d["summary_polar"]["precision"],
                              "summary polar R": d["summary_polar"]["recall"]} for a, d in q["per_article"].items()],
-                           max_width=200), "```", "",
-              f"## Speed: {s['articles']} bundled-size articles end to end", "",
+                           max_width=200), "```", ""]
+    if not s:
+        return "\n".join(lines)
+    lines += [f"## Speed: {s['articles']} bundled-size articles end to end", "",
               f"{s['sentences']} sentences, {s['pairs']} (actor, target) pairs in {s['wall_s']} s: "
               f"**{s['sentences_per_s']} sentences/s** ({s['pairs_per_s']} pairs/s). "
               f"Split: NER {s['ner_s']} s ({s['ner_share']:.0%}), model {s['model_s']} s ({s['model_share']:.0%}), "
@@ -188,9 +191,7 @@ def main(argv=None) -> int:
            "ner_processes": args.ner_processes, "actor_file": not args.no_actor_file, "quality": quality, "speed": spd}
     out = ROOT / "benchmarks" / "results" / (f"articles-{args.name}" if args.name else "articles")
     out.parent.mkdir(parents=True, exist_ok=True)
-    md = to_markdown(res) if spd else to_markdown({**res, "speed": {k: 0 for k in (
-        "articles", "sentences", "pairs", "wall_s", "sentences_per_s", "pairs_per_s", "ner_s", "pairs_s",
-        "model_s", "ner_share", "model_share")}})
+    md = to_markdown(res)
     out.with_suffix(".md").write_text(md, encoding="utf-8")
     out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
     print(md)

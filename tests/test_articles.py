@@ -154,15 +154,16 @@ def test_summary_counts_dominant_and_evidence():
                 "probability": p, **{f"p_{k}": v for k, v in probs.items()}, "sentence": sent}
 
     s = Summary(evidence=2)
-    s.add([row("a", "X", "Y", "critical", 0.9, "s1"), row("a", "X", "Y", "neutral", 0.8, "s2"),
-           row("b", "X", "Y", "critical", 0.6, "s3"), row("b", "X", "Y", "critical", 0.7, "s4"),
+    s.add([row("a", "X", "Y", "critical", 0.9, "s1"), row("a", "X", "Y", "neutral", 0.8, "s2")])
+    s.add([row("b", "X", "Y", "critical", 0.6, "s3"), row("b", "X", "Y", "critical", 0.7, "s4"),
            row("b", "X", "Z", "supportive", 0.7, "s5"), row("b", "X", "Z", "critical", 0.7, "s6")])
     d = s.as_dict()
     xy = next(p for p in d["corpus"]["pairs"] if p["target"] == "Y")
     assert xy["counts"] == {"supportive": 0, "critical": 3, "neutral": 1} and xy["dominant"] == "critical"
     assert [e["sentence"] for e in xy["evidence"]] == ["s1", "s4"]  # top 2 by probability
     assert next(p for p in d["corpus"]["pairs"] if p["target"] == "Z")["dominant"] == "mixed"
-    assert d["articles"]["a"]["actors"][0]["n"] == 2 and d["corpus"]["articles"] == 2
+    assert d["articles"][0]["article_id"] == "a" and d["articles"][0]["actors"][0]["n"] == 2
+    assert d["corpus"]["articles_with_pairs"] == 2
     assert "critical" in s.tables()
 
 
@@ -242,8 +243,8 @@ def test_cli_predicts_a_bundled_article(tmp_path, tiny_model, capsys, monkeypatc
     assert {"Ingrid Halvorsen", "Viktor Lazaridis", "Samir Haddad"} <= {r["actor"] for r in rows}
     assert all(abs(r["p_supportive"] + r["p_critical"] + r["p_neutral"] - 1) < 1e-3 for r in rows)
     summary = json.loads(summ.read_text())
-    assert summary["corpus"]["articles"] == 1 and summary["corpus"]["pairs"][0]["evidence"]
-    assert set(summary["articles"]) == {"01-ceasefire-talks"}
+    assert summary["corpus"]["articles_with_pairs"] == 1 and summary["corpus"]["pairs"][0]["evidence"]
+    assert [a["article_id"] for a in summary["articles"]] == ["01-ceasefire-talks"]
 
 
 def cli(capsys, monkeypatch, *args, stdin: bytes | None = None):

@@ -569,19 +569,32 @@ class _Stats:
 
 
 class Summary:
-    """Per actor and per (actor, target) pair, for each article and for the whole corpus."""
+    """Per actor and per (actor, target) pair, for each article and for the whole corpus.
+
+    Rows come in whole articles (as the pipeline yields them); each article's own summary is
+    written to a temporary file as soon as it is complete, so memory holds the corpus-level
+    tallies only, not one summary per article of a long corpus.
+    """
 
     def __init__(self, evidence: int = 3):
+        import tempfile
+
         self.keep = evidence
         self.corpus = {"actors": {}, "pairs": {}}
-        self.articles: dict[str, dict] = {}
+        self.n_articles = 0
+        self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
 
     def add(self, rows: Iterable[dict]) -> None:
+        """Rows of one or more complete articles."""
+        articles: dict[str, dict] = {}
         for r in rows:
-            art = self.articles.setdefault(r["article_id"], {"actors": {}, "pairs": {}})
+            art = articles.setdefault(r["article_id"], {"actors": {}, "pairs": {}})
             for scope in (self.corpus, art):
                 scope["actors"].setdefault(r["actor"], _Stats()).add(r, self.keep)
                 scope["pairs"].setdefault((r["actor"], r["target"]), _Stats()).add(r, self.keep)
+        for aid, art in articles.items():
+            self._spill.write(json.dumps({"article_id": aid, **self._scope(art)}, ensure_ascii=False) + "\n")
+            self.n_articles += 1
 
     @staticmethod
     def _scope(scope: dict) -> dict:
@@ -590,9 +603,32 @@ class Summary:
         key = lambda d: (-d["n"], d["actor"], d.get("target", ""))  # noqa: E731
         return {"actors": sorted(actors, key=key), "pairs": sorted(pairs, key=key)}
 
+    def _corpus(self) -> dict:
+        return {"articles_with_pairs": self.n_articles, **self._scope(self.corpus)}
+
+    def _article_lines(self) -> Iterator[str]:
+        self._spill.flush()
+        self._spill.seek(0)
+        for line in self._spill:
+            yield line.rstrip("\n")
+        self._spill.seek(0, 2)
+
     def as_dict(self) -> dict:
-        return {"corpus": {"articles": len(self.articles), **self._scope(self.corpus)},
-                "articles": {aid: self._scope(s) for aid, s in self.articles.items()}}
+        return {"corpus": self._corpus(), "articles": [json.loads(line) for line in self._article_lines()]}
+
+    def write_json(self, out: str | Path) -> None:
+        """``{"corpus": ..., "articles": [...]}``, streamed to a temporary file, then renamed."""
+        import os
+
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write('{"corpus": ' + json.dumps(self._corpus(), ensure_ascii=False, indent=1) + ',\n"articles": [\n')
+            for k, line in enumerate(self._article_lines()):
+                fh.write((",\n" if k else "") + line)
+            fh.write("\n]}\n")
+        os.replace(tmp, out)
 
     def tables(self, max_rows: int = 40) -> str:
         """The corpus summary as two readable tables: stance pairs first, then actors."""
@@ -612,7 +648,7 @@ class Summary:
         pairs = sorted(data["pairs"], key=lambda d: (d["dominant"] == "neutral", -d["n"]))
         polar = [d for d in pairs if d["dominant"] != "neutral"]
         parts = [f"Stance pairs ({len(polar)} with a stance, {len(pairs) - len(polar)} neutral only; "
-                 f"{len(self.articles)} article{'s' if len(self.articles) != 1 else ''}):",
+                 f"{self.n_articles} article{'s' if self.n_articles != 1 else ''}):",
                  render_table(rows(pairs[:max_rows], True))]
         if len(pairs) > max_rows:
             parts.append(f"... {len(pairs) - max_rows} more pairs (see --summary FILE.json)")

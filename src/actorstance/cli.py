@@ -105,15 +105,14 @@ def cmd_predict(args) -> int:
 def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> int:
     """The article pipeline: rows streamed chunk by chunk, then the summary; unreadable
     inputs are reported at the end (exit 2) while the rest of the corpus is processed."""
-    import json
-
     from .actors import load_lexicon, make_detector, topic_lexicon
     from .articles import ArticlePipeline, RowWriter, Summary, iter_articles
     from .errors import DataError
-    from .output import format_from_path, write_text
+    from .output import format_from_path
 
     topics = topic_lexicon(args.target, args.targets)
-    pipeline = ArticlePipeline(model, make_detector(args.ner), load_lexicon(args.actors), topics or None, args.chunk)
+    detector = make_detector(args.ner, processes=args.ner_processes)
+    pipeline = ArticlePipeline(model, detector, load_lexicon(args.actors), topics or None, args.chunk)
     fmt = args.output_format or format_from_path(args.out)
     writer, summary, problems = RowWriter(fmt, args.out), Summary(args.evidence), []
     plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
@@ -123,7 +122,7 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
         summary.add(rows)
     writer.close()
     if args.summary not in (None, "-"):
-        write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1) + "\n", args.summary)
+        summary.write_json(args.summary)
     if fmt == "table" or args.summary == "-":
         to_stdout = fmt == "table" or args.out not in (None, "-")
         stream = sys.stdout if to_stdout else sys.stderr
@@ -195,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "(the table is always printed after table output)")
     art.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto",
                      help="actor detector: spaCy NER, capitalised-name rules, or auto (spaCy if installed)")
+    art.add_argument("--ner-processes", type=int, default=1, metavar="N",
+                     help="spaCy worker processes, which run ahead while the model scores (for large corpora)")
     art.add_argument("--evidence", type=int, default=3, metavar="N", help="evidence sentences per summary entry")
     art.add_argument("--chunk", type=int, default=64, metavar="N",
                      help="articles per model batch (memory holds one chunk)")
