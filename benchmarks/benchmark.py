@@ -35,7 +35,7 @@ from actorstance import LABELS  # noqa: E402
 
 #: What each data config's splits are, for the table (other data configs show "dev"/"test").
 SPLIT_NAMES = {
-    "park2021": {"dev": "dev (10% of train.txt by sentence, split_seed 0)"},
+    "park2021": {"dev": "dev (10% of train.txt, by sentence)"},
     "newsmtsc": {"dev": "dev_rw", "test": "dev_mt"},
     "park2021_to_newsmtsc": {"dev": "park2021 dev split", "test": "newsmtsc dev_rw"},
     "newsmtsc_to_park2021": {"dev": "newsmtsc dev_rw", "test": "park2021 train.txt (all)"},
@@ -138,7 +138,9 @@ def render_markdown(entries: list[dict]) -> str:
              "Written by `benchmarks/benchmark.py` (do not edit by hand). Mean ± sample standard deviation",
              "over seeds; macro-F1 over supportive/critical/neutral; F_avg = mean F1 of supportive and critical.",
              "Train seconds include the model's own dev evaluation; predict speed is sentences per second on",
-             "the split shown (batch prediction, one process). Data: `../shared/data` (README there).", ""]
+             "the split shown (batch prediction, one process). Data: `../shared/data` (README there).",
+             "Dev splits cut from a training file use `data.split_seed` (0 in the configs: the same dev",
+             "sentences for every seed) unless the row's overrides say otherwise.", ""]
     header = ("| model | data | split | n | seeds | macro-F1 | accuracy | F_avg | F1 supportive | F1 critical "
               "| F1 neutral | train s | predict sent/s |")
     lines += [header, "|" + "---|" * (header.count("|") - 1)]
@@ -187,7 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"), help="where quality.md/.json go")
     p.add_argument("--workdir", default=str(ROOT / "benchmarks" / "runs"), help="per-run outputs (not committed)")
     p.add_argument("--fresh", action="store_true", help="replace quality.json instead of merging into it")
+    p.add_argument("--render", action="store_true", help="only rewrite quality.md from quality.json")
     args = p.parse_args(argv)
+    out = Path(args.out)
+    if args.render:
+        write_atomic(out / "quality.md", render_markdown(json.loads((out / "quality.json").read_text("utf-8"))["entries"]))
+        print(f"rewrote {out / 'quality.md'}")
+        return 0
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -224,7 +232,6 @@ def main(argv: list[str] | None = None) -> int:
                 "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             })
 
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     merged = merge(out / "quality.json", entries, args.fresh)
     write_atomic(out / "quality.json", json.dumps({"entries": merged}, indent=1, ensure_ascii=False) + "\n")
