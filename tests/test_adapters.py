@@ -301,3 +301,37 @@ def test_full_newsmtsc_counts():
     assert {r["label"] for r in train} == {"supportive", "critical", "neutral"}
     for name in ("dev_rw.jsonl", "dev_mt.jsonl"):
         assert len(D.read_records(root / name, format="newsmtsc")) > 300
+
+
+# ---------------------------------------------------------------- the benchmark's table
+
+def _bench():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("benchmark", ROOT / "benchmarks" / "benchmark.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _metrics(f1s, n=10):
+    per_class = {lab: {"f1": f, "precision": f, "recall": f, "support": n} for lab, f in zip(("supportive", "critical", "neutral"), f1s)}
+    return {"n": 3 * n, "macro_f1": sum(f1s) / 3, "accuracy": 0.5, "f_avg": (f1s[0] + f1s[1]) / 2,
+            "per_class": per_class, "sentences_per_second": 100.0}
+
+
+def test_benchmark_summary_merge_and_table(tmp_path):
+    bench = _bench()
+    runs = [{"dev": _metrics([0.2, 0.4, 0.6])}, {"dev": _metrics([0.4, 0.6, 0.8])}]
+    s = bench.summarise(runs, "dev")
+    assert s["macro_f1"]["mean"] == pytest.approx(0.5) and s["macro_f1"]["sd"] == pytest.approx(0.1 * 2 ** 0.5)
+    assert s["per_class_f1"]["critical"]["mean"] == pytest.approx(0.5) and s["support"]["neutral"] == 10
+    entry = {"label": "tfidf", "data": "newsmtsc", "seeds": [1, 2], "n_train": 5, "splits": {"dev": s},
+             "train_seconds": bench.mean_sd([1.0, 3.0]), "command": "cmd", "date": "today",
+             "machine": {"cpu": "cpu", "cores": 2, "python": "3"}, "versions": {"numpy": "2"}}
+    old = dict(entry, label="transformer")
+    (tmp_path / "quality.json").write_text(json.dumps({"entries": [old, dict(entry, seeds=[9])]}), encoding="utf-8")
+    merged = bench.merge(tmp_path / "quality.json", [entry], fresh=False)
+    assert [(e["label"], e["seeds"]) for e in merged] == [("transformer", [1, 2]), ("tfidf", [1, 2])]
+    table = bench.render_markdown(merged)
+    assert "| tfidf | newsmtsc | dev_rw | 30 | 2 | 0.500 ± 0.141 |" in table and "2.0 ± 1.4" in table
