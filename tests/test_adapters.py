@@ -198,6 +198,10 @@ def test_columns_csv_with_a_label_map(tmp_path):
     assert recs[0]["actor_span"] == [0, 5]
     # foreign labels are never accepted silently
     assert "unknown label 'FAVOR'" in problems(path, format="columns", options=MAPPING)[0]
+    # the example config maps these very names: `python train.py data=columns data.path=FILE`
+    cfg = compose(["data=columns", f"data.path={path}", "data.dev_fraction=0.5"])
+    splits = load_splits(cfg.data, seed=0)
+    assert sorted(list(splits["train"]["label"]) + list(splits["dev"]["label"])) == ["critical", "supportive"]
 
 
 def test_columns_jsonl_nested_null_and_missing(tmp_path):
@@ -244,7 +248,7 @@ def test_data_config_path_override_and_fixed_split_seed(park_file):
     train, dev = splits[1]["train"], splits[1]["dev"]
     assert len(train) + len(dev) == 90 and 0 < len(dev) < len(train)
     assert not set(train["text"]) & set(dev["text"])  # a sentence never sits on both sides
-    assert splits[1]["dev"]["id"] == splits[2]["dev"]["id"]  # split_seed: same dev for every seed
+    assert list(splits[1]["dev"]["id"]) == list(splits[2]["dev"]["id"])  # split_seed: same dev for every seed
 
 
 def test_per_file_formats_in_one_split(tmp_path, park_file, tiny_jsonl):
