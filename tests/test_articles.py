@@ -118,6 +118,15 @@ def test_affiliations_are_not_pairs(ner):
     assert pair_set(pairs) == {("Sergei Baranov", "Ingrid Halvorsen"), ("Ingrid Halvorsen", "Sergei Baranov")}
 
 
+def test_places_and_datelines_are_not_actors(ner):
+    text = ("GENEVA, May 2 (Wire) - Anna Weber met Marco Ruiz in Geneva. A Geneva-based group praised Marco Ruiz. "
+            "Washington criticised Marco Ruiz.")
+    _, pairs = analyse(text, ner)
+    got = pair_set(pairs)
+    assert ("Washington", "Marco Ruiz") in got and ("Anna Weber", "Marco Ruiz") in got
+    assert not any("Geneva" in a or "Geneva" in t or "GENEVA" in a + t for a, t in got)
+
+
 def test_spans_point_into_the_article(ner):
     text = ARTICLES.joinpath("01-ceasefire-talks.txt").read_text(encoding="utf-8")
     model = _ConstantModel()

@@ -391,9 +391,11 @@ _GOVERNED = re.compile(r"\b(?:authorities|government|officials|leaders|leadershi
 
 def is_location(text: str, m: Mention) -> bool:
     """A place named as a place ("talks in Geneva", "the city of Merevan", "a Democrat from
-    Iowa"), not as an actor ("accused Washington", "ties with Moscow")."""
+    Iowa", "a Geneva-based think tank"), not as an actor ("accused Washington", "ties with Moscow")."""
     if m.label not in ("GPE", "LOC", "FAC", "MISC"):
         return False
+    if text[m.end:m.end + 6] == "-based":  # "a Geneva-based think tank"
+        return True
     before = text[max(0, m.start - 30):m.start]
     return _LOCATIVE.search(before) is not None and not _GOVERNED.search(before)
 
