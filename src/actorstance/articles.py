@@ -24,7 +24,8 @@ from .errors import DataError
 MAX_LINE_CHARS = 100_000
 #: spaCy's own limit per text; articles are far shorter.
 MAX_ARTICLE_CHARS = 1_000_000
-ARTICLE_SUFFIXES = (".txt", ".text", ".md")
+#: What a folder of articles is searched for (a file named on the command line may be any text).
+ARTICLE_SUFFIXES = (".txt", ".text")
 
 
 @dataclass
@@ -73,7 +74,7 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
     """``{"id", "text"}`` per line; a bad line is reported, the others still read."""
     from .data import read_jsonl
 
-    stem = Path(name).stem
+    stem = "stdin" if name == "<stdin>" else Path(name).stem
     for row in read_jsonl(path, {}):
         where = f"{name}:{row.line}"
         if row.error:
@@ -118,10 +119,10 @@ def is_article_input(path: str | Path, format: str | None = None) -> bool:
     if suffix in (".csv", ".tsv"):
         return False
     if not path.is_file():
-        return suffix in ARTICLE_SUFFIXES or suffix == ""
-    from .data import FORMATS, _head_lines, get_format
+        return suffix in ARTICLE_SUFFIXES or suffix in (".md", "")  # reported as not found by the reader
+    from . import adapters  # noqa: F401  (registers the adapter formats, e.g. park2021's .txt)
+    from .data import FORMATS, _head_lines
 
-    get_format("jsonl", path)  # registers the adapters
     head = _head_lines(path)
     return not any(f.detect and f.name not in ("jsonl", "csv") and f.detect(path, head) for f in FORMATS.values())
 
