@@ -314,7 +314,9 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
 
     Actor-file aliases win over detected entities they overlap (the file is the user's word);
     other entities of an actor type keep their own name, unless it is a short form of a
-    longer name in the same article ("Morozan" after "General Anton Morozan").
+    longer name in the same article ("Morozan" after "General Anton Morozan"). Places named
+    as places and datelines are dropped; names the recogniser found once are found again
+    where it missed them.
     """
     mentions: list[Mention] = []
     taken: list[tuple[int, int]] = []
