@@ -205,7 +205,7 @@ class SpacyDetector:
             yield [(e.start_char, e.end_char, e.label_) for e in doc.ents], ctx
 
 
-_CAP = r"(?:[A-Z][a-z]+(?:[-'’][A-Za-z][a-z]+)*|[A-Z]{2,}s?|(?:[A-Z]\.){2,}|[A-Z][a-z]*[A-Z][A-Za-z]+)"
+_CAP = r"(?:(?:al|el|ad|ul)-[A-Z][a-z]+|[A-Z][a-z]+(?:[-'’][A-Za-z][a-z]+)*|[A-Z]{2,}s?|(?:[A-Z]\.){2,}|[A-Z][a-z]*[A-Z][A-Za-z]+)"
 _CONNECT = r"(?:\s+(?:of|for|de|van|von|der|da|du|al|bin|el|la|le)\s+|\s+|-)"
 _CAP_SEQ = re.compile(rf"(?<![\w.]){_CAP}(?:{_CONNECT}{_CAP})*")
 
@@ -383,10 +383,12 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
     return out
 
 
-#: "DOHA, March 14 (Wire) -": where the story was filed, not who acts in it.
-_DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,}(?=,)")
-_LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside|around|across|throughout|from|to)|"
+#: "DOHA, March 14 (Wire) -": where and by whom the story was filed, not who acts in it.
+_DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,},(?:[^\n]{0,40}?\)\s*[-–—])?")
+_LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside|around|across|throughout)|"
                        r"\b(?:city|town|village|capital|region|province|state) of)\s+$", re.I)
+#: "from"/"to" mark places only where the recogniser says it is a place ("spoken to Minister X").
+_LOCATIVE_PLACE = re.compile(r"\b(?:from|to)\s+$", re.I)
 _GOVERNED = re.compile(r"\b(?:authorities|government|officials|leaders|leadership|people|forces|army|military|"
                        r"ministry|embassy|regime|parliament|opposition|allies|envoy|ambassador)\s+in\s+$", re.I)
 
@@ -399,7 +401,8 @@ def is_location(text: str, m: Mention) -> bool:
     if text[m.end:m.end + 6] == "-based":  # "a Geneva-based think tank"
         return True
     before = text[max(0, m.start - 30):m.start]
-    return _LOCATIVE.search(before) is not None and not _GOVERNED.search(before)
+    locative = _LOCATIVE.search(before) or (m.label != "MISC" and _LOCATIVE_PLACE.search(before))
+    return bool(locative) and not _GOVERNED.search(before)
 
 
 def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None:

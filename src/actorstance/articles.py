@@ -249,9 +249,9 @@ _PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
 
 
 def _speaker_in(frame_start: int, frame_end: int, text: str, mentions: list[Mention],
-                prefer: str) -> Mention | str | None:
-    """The mention nearest a speech verb in ``text[frame_start:frame_end]``; "pronoun" where
-    the frame says only "he said"."""
+                prefer: str) -> Mention | int | None:
+    """The mention nearest a speech verb in ``text[frame_start:frame_end]``; where the frame
+    says only "he said", the pronoun's offset instead."""
     frame = text[frame_start:frame_end]
     verb = _SPEECH.search(frame)
     if not verb:
@@ -267,9 +267,8 @@ def _speaker_in(frame_start: int, frame_end: int, text: str, mentions: list[Ment
         people = [m for m in before if m.label == "PERSON"]
         if people or before:
             return (people or before)[0]
-    if _PRONOUN.search(frame):
-        return "pronoun"
-    return None
+    pronoun = _PRONOUN.search(frame)
+    return frame_start + pronoun.start() if pronoun else None
 
 
 def attribute_quotes(text: str, para: tuple[int, int], sentences: list[Sentence], mentions: list[Mention],
@@ -295,10 +294,10 @@ def attribute_quotes(text: str, para: tuple[int, int], sentences: list[Sentence]
         first = sent_of(qs)
         if who is None and first is not None and first.start < qs:
             who = _speaker_in(first.start, qs, text, mentions, "before")
-        if who == "pronoun":
-            earlier = [m for m in mentions if m.end <= qs]
+        if isinstance(who, int):  # "he said": the last speaker, else the last person named before "he"
+            earlier = [m for m in mentions if m.end <= who and not (qs <= m.start < qe)]
             people = [m for m in earlier if m.label == "PERSON"]
-            who = previous if previous is not None else ((people or earlier or [None])[-1])
+            who = previous if previous is not None else (people or earlier or [None])[-1]
         speakers.append(who)
     known = [s for s in speakers if s is not None]
     outside = text[ps:pe]
