@@ -14,7 +14,7 @@ pytest.importorskip("transformers")
 
 from actorstance.errors import ConfigError, ModelLoadError  # noqa: E402
 from actorstance.models import load_model  # noqa: E402
-from actorstance.models.embedding import EmbeddingStanceModel  # noqa: E402
+from actorstance.models.embedding import EmbeddingStanceModel, _prepare  # noqa: E402
 
 HIDDEN = 32  # the tiny BERT's hidden size
 
@@ -22,7 +22,7 @@ HIDDEN = 32  # the tiny BERT's hidden size
 @pytest.fixture
 def model(tiny_bert_dir, tiny_dataset):
     return EmbeddingStanceModel(pretrained=tiny_bert_dir, features=["sentence", "actor", "target", "between"],
-                                batch_size=4, max_length=64).fit(tiny_dataset)
+                                markers="none", batch_size=4, max_length=64).fit(tiny_dataset)
 
 
 def slot(X, k):
@@ -50,10 +50,15 @@ def test_actor_and_target_change_the_features(model):
 
 
 def test_markers_change_the_encoded_text(tiny_bert_dir, tiny_dataset):
-    plain = EmbeddingStanceModel(pretrained=tiny_bert_dir, features=["sentence"]).fit(tiny_dataset)
-    marked = EmbeddingStanceModel(pretrained=tiny_bert_dir, features=["sentence"], markers="wrap").fit(tiny_dataset)
+    plain = EmbeddingStanceModel(pretrained=tiny_bert_dir, features=["sentence"], markers="none").fit(tiny_dataset)
+    marked = EmbeddingStanceModel(pretrained=tiny_bert_dir, features=["sentence", "actor"], markers="wrap").fit(tiny_dataset)
     ex = tiny_records()[:1]
-    assert np.abs(plain._embed(ex) - marked._embed(ex)).max() > 1e-3
+    assert np.abs(plain._embed(ex)[:, :HIDDEN] - marked._embed(ex)[:, :HIDDEN]).max() > 1e-3
+    # each role has its own markers, and the pooled spans point at the marked mentions
+    text, spans = _prepare(ex[0], "wrap")
+    assert "<< Anna Weber >>" in text and "[[ the ceasefire deal ]]" in text
+    assert text[slice(*spans["actor"])] == "<< Anna Weber >>"
+    assert text[slice(*spans["target"])] == "[[ the ceasefire deal ]]"
 
 
 def test_order_and_batching_do_not_change_predictions(model, tiny_dataset):

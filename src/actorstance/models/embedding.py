@@ -5,9 +5,11 @@ pass over the data plus a linear model. Actor/target awareness comes from *where
 vectors are pooled: besides the mean over the whole sentence (what a sentence embedding
 is), the contextual token vectors of the actor mention and of the target mention are
 mean-pooled separately and placed in fixed slots of the feature vector, so the linear head
-knows which entity holds the stance and which one receives it. Optionally the mentions are
-also wrapped in marker characters before encoding. An empty actor (the writer) leaves the
-actor slot zero and sets a flag.
+knows which entity holds the stance and which one receives it; a fourth slot pools the
+tokens between the two mentions, where the stance is usually expressed. By default the
+mentions are also wrapped in marker characters before encoding, so the contextual vectors
+themselves differ by role (measured: benchmarks/results/embedding.md). An empty actor (the
+writer) leaves the actor slot zero and sets a flag.
 
 Sentences longer than ``max_length`` tokens are cut to a window around the mentions rather
 than at the end, so the pooled mention vectors survive truncation.
@@ -16,7 +18,6 @@ than at the end, so the pooled mention vectors survive truncation.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -48,9 +49,9 @@ class EmbeddingStanceModel(StanceModel):
 
     family = "embedding"
 
-    def __init__(self, pretrained: str = "default", features=("sentence", "actor", "target"), markers: str = "none",
-                 C: float = 1.0, class_weight: str | None = "balanced", batch_size: int = 64, max_length: int = 256,
-                 max_iter: int = 3000, copy_encoder: bool = True, seed: int = 0):
+    def __init__(self, pretrained: str = "default", features=("sentence", "actor", "target", "between"),
+                 markers: str = "wrap", C: float = 0.03, class_weight: str | None = None, batch_size: int = 64,
+                 max_length: int = 256, max_iter: int = 3000, copy_encoder: bool = True, seed: int = 0):
         super().__init__(pretrained=pretrained, features=list(features), markers=markers, C=float(C),
                          class_weight=class_weight, batch_size=int(batch_size), max_length=int(max_length),
                          max_iter=int(max_iter), copy_encoder=bool(copy_encoder), seed=int(seed))
