@@ -3,9 +3,9 @@ Hugging Face ``pipeline("text-classification")`` with the same weights, side by 
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/speed.py [--model DIR] [--repeats 5] [--threads N]
 
-Training speed: one epoch of fine-tuning the default encoder on the bundled training data
-(examples/s, mean tokens per example, peak resident memory of the process). Prediction
-speed: the bundled dev+test sentences, predicted ``--repeats`` times by each path (median
+Training speed: one epoch of fine-tuning the default encoder on the bundled training examples
+nearest 35 tokens long (examples/s, mean tokens, peak resident memory of the process).
+Prediction speed: the bundled dev+test sentences nearest 40 tokens long, predicted ``--repeats`` times by each path (median
 reported), with the fine-tuned model from ``--model`` (else the one just trained). The
 pipeline gets exactly the strings our model reads (prompt + marked sentence as a text pair).
 Writes ``benchmarks/results/speed.md`` and ``speed.json``.
@@ -61,7 +61,8 @@ def main(argv=None) -> int:
     ap.add_argument("--model", help="a trained transformer model dir (default: fine-tune one epoch on bundled data)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=None, help="torch / ONNX Runtime threads (default: all cores)")
-    ap.add_argument("--train-limit", type=int, default=640, help="bundled training examples for the training-speed epoch")
+    ap.add_argument("--train-examples", type=int, default=640, help="bundled training examples (nearest 35 tokens) to train on")
+    ap.add_argument("--sentences", type=int, default=512, help="bundled dev/test sentences (nearest 40 tokens) to predict")
     ap.add_argument("--out", default=None, help="output path without suffix")
     ap.add_argument("--int8-agreement", nargs="+", metavar="RUN_DIR", help="check int8 vs fp32 on these train.py runs")
     args = ap.parse_args(argv)
@@ -91,7 +92,18 @@ def main(argv=None) -> int:
     result["versions"]["onnxruntime"] = onnxruntime.__version__
 
     # -- training speed ------------------------------------------------------------------------
-    train = load_many([ROOT / "data/stance/train.jsonl"]).select(range(args.train_limit))
+    from transformers import AutoTokenizer
+
+    from actorstance.models.hf import resolve_pretrained
+
+    def nearest(records: list[dict], tokens: int, k: int) -> list[dict]:
+        """The ``k`` examples whose model input is closest to ``tokens`` long."""
+        probe = TransformerStanceModel()
+        probe.tokenizer_ = AutoTokenizer.from_pretrained(resolve_pretrained("default"))
+        lengths = [len(f["input_ids"]) for f in probe._encode(records)]
+        return [records[i] for i in sorted(range(len(records)), key=lambda i: (abs(lengths[i] - tokens), i))[:k]]
+
+    train = nearest(list(load_many([ROOT / "data/stance/train.jsonl"])), 35, args.train_examples)
     trainer = TransformerStanceModel(epochs=1, threads=threads, progress=False, seed=0).fit(train)
     summary = trainer.training_log_[-1]
     tokens = [len(f["input_ids"]) for f in trainer._encode(list(train))]
@@ -106,7 +118,8 @@ def main(argv=None) -> int:
         model_dir = Path(args.model) if args.model else trainer.save(tmp / "model")
         model = load_model(model_dir)
         model.threads = threads
-        records = list(load_many([ROOT / "data/stance/dev.jsonl", ROOT / "data/stance/test.jsonl"]))
+        records = nearest(list(load_many([ROOT / "data/stance/dev.jsonl", ROOT / "data/stance/test.jsonl"])), 40,
+                          args.sentences)
         feats = model._encode(records)
         n, mean_tokens = len(records), float(np.mean([len(f["input_ids"]) for f in feats]))
 
