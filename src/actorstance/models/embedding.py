@@ -44,6 +44,30 @@ def _prepare(ex: dict, markers: str) -> tuple[str, dict[str, tuple[int, int]]]:
     return ex["text"], {role: (start, end) for start, end, role in mention_spans(ex)}
 
 
+def _view_masks(features, spans: dict, starts: np.ndarray, ends: np.ndarray, attention: np.ndarray):
+    """Which tokens each view pools (one row per view), and the three flags of one example.
+
+    ``starts``/``ends`` are the character offsets of the encoded tokens (special and padding
+    tokens are ``(0, 0)``); a view whose mention is absent or was cut off pools nothing.
+    """
+    masks = np.zeros((len(features), len(attention)), dtype=np.float32)
+    token = ends > starts
+    for k, view in enumerate(features):
+        if view == "sentence":
+            masks[k] = attention
+            continue
+        if view == "between" and len(spans) == 2:
+            (_, lo), (hi, _) = sorted(spans.values())
+        elif view in spans:
+            lo, hi = spans[view]
+        else:
+            continue
+        masks[k] = token & (starts < hi) & (ends > lo)
+    both = "actor" in spans and "target" in spans
+    flags = ("actor" in spans, "target" in spans, both and spans["actor"] < spans["target"])
+    return masks, flags
+
+
 class EmbeddingStanceModel(StanceModel):
     """Frozen mean-pooled encoder vectors (sentence, actor span, target span) + logistic regression."""
 
@@ -126,7 +150,7 @@ class EmbeddingStanceModel(StanceModel):
                     t_ids, t_offs, first, end = by_text[text]
                     ids.append(t_ids[:first] + t_ids[lo:hi] + t_ids[end:])
                     offs.append(t_offs[:first] + t_offs[lo:hi] + t_offs[end:])
-                padded = tok.pad({"input_ids": ids}, return_tensors="pt")
+                padded = tok.pad({"input_ids": ids}, padding_side="right", return_tensors="pt")
                 states = self.encoder_(**padded).last_hidden_state  # (B, L, H)
                 attention = padded["attention_mask"].to(states.dtype)
                 L = states.shape[1]
@@ -140,24 +164,8 @@ class EmbeddingStanceModel(StanceModel):
                 masks = np.zeros((len(rows), len(self.features), L), dtype=np.float32)
                 flags = np.zeros((len(rows), 3), dtype=np.float32)
                 for j, (r, i) in enumerate(zip(rows, row_unit)):
-                    spans = prepared[r][1]
-                    token = ends[i] > starts[i]
-                    for k, view in enumerate(self.features):
-                        if view == "sentence":
-                            masks[j, k] = attention[i].numpy()
-                            continue
-                        if view == "between":
-                            if len(spans) < 2:
-                                continue
-                            (s1, e1), (s2, e2) = sorted(spans.values())
-                            lo_c, hi_c = e1, s2
-                        elif view in spans:
-                            lo_c, hi_c = spans[view]
-                        else:
-                            continue
-                        masks[j, k] = token & (starts[i] < hi_c) & (ends[i] > lo_c)
-                    flags[j] = ("actor" in spans, "target" in spans,
-                                "actor" in spans and "target" in spans and spans["actor"] < spans["target"])
+                    masks[j], flags[j] = _view_masks(self.features, prepared[r][1], starts[i], ends[i],
+                                                     attention[i].numpy())
                 m = torch.from_numpy(masks)
                 pooled = torch.einsum("rkl,rlh->rkh", m, states[row_unit])
                 pooled = pooled / m.sum(-1, keepdim=True).clamp(min=1.0)  # empty view -> zeros
