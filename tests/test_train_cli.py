@@ -136,3 +136,20 @@ def test_multirun_over_seeds(tmp_path, tiny_jsonl):
     assert proc.returncode == 0, proc.stderr
     for job in ("0", "1"):
         assert (tmp_path / "sweep" / job / "metrics.json").is_file()
+
+
+def test_columns_format_mapping_from_the_command_line(tmp_path, tiny_jsonl):
+    from actorstance.data import load
+    from actorstance.models.tfidf import TfidfStanceModel
+
+    model = TfidfStanceModel().fit(load(tiny_jsonl)).save(tmp_path / "m")
+    data = tmp_path / "foreign.csv"
+    data.write_text('sentence,src,ent,stance\n"Kenya condemned the coup in Mali.",Kenya,the coup,AGAINST\n'
+                    '"Ghana praised the deal.",Ghana,the deal,FAVOR\n', encoding="utf-8")
+    mapping = ["--option", "text=sentence", "--option", "actor=src", "--option", "target=ent", "--option", "label=stance"]
+    p = run_cli("evaluate", "--model", model, data, "--format", "columns", *mapping, "--label-map", "stance",
+                "--out", tmp_path / "m.json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads((tmp_path / "m.json").read_text())["per_class"]["critical"]["support"] == 1
+    p = run_cli("evaluate", "--model", model, data, "--format", "columns", "--option", "text")
+    assert p.returncode == 2 and "expected KEY=VALUE" in p.stderr

@@ -52,6 +52,19 @@ def _label_map(value: str | None):
     return dict(item.split("=", 1) for item in value.split(",") if item)
 
 
+def _reader_options(items: list[str]) -> dict:
+    """``["text=sentence", "label=stance"]`` -> ``{"text": "sentence", "label": "stance"}``."""
+    from .errors import ConfigError
+
+    options = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--option {item!r}: expected KEY=VALUE")
+        options[key.strip()] = value.strip() or None
+    return options
+
+
 PREDICT_COLUMNS = ["id", "actor", "target", "label", "probability", "text"]
 
 
@@ -95,7 +108,8 @@ def cmd_predict(args) -> int:
     model = load_model(model_dir)
     if all(article_flags):
         return predict_articles(args, model, paths, names)
-    ds = D.load_many(paths, format=args.format, label_map=_label_map(args.label_map), require_label=False)
+    ds = D.load_many(paths, format=args.format, label_map=_label_map(args.label_map), require_label=False,
+                     options=_reader_options(args.option))
     rows = prediction_rows(model, ds)
     fmt = args.output_format or format_from_path(args.out)
     write_text(render(rows, fmt, PREDICT_COLUMNS if fmt == "table" else None), args.out)
@@ -141,7 +155,8 @@ def cmd_evaluate(args) -> int:
     from .training import evaluate_model, write_jsonl
 
     model = load_model(Path(args.model) if args.model else _default_model())
-    ds = D.load_many([Path(p) for p in args.data], format=args.format, label_map=_label_map(args.label_map))
+    ds = D.load_many([Path(p) for p in args.data], format=args.format, label_map=_label_map(args.label_map),
+                     options=_reader_options(args.option))
     metrics, rows = evaluate_model(model, ds, tuple(args.by))
     print(M.format_table(metrics, title=f"{len(ds)} examples from {', '.join(args.data)}"))
     if args.out:
@@ -171,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "semeval2016, columns")
         p.add_argument("--label-map", help="label aliases: a named map (stance, sentiment, procon) or "
                                            "alias=label,... e.g. favor=supportive,against=critical,none=neutral")
+        p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                       help="a reader option, repeatable; for --format columns the field mapping, "
+                            "e.g. --option text=sentence --option label=stance")
 
     p = sub.add_parser("predict", help="stance of each actor toward each target in records or articles",
                        description="Classify records (JSONL/CSV naming text, actor, target), or find actors and "
