@@ -9,10 +9,9 @@ import pytest
 
 from conftest import ROOT, tiny_records
 
-from actorstance.actors import (ActorLexicon, RuleDetector, load_lexicon, make_detector, read_names,
-                                resolve_mentions, topic_lexicon)
-from actorstance.articles import (Article, ArticlePipeline, Summary, attribute_quotes, find_quotes, is_affiliation,
-                                  is_article_input, iter_articles, paragraphs, split_sentences)
+from actorstance.actors import ActorLexicon, RuleDetector, load_lexicon, make_detector, read_names, topic_lexicon
+from actorstance.articles import (Article, ArticlePipeline, Summary, find_quotes, is_article_input, iter_articles,
+                                  paragraphs, split_sentences)
 
 ARTICLES = ROOT / "data" / "articles"
 KOVAC = ("Prime Minister Elena Kovac met Jonas Berg in Oslo on Monday.\n\n"

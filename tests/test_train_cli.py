@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from omegaconf import open_dict
 
 from conftest import ROOT, compose, tiny_records, write_jsonl
 

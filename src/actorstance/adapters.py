@@ -15,7 +15,6 @@ in a config, or detected from the file's content where that is unambiguous. Adap
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 import re

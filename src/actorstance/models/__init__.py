@@ -7,7 +7,6 @@ imports torch.
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 
 from ..errors import ModelLoadError

@@ -114,7 +114,8 @@ class StanceModel:
 
     ``__init__`` only stores parameters; ``fit`` and ``load`` do the heavy work.
     ``predict_proba`` returns an ``(n, 3)`` float array with columns in ``LABELS`` order.
-    Subclasses implement ``fit``, ``predict_proba``, ``_save_weights`` and ``_load_weights``.
+    Subclasses implement ``fit``, ``is_fitted``, ``_predict_proba``, ``_save_weights`` and
+    ``_load_weights``.
     """
 
     family = "base"
@@ -132,7 +133,20 @@ class StanceModel:
     def fit(self, train, dev=None) -> "StanceModel":
         raise NotImplementedError
 
+    def is_fitted(self) -> bool:
+        raise NotImplementedError
+
     def predict_proba(self, examples) -> np.ndarray:
+        """Checks the input once for every family, then calls ``_predict_proba(records)``."""
+        if not self.is_fitted():
+            raise RuntimeError("model is not fitted: call fit() or load() first")
+        records = _as_records(examples)
+        if not records:
+            return np.zeros((0, len(LABELS)), dtype=np.float32)
+        check_examples(records)
+        return self._predict_proba(records)
+
+    def _predict_proba(self, records: list[dict]) -> np.ndarray:
         raise NotImplementedError
 
     def predict(self, examples) -> list[str]:
@@ -194,6 +208,14 @@ def _jsonable(obj):
     if isinstance(obj, np.generic):
         return obj.item()
     return obj
+
+
+def expand_to_labels(proba: np.ndarray, classes) -> np.ndarray:
+    """Probabilities over a classifier's ``classes`` (label ids) as ``(n, 3)`` in LABELS order;
+    a class absent from training keeps probability 0."""
+    out = np.zeros((len(proba), len(LABELS)), dtype=np.float32)
+    out[:, classes] = proba
+    return out
 
 
 def check_examples(examples: Sequence[dict]) -> None:

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import LABEL2ID, LABELS
+from .. import LABEL2ID
 from ..errors import ConfigError, ModelLoadError
-from .base import StanceModel, _as_records, _sha256, check_examples
+from .base import StanceModel, _as_records, _sha256, check_examples, expand_to_labels
 from .mentions import mention_spans, token_window, wrap_mentions
 
 #: pooled views a feature vector can be built from (in the order given by ``features``)
@@ -196,17 +196,12 @@ class EmbeddingStanceModel(StanceModel):
         self.clf_.coef_ = np.ascontiguousarray(self.clf_.coef_)
         return self
 
-    def predict_proba(self, examples) -> np.ndarray:
-        if self.clf_ is None:
-            raise RuntimeError("model is not fitted: call fit() or load() first")
-        records = _as_records(examples)
-        if not records:
-            return np.zeros((0, len(LABELS)), dtype=np.float32)
-        check_examples(records)
+    def is_fitted(self) -> bool:
+        return self.clf_ is not None
+
+    def _predict_proba(self, records: list[dict]) -> np.ndarray:
         proba = self.clf_.predict_proba((self._embed(records) - self.mean_) / self.scale_)
-        out = np.zeros((len(records), len(LABELS)), dtype=np.float32)
-        out[:, self.clf_.classes_] = proba  # a class absent from training keeps probability 0
-        return out
+        return expand_to_labels(proba, self.clf_.classes_)
 
     # -- persistence: head as safetensors arrays, encoder copied in (no pickle) ----------------
     def _save_weights(self, directory: Path) -> None:

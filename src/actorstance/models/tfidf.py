@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import LABEL2ID, LABELS
-from .base import StanceModel, _as_records, check_examples
+from .. import LABEL2ID
+from .base import StanceModel, _as_records, check_examples, expand_to_labels
 from .mentions import mention_spans, replace_mentions
 
 MASKS = {"actor": "actorx", "target": "targetx"}
@@ -93,17 +93,12 @@ class TfidfStanceModel(StanceModel):
         self.clf_.fit(X, y)
         return self
 
-    def predict_proba(self, examples) -> np.ndarray:
-        if self.clf_ is None:
-            raise RuntimeError("model is not fitted: call fit() or load() first")
-        records = _as_records(examples)
-        if not records:
-            return np.zeros((0, len(LABELS)), dtype=np.float32)
-        check_examples(records)
+    def is_fitted(self) -> bool:
+        return self.clf_ is not None
+
+    def _predict_proba(self, records: list[dict]) -> np.ndarray:
         proba = self.clf_.predict_proba(self._features(records))
-        out = np.zeros((len(records), len(LABELS)), dtype=np.float32)
-        out[:, self.clf_.classes_] = proba  # a class absent from training keeps probability 0
-        return out
+        return expand_to_labels(proba, self.clf_.classes_)
 
     # -- persistence: vocabularies as JSON, arrays as safetensors (no pickle) -----------------
     def _save_weights(self, directory: Path) -> None:

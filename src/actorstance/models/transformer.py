@@ -329,13 +329,10 @@ class TransformerStanceModel(StanceModel):
             out[idx] = self.int8_session_.run(None, {k: v for k, v in batch.items() if k in names})[0]
         return out
 
-    def predict_proba(self, examples) -> np.ndarray:
-        if self.model_ is None:
-            raise RuntimeError("model is not fitted: call fit() or load() first")
-        records = _as_records(examples)
-        if not records:
-            return np.zeros((0, len(LABELS)), dtype=np.float32)
-        check_examples(records)
+    def is_fitted(self) -> bool:
+        return self.model_ is not None
+
+    def _predict_proba(self, records: list[dict]) -> np.ndarray:
         feats = self._encode(records)
         if self.int8 and self.int8_session_ is not None:
             logits = self._logits_int8(feats)
