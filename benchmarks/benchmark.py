@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from actorstance import LABELS  # noqa: E402
+from actorstance.output import write_text as write_atomic  # noqa: E402
 
 #: What each data config's splits are, for the table (other data configs show "dev"/"test").
 SPLIT_NAMES = {
@@ -170,12 +171,6 @@ def merge(path: Path, new: list[dict], fresh: bool) -> list[dict]:
     entries = [] if fresh or not path.exists() else json.loads(path.read_text(encoding="utf-8"))["entries"]
     keys = {(e["label"], e["data"]) for e in new}
     return [e for e in entries if (e["label"], e["data"]) not in keys] + new
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:

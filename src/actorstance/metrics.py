@@ -105,9 +105,6 @@ def plot_confusion(metrics: dict, path: str | Path, title: str = "") -> None:
 
 def write_json(obj, path: str | Path) -> None:
     """Write JSON atomically (temp file, then rename)."""
-    import os
+    from .output import write_text
 
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(json.dumps(obj, indent=2, ensure_ascii=False), path)

@@ -6,7 +6,6 @@ a composed config and a temporary output directory.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -126,11 +125,9 @@ def evaluate_model(model, ds, slice_fields=("hard_case",)):
 
 
 def write_jsonl(rows, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    from .output import render, write_text
+
+    write_text(render(rows, "jsonl"), path)
 
 
 def publish_model(model_dir: Path, models_dir: Path, name: str) -> Path:
