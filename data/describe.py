@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 SPLITS = ("train", "dev", "test")
 LABELS = ("supportive", "critical", "neutral")
 HARD_CASES = ("negation_hedging", "opposing_actors", "actor_as_object", "sarcasm", "reported_speech",
-              "neutral_charged", "stance_by_action")
+              "neutral_charged", "stance_by_action", "pair_direction")
 # Two sentences are near duplicates when the Jaccard similarity of their word 3-gram shingles
 # exceeds 0.5: one word swapped mid-sentence still scores ~0.7 (with 5-grams it would fall to
 # ~0.5, under the usual 0.6 cut), while unrelated wire sentences stay far below.
@@ -126,8 +126,9 @@ def describe(splits: dict[str, list[dict]]) -> str:
               f"- distinct target strings: {len({r['target'] for r in records})}",
               f"- groups (stories): {len(groups)}; examples per group: median {statistics.median(groups.values()):g}, "
               f"min {min(groups.values())}, max {max(groups.values())}",
-              f"- sentences: {len(texts)} distinct; {sum(1 for n in texts.values() if n > 1)} of them carry two "
-              f"examples (two actor/target pairs in one sentence)",
+              f"- sentences: {len(texts)} distinct; {sum(1 for n in texts.values() if n > 1)} of them carry two or "
+              f"more examples (several actor/target pairs in one sentence): "
+              + ", ".join(f"{k} pairs: {v}" for k, v in sorted(Counter(n for n in texts.values() if n > 1).items())),
               f"- words per sentence: mean {statistics.mean(words):.1f}, median {statistics.median(words):g}, "
               f"min {min(words)}, max {max(words)}",
               "- examples per writer batch: " + ", ".join(f"{k} {v}" for k, v in sorted(writers.items())),
