@@ -11,7 +11,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from actorstance import LABELS  # noqa: E402
-from actorstance.models.transformer import MARKER_TOKENS, TransformerStanceModel, model_strings  # noqa: E402
+from actorstance.models.transformer import MARKER_TOKENS, TransformerStanceModel, model_strings, softmax  # noqa: E402
 
 
 def tiny_model(tiny_bert_dir, **kw):
@@ -127,6 +127,26 @@ def test_int8_onnx_path_agrees_with_fp32(tiny_bert_dir, tmp_path):
     path = model.save(tmp_path / "m")
     assert (path / "model_int8.onnx").is_file()
     np.testing.assert_allclose(load_model(path).predict_proba(records), q, atol=1e-6)
+    # a recheck margin of 1 sends every row back to fp32; 0 keeps raw int8
+    model.int8_recheck = 1.0
+    np.testing.assert_allclose(model.predict_proba(records), softmax(model._logits_torch(model._encode(records))), atol=1e-6)
+    model.int8_recheck = 0.0
+    np.testing.assert_allclose(model.predict_proba(records), softmax(model._logits_int8(model._encode(records))), atol=1e-6)
+
+
+def test_int8_can_be_switched_on_after_training(tiny_bert_dir, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from conftest import tiny_records
+
+    from actorstance.models import load_model
+
+    records = tiny_records()
+    path = tiny_model(tiny_bert_dir, epochs=1).fit(records).save(tmp_path / "m")
+    model = load_model(path)
+    assert model.int8_session_ is None
+    model.use_int8()
+    assert model.int8 and model.int8_session_ is not None
+    assert model.predict_proba(records).shape == (len(records), 3)
 
 
 def test_bad_options_fail_clearly(tiny_bert_dir, tiny_dataset):
