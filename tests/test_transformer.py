@@ -141,9 +141,10 @@ def test_int8_can_be_switched_on_after_training(tiny_bert_dir, tmp_path):
     from actorstance.models import load_model
 
     records = tiny_records()
-    path = tiny_model(tiny_bert_dir, epochs=1).fit(records).save(tmp_path / "m")
+    path = tiny_model(tiny_bert_dir, epochs=1, threads=1).fit(records).save(tmp_path / "m")
     model = load_model(path)
     assert model.int8_session_ is None
+    assert model.threads is None  # a training-time thread count is not carried into prediction
     model.use_int8()
     assert model.int8 and model.int8_session_ is not None
     assert model.predict_proba(records).shape == (len(records), 3)
