@@ -98,6 +98,17 @@ def test_training_log_and_early_stopping(tiny_bert_dir, tmp_path):
     assert (model.save(tmp_path / "m") / "training_log.json").is_file()
 
 
+def test_eval_every_also_scores_the_final_weights(tiny_bert_dir):
+    from conftest import tiny_records
+
+    records = tiny_records()
+    model = tiny_model(tiny_bert_dir, epochs=1, batch_size=4, eval_every=2, patience=99).fit(records, records)
+    steps = model.training_log_[-1]["steps"]
+    assert steps % 2, "the fixture must leave steps after the last periodic evaluation"
+    evals = [e["step"] for e in model.training_log_ if "dev_macro_f1" in e]
+    assert evals[-1] == steps and evals[:-1] == list(range(2, steps, 2))
+
+
 def test_marker_tokens_are_single_new_tokens(tiny_bert_dir, tmp_path):
     from conftest import tiny_records
 

@@ -304,6 +304,8 @@ class TransformerStanceModel(StanceModel):
                 evaluate(epoch + 1)
                 if evals_since_best >= self.patience:
                     break
+        if dev_feats and self.eval_every and not stop and step % self.eval_every:
+            evaluate(epoch + 1)  # the steps after the last evaluation: the final weights are candidates too
         bar.close()
         train_seconds = time.perf_counter() - t0
         if best["state"] is not None:
