@@ -176,7 +176,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     model = load_model(model_dir)
     if args.int8:
-        model.use_int8()
+        model.use_onnx(int8=True)
     t1 = time.perf_counter()
     detector = make_detector(args.ner, processes=args.ner_processes)
     t2 = time.perf_counter()

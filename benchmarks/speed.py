@@ -92,12 +92,21 @@ def prediction_speed(model, pipe, records: list[dict], repeats: int, what: str) 
 
     n = len(records)
     mean_tokens = float(np.mean([len(f["input_ids"]) for f in model._encode(records)]))
+    from actorstance.models.cls_only import StockLogits
+
     recheck = model.int8_recheck
     paths = {}
-    model.int8 = False
-    paths["actorstance fp32 (sorted batches of 64)"] = timed(lambda: model.predict_proba(records), repeats)
-    model.int8 = True
-    paths[f"actorstance int8 (ONNX Runtime; rows with top-2 margin < {recheck} redone in fp32)"] = \
+    model.onnx = model.int8 = False
+    paths["actorstance fp32, torch (sorted batches of 64; last layer for [CLS] only)"] = \
+        timed(lambda: model.predict_proba(records), repeats)
+    scorer, model.scorer_ = model._scorer(), StockLogits(model.model_)
+    paths["actorstance fp32, torch, the model's stock forward (all tokens in the last layer)"] = \
+        timed(lambda: model.predict_proba(records), repeats)
+    model.scorer_ = scorer
+    model.onnx = True
+    paths["actorstance fp32, ONNX Runtime (--onnx)"] = timed(lambda: model.predict_proba(records), repeats)
+    model.onnx, model.int8 = False, True
+    paths[f"actorstance int8 (--int8: ONNX Runtime; rows with top-2 margin < {recheck} redone in fp32 by torch)"] = \
         timed(lambda: model.predict_proba(records), repeats)
     model.int8_recheck = 0.0
     paths["actorstance int8 without the fp32 recheck"] = timed(lambda: model.predict_proba(records), repeats)
@@ -181,7 +190,8 @@ def main(argv=None) -> int:
         model_dir = Path(args.model) if args.model else trainer.save(tmp / "model")
         model = load_model(model_dir)
         model.threads = threads
-        model.use_int8()
+        model.use_onnx()
+        model.use_onnx(int8=True)
         hf_dir = tmp / "hf"  # a plain Hugging Face copy of the same weights and tokenizer
         hf_dir.mkdir()
         for f in model_dir.iterdir():
@@ -221,7 +231,7 @@ def int8_agreement(runs: list[Path], threads: int | None, out: Path, argv) -> in
         model.threads = threads
         model.int8 = True
         t0 = time.perf_counter()
-        model._build_int8()
+        model._build_onnx()
         build_s = time.perf_counter() - t0
         for name in ("dev", "test"):
             pred_file = run / f"predictions_{name}.jsonl"

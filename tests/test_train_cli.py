@@ -74,7 +74,9 @@ def test_train_py_then_predict_and_evaluate(tmp_path, tiny_jsonl):
     p = run_cli("predict", records, cwd=tmp_path)
     assert p.returncode == 0 and "Ana Diaz" in p.stdout, p.stderr
     p = run_cli("predict", "--model", model, records, "--int8")
-    assert p.returncode == 2 and "int8 applies to transformer models" in p.stderr
+    assert p.returncode == 2 and "--int8 applies to transformer models" in p.stderr
+    p = run_cli("predict", "--model", model, records, "--onnx")
+    assert p.returncode == 2 and "--onnx applies to transformer models" in p.stderr
 
     p = run_cli("evaluate", "--model", model, tiny_jsonl, "--out", tmp_path / "m.json")
     assert p.returncode == 0, p.stderr

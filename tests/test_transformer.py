@@ -1,4 +1,5 @@
-"""The transformer family on a tiny random BERT: input encoding, truncation, order, int8, config."""
+"""The transformer family on a tiny random BERT: input encoding, truncation, order, [CLS]-only
+prediction, ONNX fp32 / int8, config."""
 
 from __future__ import annotations
 
@@ -122,43 +123,82 @@ def test_marker_tokens_are_single_new_tokens(tiny_bert_dir, tmp_path):
     assert loaded._encode([{"text": "Kyiv thanked Warsaw.", "actor": "Kyiv", "target": "Warsaw"}])[0]["input_ids"] == ids
 
 
-def test_int8_onnx_path_agrees_with_fp32(tiny_bert_dir, tmp_path):
-    pytest.importorskip("onnxruntime")
+def test_cls_only_last_layer_gives_the_stock_logits(trained):
+    import torch
+
+    from actorstance.models.cls_only import ClsOnlyBertClassifier, StockLogits
+
+    model = trained
+    assert isinstance(model._scorer(), ClsOnlyBertClassifier)
+    feats = model._encode(tiny_records_with_lengths())
+    _, batch = next(model._batches(feats, [list(range(len(feats)))]))
+    assert (batch["attention_mask"] == 0).any()  # padding is present, so the mask matters
+    inputs = {k: torch.from_numpy(v) for k, v in batch.items()}
+    with torch.inference_mode():
+        fast, stock = model._scorer()(**inputs), StockLogits(model.model_)(**inputs)
+    torch.testing.assert_close(fast, stock, atol=1e-5, rtol=1e-5)
+
+
+def test_cls_only_view_is_refused_for_other_architectures():
+    transformers = pytest.importorskip("transformers")
+    from actorstance.models.cls_only import StockLogits, cls_only_classifier, logits_module
+
+    config = transformers.DistilBertConfig(vocab_size=50, dim=16, n_layers=1, n_heads=2, hidden_dim=20, num_labels=3)
+    other = transformers.DistilBertForSequenceClassification(config)
+    assert cls_only_classifier(other) is None
+    assert isinstance(logits_module(other), StockLogits)
+
+
+def tiny_records_with_lengths() -> list[dict]:
     from conftest import tiny_records
 
+    records = tiny_records()
+    assert len({len(r["text"]) for r in records}) > 1
+    return records
+
+
+def test_onnx_fp32_and_int8_paths_agree_with_torch(tiny_bert_dir, tmp_path):
+    pytest.importorskip("onnxruntime")
     from actorstance.models import load_model
 
-    records = tiny_records()
-    model = tiny_model(tiny_bert_dir, epochs=3, int8=True).fit(records)
-    assert model.int8_session_ is not None
+    records = tiny_records_with_lengths()
+    model = tiny_model(tiny_bert_dir, epochs=3, onnx=True, int8=True).fit(records)
+    assert set(model.onnx_sessions_) == {"fp32", "int8"}
+    feats = model._encode(records)
+    torch_logits = model._logits_torch(feats)
+    np.testing.assert_allclose(model._logits_onnx("fp32", feats), torch_logits, atol=1e-4)
     q = model.predict_proba(records)
-    fp32 = model._logits_torch(model._encode(records)).argmax(axis=1)
     assert np.allclose(q.sum(axis=1), 1, atol=1e-5)
-    assert (q.argmax(axis=1) == fp32).mean() >= 0.9
+    assert (q.argmax(axis=1) == torch_logits.argmax(axis=1)).mean() >= 0.9
     path = model.save(tmp_path / "m")
-    assert (path / "model_int8.onnx").is_file()
+    assert (path / "model.onnx").is_file() and (path / "model_int8.onnx").is_file()
     np.testing.assert_allclose(load_model(path).predict_proba(records), q, atol=1e-6)
     # a recheck margin of 1 sends every row back to fp32; 0 keeps raw int8
     model.int8_recheck = 1.0
-    np.testing.assert_allclose(model.predict_proba(records), softmax(model._logits_torch(model._encode(records))), atol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(records), softmax(model._logits_onnx("fp32", feats)), atol=1e-6)
     model.int8_recheck = 0.0
-    np.testing.assert_allclose(model.predict_proba(records), softmax(model._logits_int8(model._encode(records))), atol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(records), softmax(model._logits_onnx("int8", feats)), atol=1e-6)
+    model.int8 = False  # fp32 through ONNX Runtime alone
+    np.testing.assert_allclose(model.predict_proba(records), softmax(torch_logits), atol=1e-4)
 
 
-def test_int8_can_be_switched_on_after_training(tiny_bert_dir, tmp_path):
+def test_onnx_copies_can_be_switched_on_after_training(tiny_bert_dir, tmp_path):
     pytest.importorskip("onnxruntime")
-    from conftest import tiny_records
-
     from actorstance.models import load_model
 
-    records = tiny_records()
+    records = tiny_records_with_lengths()
     path = tiny_model(tiny_bert_dir, epochs=1, threads=1).fit(records).save(tmp_path / "m")
+    assert not list(path.glob("*.onnx"))
     model = load_model(path)
-    assert model.int8_session_ is None
+    assert model.onnx_sessions_ == {}
     assert model.threads is None  # a training-time thread count is not carried into prediction
-    model.use_int8()
-    assert model.int8 and model.int8_session_ is not None
-    assert model.predict_proba(records).shape == (len(records), 3)
+    torch_proba = model.predict_proba(records)
+    model.use_onnx(int8=True)
+    assert model.int8 and not model.onnx and set(model.onnx_sessions_) == {"int8"}
+    model.use_onnx()
+    assert model.onnx and set(model.onnx_sessions_) == {"fp32", "int8"}
+    model.int8 = False
+    np.testing.assert_allclose(model.predict_proba(records), torch_proba, atol=1e-4)
 
 
 def test_bad_options_fail_clearly(tiny_bert_dir, tiny_dataset):
