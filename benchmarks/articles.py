@@ -10,7 +10,7 @@ pipeline put before the model at all (its ceiling, whatever the model).
 Speed: the 6 articles shuffled and repeated to N (default 200) articles, end to end
 (sentence splitting, NER, pairs, model), after the model and spaCy are loaded.
 
-    .venv/bin/python benchmarks/articles.py [--model DIR] [--int8] [--ner auto|spacy|rules] [--n 200]
+    .venv/bin/python benchmarks/articles.py [--model DIR] [--onnx] [--int8] [--ner auto|spacy|rules] [--n 200]
 
 Writes benchmarks/results/articles[-NAME].md and .json.
 """
@@ -152,7 +152,7 @@ def to_markdown(res: dict) -> str:
               f"detector {res['load_s']['detector']} s.", "",
               f"CPU time of the main process {s.get('cpu_s_main_process')} s; 1-minute load average before/after "
               f"{s.get('load_avg_1min')} on {os.cpu_count()} cores (other jobs shared the machine when the load "
-              f"is above {os.cpu_count()}). NER worker processes: {res.get('ner_processes', 1)}; int8: {res.get('int8', False)}.", ""]
+              f"is above {os.cpu_count()}). NER worker processes: {res.get('ner_processes', 1)}; int8: {res.get('int8', False)}; ONNX fp32: {res.get('onnx', False)}.", ""]
     return "\n".join(lines)
 
 
@@ -165,6 +165,7 @@ def main(argv=None) -> int:
     ap.add_argument("--chunk", type=int, default=64)
     ap.add_argument("--ner-processes", type=int, default=1, help="spaCy worker processes")
     ap.add_argument("--int8", action="store_true", help="transformer models: the int8 ONNX path (as predict --int8)")
+    ap.add_argument("--onnx", action="store_true", help="transformer models: fp32 with ONNX Runtime (as predict --onnx)")
     ap.add_argument("--no-actor-file", action="store_true",
                     help="run the pipeline without data/articles/actors.json (as on unseen news); the "
                          "file still maps predicted names to the gold names when scoring")
@@ -175,6 +176,8 @@ def main(argv=None) -> int:
     folder = Path(args.articles)
     t0 = time.perf_counter()
     model = load_model(model_dir)
+    if args.onnx:
+        model.use_onnx()
     if args.int8:
         model.use_onnx(int8=True)
     t1 = time.perf_counter()
@@ -191,7 +194,8 @@ def main(argv=None) -> int:
            "model": str(model_dir.relative_to(ROOT) if model_dir.is_relative_to(ROOT) else model_dir),
            "model_family": meta.get("family"), "detector": getattr(detector, "model", detector.name),
            "load_s": {"model": round(t1 - t0, 2), "detector": round(t2 - t1, 2)},
-           "ner_processes": args.ner_processes, "int8": args.int8, "actor_file": not args.no_actor_file, "quality": quality, "speed": spd}
+           "ner_processes": args.ner_processes, "int8": args.int8, "onnx": args.onnx,
+           "actor_file": not args.no_actor_file, "quality": quality, "speed": spd}
     out = ROOT / "benchmarks" / "results" / (f"articles-{args.name}" if args.name else "articles")
     out.parent.mkdir(parents=True, exist_ok=True)
     md = to_markdown(res)

@@ -116,6 +116,8 @@ def summarise(runs: list[dict], split: str) -> dict:
 
 
 def run_one(model: str, data: str, seed: int, overrides: list[str], workdir: Path) -> dict:
+    from omegaconf import OmegaConf
+
     from actorstance.training import run
 
     cfg = compose([f"model={model}", f"data={data}", f"seed={seed}", "save_to_models=false", *overrides])
@@ -123,6 +125,8 @@ def run_one(model: str, data: str, seed: int, overrides: list[str], workdir: Pat
     if out.exists():
         shutil.rmtree(out)
     results = run(cfg, out, base_dir=ROOT)
+    (out / ".hydra").mkdir(exist_ok=True)
+    OmegaConf.save(cfg, out / ".hydra" / "config.yaml")  # where train.py's runs keep it (speed.py --int8-agreement reads it)
     return {k: results[k] for k in ("seed", "n_train", "timings", "data_fingerprint") if k in results} | {
         k: results[k] for k in ("dev", "test") if k in results}
 
