@@ -115,18 +115,25 @@ def summarise(runs: list[dict], split: str) -> dict:
     return out
 
 
-def run_one(model: str, data: str, seed: int, overrides: list[str], workdir: Path) -> dict:
+def run_one(model: str, data: str, seed: int, overrides: list[str], workdir: Path, resume: bool = False) -> dict:
+    """Train and score one configuration; with ``resume``, reuse a finished run of the same config."""
     from omegaconf import OmegaConf
 
     from actorstance.training import run
 
     cfg = compose([f"model={model}", f"data={data}", f"seed={seed}", "save_to_models=false", *overrides])
     out = workdir / model / data / f"seed{seed}"
-    if out.exists():
-        shutil.rmtree(out)
-    results = run(cfg, out, base_dir=ROOT)
-    (out / ".hydra").mkdir(exist_ok=True)
-    OmegaConf.save(cfg, out / ".hydra" / "config.yaml")  # where train.py's runs keep it (speed.py --int8-agreement reads it)
+    saved_cfg, metrics = out / ".hydra" / "config.yaml", out / "metrics.json"
+    if resume and saved_cfg.is_file() and metrics.is_file() and \
+            OmegaConf.to_yaml(OmegaConf.load(saved_cfg)) == OmegaConf.to_yaml(cfg):
+        results = json.loads(metrics.read_text(encoding="utf-8"))
+        logging.getLogger(__name__).info("%s: finished run of the same config reused (--resume)", out)
+    else:
+        if out.exists():
+            shutil.rmtree(out)
+        results = run(cfg, out, base_dir=ROOT)
+        saved_cfg.parent.mkdir(exist_ok=True)
+        OmegaConf.save(cfg, saved_cfg)  # where train.py's runs keep it (speed.py --int8-agreement reads it)
     return {k: results[k] for k in ("seed", "n_train", "timings", "data_fingerprint") if k in results} | {
         k: results[k] for k in ("dev", "test") if k in results}
 
@@ -188,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"), help="where quality.md/.json go")
     p.add_argument("--workdir", default=str(ROOT / "benchmarks" / "runs"), help="per-run outputs (not committed)")
     p.add_argument("--fresh", action="store_true", help="replace quality.json instead of merging into it")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse finished runs in --workdir whose saved config equals this one (after a crash)")
     p.add_argument("--render", action="store_true", help="only rewrite quality.md from quality.json")
     args = p.parse_args(argv)
     out = Path(args.out)
@@ -217,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             runs = []
             for seed in seeds:
                 t0 = time.perf_counter()
-                r = run_one(model, data, seed, args.override, Path(args.workdir))
+                r = run_one(model, data, seed, args.override, Path(args.workdir), args.resume)
                 print(f"{label} on {data} seed {seed}: "
                       + "  ".join(f"{s} macro-F1 {r[s]['macro_f1']:.4f}" for s in ("dev", "test") if s in r)
                       + f"  ({time.perf_counter() - t0:.0f} s)", flush=True)

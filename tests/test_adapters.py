@@ -339,3 +339,18 @@ def test_benchmark_summary_merge_and_table(tmp_path):
     assert [(e["label"], e["seeds"]) for e in merged] == [("transformer", [1, 2]), ("tfidf", [1, 2])]
     table = bench.render_markdown(merged)
     assert "| tfidf | newsmtsc | dev_rw | 30 | 2 | 0.500 ± 0.141 |" in table and "2.0 ± 1.4" in table
+
+
+def test_benchmark_resume_reuses_only_a_finished_run_of_the_same_config(tmp_path):
+    bench = _bench()
+    small = ["data.limit=120"]
+    first = bench.run_one("tfidf", "bundled", 1, small, tmp_path)
+    run_dir = tmp_path / "tfidf" / "bundled" / "seed1"
+    assert (run_dir / ".hydra" / "config.yaml").is_file()
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    metrics["dev"]["macro_f1"] = -1.0  # a mark: only a reused run can return it
+    (run_dir / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    assert bench.run_one("tfidf", "bundled", 1, small, tmp_path, resume=True)["dev"]["macro_f1"] == -1.0
+    assert bench.run_one("tfidf", "bundled", 1, small, tmp_path)["dev"]["macro_f1"] == first["dev"]["macro_f1"]
+    other = bench.run_one("tfidf", "bundled", 1, ["data.limit=100"], tmp_path, resume=True)  # another config: retrained
+    assert other["dev"]["macro_f1"] >= 0 and other["n_train"] < first["n_train"]

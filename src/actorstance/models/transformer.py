@@ -437,6 +437,8 @@ class TransformerStanceModel(StanceModel):
         options = ort.SessionOptions()
         options.intra_op_num_threads = n_threads(self.threads)
         options.log_severity_level = 3
+        # no busy-waiting between runs: spinning ONNX threads slowed the torch fp32 recheck that follows
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.onnx_sessions_ = {k: ort.InferenceSession(b, options, providers=["CPUExecutionProvider"])
                                for k, b in self.onnx_bytes_.items()}
 
