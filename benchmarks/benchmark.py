@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.render:
-        write_atomic(out / "quality.md", render_markdown(json.loads((out / "quality.json").read_text("utf-8"))["entries"]))
+        write_atomic(render_markdown(json.loads((out / "quality.json").read_text("utf-8"))["entries"]), out / "quality.md")
         print(f"rewrote {out / 'quality.md'}")
         return 0
 
@@ -242,9 +242,9 @@ def main(argv: list[str] | None = None) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     merged = merge(out / "quality.json", entries, args.fresh)
-    write_atomic(out / "quality.json", json.dumps({"entries": merged}, indent=1, ensure_ascii=False) + "\n")
+    write_atomic(json.dumps({"entries": merged}, indent=1, ensure_ascii=False) + "\n", out / "quality.json")
     md = render_markdown(merged)
-    write_atomic(out / "quality.md", md)
+    write_atomic(md, out / "quality.md")
     print()
     print(md)
     print(f"written to {out / 'quality.md'} and {out / 'quality.json'}")

@@ -341,10 +341,13 @@ def test_benchmark_summary_merge_and_table(tmp_path):
     assert "| tfidf | newsmtsc | dev_rw | 30 | 2 | 0.500 ± 0.141 |" in table and "2.0 ± 1.4" in table
 
 
-def test_benchmark_resume_reuses_only_a_finished_run_of_the_same_config(tmp_path):
+def test_benchmark_writes_its_table_and_resume_reuses_only_a_finished_run_of_the_same_config(tmp_path):
     bench = _bench()
     small = ["data.limit=120"]
-    first = bench.run_one("tfidf", "bundled", 1, small, tmp_path)
+    assert bench.main(["--models", "tfidf", "--data", "bundled", "--seeds", "1", "--override", small[0],
+                       "--shared-data", str(tmp_path), "--workdir", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    assert "| tfidf data.limit=120 | bundled | dev | " in (tmp_path / "out" / "quality.md").read_text(encoding="utf-8")
+    first = json.loads((tmp_path / "out" / "quality.json").read_text(encoding="utf-8"))["entries"][0]["runs"][0]
     run_dir = tmp_path / "tfidf" / "bundled" / "seed1"
     assert (run_dir / ".hydra" / "config.yaml").is_file()
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
