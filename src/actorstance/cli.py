@@ -209,10 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: from --out's extension, else table")
     p.add_argument("-o", "--out", help="write here instead of standard output (written atomically)")
     p.add_argument("--int8", action="store_true",
-                   help="transformer models: predict with the int8 ONNX copy (about 2x faster; close calls "
+                   help="transformer models: predict with the int8 ONNX copy (1.5-1.9x fp32's speed; close calls "
                         "are rechecked in fp32); built on the fly if the model was saved without it")
     p.add_argument("--onnx", action="store_true",
-                   help="transformer models: predict in fp32 with ONNX Runtime (about 10%% faster than torch; with "
+                   help="transformer models: predict in fp32 with ONNX Runtime (0.96-1.15x torch's speed; with "
                         "--int8, its close calls are rechecked there too); exported on the fly if not saved")
     art = p.add_argument_group("articles")
     art.add_argument("--actors", metavar="FILE", help="actor file: JSON {canonical: [aliases]} or CSV/TSV rows "
