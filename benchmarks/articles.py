@@ -176,10 +176,8 @@ def main(argv=None) -> int:
     folder = Path(args.articles)
     t0 = time.perf_counter()
     model = load_model(model_dir)
-    if args.onnx:
-        model.use_onnx()
-    if args.int8:
-        model.use_onnx(int8=True)
+    if args.onnx or args.int8:
+        model.use_onnx(fp32=args.onnx, int8=args.int8)
     t1 = time.perf_counter()
     detector = make_detector(args.ner, processes=args.ner_processes)
     t2 = time.perf_counter()

@@ -91,10 +91,10 @@ def prediction_speed(model, pipe, records: list[dict], repeats: int, what: str) 
     from actorstance import LABELS
     from actorstance.models.transformer import model_strings
 
-    n = len(records)
-    mean_tokens = float(np.mean([len(f["input_ids"]) for f in model._encode(records)]))
     from actorstance.models.cls_only import StockLogits
 
+    n = len(records)
+    mean_tokens = float(np.mean([len(f["input_ids"]) for f in model._encode(records)]))
     recheck = model.int8_recheck
     paths = {}
     model.onnx = model.int8 = False
@@ -191,8 +191,7 @@ def main(argv=None) -> int:
         model_dir = Path(args.model) if args.model else trainer.save(tmp / "model")
         model = load_model(model_dir)
         model.threads = threads
-        model.use_onnx()
-        model.use_onnx(int8=True)
+        model.use_onnx(fp32=True, int8=True)
         hf_dir = tmp / "hf"  # a plain Hugging Face copy of the same weights and tokenizer
         hf_dir.mkdir()
         for f in model_dir.iterdir():

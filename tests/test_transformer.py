@@ -193,7 +193,7 @@ def test_onnx_copies_can_be_switched_on_after_training(tiny_bert_dir, tmp_path):
     assert model.onnx_sessions_ == {}
     assert model.threads is None  # a training-time thread count is not carried into prediction
     torch_proba = model.predict_proba(records)
-    model.use_onnx(int8=True)
+    model.use_onnx(fp32=False, int8=True)
     assert model.int8 and not model.onnx and set(model.onnx_sessions_) == {"int8"}
     model.use_onnx()
     assert model.onnx and set(model.onnx_sessions_) == {"fp32", "int8"}

@@ -110,10 +110,7 @@ def cmd_predict(args) -> int:
         flag = "--int8" if args.int8 else "--onnx"
         if not hasattr(model, "use_onnx"):
             raise ActorstanceError(f"{flag}: {model_dir} is a {model.family} model; {flag} applies to transformer models")
-        if args.onnx:
-            model.use_onnx()
-        if args.int8:
-            model.use_onnx(int8=True)
+        model.use_onnx(fp32=args.onnx, int8=args.int8)
     if all(article_flags):
         return predict_articles(args, model, paths, names)
     ds = D.load_many(paths, format=args.format, label_map=_label_map(args.label_map), require_label=False,

@@ -423,10 +423,10 @@ class TransformerStanceModel(StanceModel):
                 self.onnx_bytes_["int8"] = int8.read_bytes()
         self._open_onnx()
 
-    def use_onnx(self, int8: bool = False) -> None:
-        """Predict with ONNX Runtime from now on (fp32, or int8 with fp32 rechecks), exporting first
-        if the model was saved without that copy."""
-        self.onnx, self.int8 = self.onnx or not int8, self.int8 or int8
+    def use_onnx(self, fp32: bool = True, int8: bool = False) -> None:
+        """Predict with ONNX Runtime from now on: in fp32, and/or in int8 with fp32 rechecks; one
+        export builds whichever copies the model was saved without."""
+        self.onnx, self.int8 = self.onnx or fp32, self.int8 or int8
         if any(k not in self.onnx_bytes_ for k in self._onnx_kinds()):
             log.info("exporting the ONNX copy of the model (once per process; save with onnx/int8: true to keep it)")
             self._build_onnx()
