@@ -201,6 +201,39 @@ def test_onnx_copies_can_be_switched_on_after_training(tiny_bert_dir, tmp_path):
     np.testing.assert_allclose(model.predict_proba(records), torch_proba, atol=1e-4)
 
 
+def test_marker_head_reads_the_marker_positions_and_round_trips(tiny_bert_dir, tmp_path):
+    pytest.importorskip("onnxruntime")
+    import torch
+
+    from actorstance.models import load_model
+
+    records = tiny_records_with_lengths()
+    model = tiny_model(tiny_bert_dir, epochs=2, head="markers", onnx=True).fit(records, records)
+    head = model.head_
+    assert head is not None and head.linear.in_features == 3 * model.model_.config.hidden_size
+    feats = model._encode(records)
+    torch_logits = model._logits_torch(feats)
+    # the same logits as pooling [CLS], [A] and [T] by hand
+    _, batch = next(model._batches(feats, [[0]]))
+    inputs = {k: torch.from_numpy(v) for k, v in batch.items()}
+    with torch.inference_mode():
+        hidden = model.model_.base_model(**inputs).last_hidden_state[0]
+        ids = inputs["input_ids"][0].tolist()
+        pooled = torch.cat([hidden[0], hidden[ids.index(head.actor_id)], hidden[ids.index(head.target_id)]])
+        np.testing.assert_allclose(head.linear(pooled).numpy(), torch_logits[0], atol=1e-5)
+    np.testing.assert_allclose(model._logits_onnx("fp32", feats), torch_logits, atol=1e-4)
+    path = model.save(tmp_path / "m")
+    assert (path / "head.safetensors").is_file()
+    loaded = load_model(path)
+    loaded.onnx = False
+    np.testing.assert_allclose(loaded.predict_proba(records), softmax(torch_logits), atol=1e-5)
+    (path / "head.safetensors").unlink()
+    from actorstance.errors import ModelLoadError
+
+    with pytest.raises(ModelLoadError, match="head.safetensors"):
+        load_model(path)
+
+
 def test_bad_options_fail_clearly(tiny_bert_dir, tiny_dataset):
     from actorstance.errors import ConfigError
 
@@ -208,6 +241,10 @@ def test_bad_options_fail_clearly(tiny_bert_dir, tiny_dataset):
         tiny_model(tiny_bert_dir, encoding="prompt").fit(tiny_dataset)
     with pytest.raises(ConfigError, match="pretrained"):
         tiny_model(str(ROOT / "no-such-encoder")).fit(tiny_dataset)
+    with pytest.raises(ConfigError, match="head"):
+        tiny_model(tiny_bert_dir, head="pooler").fit(tiny_dataset)
+    with pytest.raises(ConfigError, match="marker"):
+        tiny_model(tiny_bert_dir, head="markers", encoding="pair").fit(tiny_dataset)
 
 
 def test_config_instantiates_with_best_defaults():

@@ -48,7 +48,9 @@ log = logging.getLogger(__name__)
 ENCODINGS = ("markers", "pair", "markers+pair")
 MARKERS = {"actor": ("[A] ", " [/A]"), "target": ("[T] ", " [/T]")}
 MARKER_TOKENS = ["[A]", "[/A]", "[T]", "[/T]"]
+HEADS = ("cls", "markers")
 ONNX_FILES = {"fp32": "model.onnx", "int8": "model_int8.onnx"}
+HEAD_FILE = "head.safetensors"
 LOG_FILE = "training_log.json"
 
 
@@ -85,13 +87,13 @@ class TransformerStanceModel(StanceModel):
     family = "transformer"
 
     def __init__(self, pretrained: str = "default", encoding: str = "markers+pair", marker_tokens: bool = True,
-                 max_length: int = 128, epochs: int = 3, lr: float = 5e-5, batch_size: int = 32,
+                 head: str = "cls", max_length: int = 128, epochs: int = 3, lr: float = 5e-5, batch_size: int = 32,
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
                  class_weight: str | None = None, patience: int = 2, eval_every: int = 0,
                  max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False, int8: bool = False,
                  int8_recheck: float = 0.2, threads: int | None = None, progress: bool = True, seed: int = 0):
         super().__init__(pretrained=str(pretrained), encoding=str(encoding), marker_tokens=bool(marker_tokens),
-                         max_length=int(max_length), epochs=int(epochs), lr=float(lr), batch_size=int(batch_size),
+                         head=str(head), max_length=int(max_length), epochs=int(epochs), lr=float(lr), batch_size=int(batch_size),
                          grad_accum=int(grad_accum), warmup=float(warmup), weight_decay=float(weight_decay),
                          class_weight=class_weight, patience=int(patience), eval_every=int(eval_every),
                          max_grad_norm=float(max_grad_norm), predict_batch_size=int(predict_batch_size),
@@ -99,6 +101,7 @@ class TransformerStanceModel(StanceModel):
                          threads=int(threads) if threads else None, progress=bool(progress), seed=int(seed))
         self.tokenizer_ = None
         self.model_ = None
+        self.head_ = None  # MarkerPoolingClassifier around model_ when head == "markers"
         self.scorer_ = None  # the model as used for prediction (see _scorer)
         self.onnx_bytes_: dict[str, bytes] = {}  # "fp32" / "int8" -> serialized ONNX model
         self.onnx_sessions_: dict = {}
@@ -109,6 +112,11 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.encoding: {self.encoding!r} is not one of {', '.join(ENCODINGS)}")
         if self.class_weight not in (None, "balanced"):
             raise ConfigError(f"model.class_weight: {self.class_weight!r}; use balanced or null")
+        if self.head not in HEADS:
+            raise ConfigError(f"model.head: {self.head!r} is not one of {', '.join(HEADS)}")
+        if self.head == "markers" and not (self.marker_tokens and "markers" in self.encoding):
+            raise ConfigError("model.head=markers reads the marker tokens: it needs model.marker_tokens=true "
+                              "and model.encoding=markers or markers+pair")
         if self.max_length < 8 or self.batch_size < 1 or self.grad_accum < 1 or self.epochs < 1:
             raise ConfigError("model: max_length >= 8, batch_size, grad_accum and epochs >= 1 are required")
 
@@ -187,6 +195,13 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.pretrained={self.pretrained!r}: needs a fast (Rust) tokenizer for offsets")
         if self.marker_tokens:
             self._add_marker_tokens()
+        self.head_ = self._marker_head() if self.head == "markers" else None
+
+    def _marker_head(self):
+        from .marker_head import MarkerPoolingClassifier
+
+        ids = self.tokenizer_.convert_tokens_to_ids(["[A]", "[T]"])
+        return MarkerPoolingClassifier(self.model_, *ids, n_labels=len(LABELS))
 
     def _add_marker_tokens(self) -> None:
         """The markers as single new tokens, their embeddings started at the mean of the pieces they replace."""
@@ -218,7 +233,9 @@ class TransformerStanceModel(StanceModel):
         torch.manual_seed(self.seed)
         rng = random.Random(self.seed)
         self._load_pretrained()
-        model = self.model_
+        from .cls_only import StockLogits
+
+        net = self.head_ or StockLogits(self.model_)  # the module trained: input ids -> logits
         self.scorer_, self.onnx_bytes_, self.onnx_sessions_ = None, {}, {}
 
         feats = self._encode(records)
@@ -239,9 +256,9 @@ class TransformerStanceModel(StanceModel):
         warmup_steps = int(self.warmup * total_steps) if self.warmup < 1 else int(self.warmup)
         no_decay = ("bias", "LayerNorm.weight", "layernorm", "norm.weight")
         groups = [
-            {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
+            {"params": [p for n, p in net.named_parameters() if not any(k in n for k in no_decay)],
              "weight_decay": self.weight_decay},
-            {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
+            {"params": [p for n, p in net.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
         ]
         try:
             optimizer = torch.optim.AdamW(groups, lr=self.lr, fused=True)
@@ -263,25 +280,25 @@ class TransformerStanceModel(StanceModel):
 
             f1 = compute([ex["label"] for ex in dev_records],
                          [LABELS[i] for i in self._logits_torch(dev_feats).argmax(axis=1)])["macro_f1"]
-            model.train()
+            net.train()
             self.training_log_.append({"epoch": round(epoch, 3), "step": step, "loss": round(loss_ema or 0.0, 4),
                                        "dev_macro_f1": round(f1, 4), "seconds": round(time.perf_counter() - t0, 1)})
             log.info("epoch %.2f step %d: loss %.4f dev macro-F1 %.4f", epoch, step, loss_ema or 0.0, f1)
             if f1 > best["f1"]:
-                best.update(f1=f1, step=step, state={k: v.detach().clone() for k, v in model.state_dict().items()})
+                best.update(f1=f1, step=step, state={k: v.detach().clone() for k, v in net.state_dict().items()})
                 evals_since_best = 0
             else:
                 evals_since_best += 1
             bar.set_postfix(loss=f"{loss_ema:.3f}", dev_f1=f"{f1:.3f}", best=f"{best['f1']:.3f}")
 
-        model.train()
+        net.train()
         seen = 0
         for epoch in range(self.epochs):
             batches = self._length_grouped(lengths, self.batch_size, rng)
             optimizer.zero_grad(set_to_none=True)
             for b, (idx, batch) in enumerate(self._batches(feats, batches)):
                 inputs = {k: torch.from_numpy(v) for k, v in batch.items()}
-                logits = model(**inputs).logits
+                logits = net(**inputs)
                 loss = loss_fn(logits, torch.from_numpy(labels[idx]))
                 (loss / self.grad_accum).backward()
                 seen += len(idx)
@@ -289,7 +306,7 @@ class TransformerStanceModel(StanceModel):
                 if (b + 1) % self.grad_accum and b + 1 != batches_per_epoch:
                     continue
                 if self.max_grad_norm:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), self.max_grad_norm)
+                    torch.nn.utils.clip_grad_norm_(net.parameters(), self.max_grad_norm)
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
@@ -312,8 +329,8 @@ class TransformerStanceModel(StanceModel):
         bar.close()
         train_seconds = time.perf_counter() - t0
         if best["state"] is not None:
-            model.load_state_dict(best["state"])
-        model.eval()
+            net.load_state_dict(best["state"])
+        net.eval()
         self.training_log_.append({"summary": True, "best_dev_macro_f1": round(best["f1"], 4) if best["state"] else None,
                                    "best_step": best["step"], "steps": step, "examples_seen": seen,
                                    "train_seconds": round(train_seconds, 1),
@@ -324,7 +341,10 @@ class TransformerStanceModel(StanceModel):
 
     # -- prediction -------------------------------------------------------------------------
     def _scorer(self):
-        """``module(**inputs) -> logits``: the model, with its last layer for [CLS] only where that applies."""
+        """``module(**inputs) -> logits``: the marker head, or the model with its last layer for [CLS]
+        only where that applies."""
+        if self.head_ is not None:
+            return self.head_.eval()
         if self.scorer_ is None:
             from .cls_only import logits_module
 
@@ -450,6 +470,10 @@ class TransformerStanceModel(StanceModel):
             raise RuntimeError("model is not fitted: call fit() or load() first")
         self.model_.save_pretrained(directory, safe_serialization=True)
         self.tokenizer_.save_pretrained(directory)
+        if self.head_ is not None:
+            from safetensors.torch import save_file
+
+            save_file(self.head_.head_state(), str(directory / HEAD_FILE))
         kinds = self._onnx_kinds()
         if any(k not in self.onnx_bytes_ for k in kinds):
             self._build_onnx()
@@ -457,6 +481,19 @@ class TransformerStanceModel(StanceModel):
             (directory / ONNX_FILES[kind]).write_bytes(self.onnx_bytes_[kind])
         if self.training_log_:
             (directory / LOG_FILE).write_text(json.dumps(self.training_log_, indent=1), encoding="utf-8")
+
+    def _load_head(self, path: Path) -> None:
+        from safetensors.torch import load_file
+
+        if not path.is_file():
+            raise ModelLoadError(f"{path}: missing (the model was trained with head: markers)")
+        self.head_ = self._marker_head()
+        state = {k.removeprefix("linear."): v for k, v in load_file(str(path)).items()}
+        try:
+            self.head_.linear.load_state_dict(state)
+        except RuntimeError as exc:
+            raise ModelLoadError(f"{path}: does not fit the encoder ({exc})") from None
+        self.head_.eval()
 
     def _load_weights(self, directory: Path, meta: dict) -> None:
         import json
@@ -472,6 +509,8 @@ class TransformerStanceModel(StanceModel):
                                                                          use_safetensors=True).eval()
         if [self.model_.config.id2label[i] for i in range(len(LABELS))] != list(LABELS):
             raise ModelLoadError(f"{directory}/config.json: label order differs from {list(LABELS)}")
+        if self.head == "markers":
+            self._load_head(directory / HEAD_FILE)
         for kind in self._onnx_kinds():
             path = directory / ONNX_FILES[kind]
             if not path.is_file():
