@@ -12,7 +12,8 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from actorstance import LABELS  # noqa: E402
-from actorstance.models.transformer import MARKER_TOKENS, TransformerStanceModel, model_strings, softmax  # noqa: E402
+from actorstance.models.transformer import (MARKER_TOKENS, TransformerStanceModel, class_weights,  # noqa: E402
+                                            model_strings, softmax)
 
 
 def tiny_model(tiny_bert_dir, **kw):
@@ -234,6 +235,14 @@ def test_marker_head_reads_the_marker_positions_and_round_trips(tiny_bert_dir, t
         load_model(path)
 
 
+def test_class_weights_favour_rare_labels():
+    labels = np.array([0] * 2 + [1] * 6 + [2] * 16)  # supportive, critical, neutral ids
+    balanced = class_weights(labels, "balanced")
+    np.testing.assert_allclose(balanced, [24 / 6, 24 / 18, 24 / 48])
+    np.testing.assert_allclose(class_weights(labels, "sqrt"), np.sqrt(balanced))
+    assert class_weights(labels, None) is None
+
+
 def test_bad_options_fail_clearly(tiny_bert_dir, tiny_dataset):
     from actorstance.errors import ConfigError
 
@@ -241,6 +250,8 @@ def test_bad_options_fail_clearly(tiny_bert_dir, tiny_dataset):
         tiny_model(tiny_bert_dir, encoding="prompt").fit(tiny_dataset)
     with pytest.raises(ConfigError, match="pretrained"):
         tiny_model(str(ROOT / "no-such-encoder")).fit(tiny_dataset)
+    with pytest.raises(ConfigError, match="class_weight"):
+        tiny_model(tiny_bert_dir, class_weight="inverse").fit(tiny_dataset)
     with pytest.raises(ConfigError, match="head"):
         tiny_model(tiny_bert_dir, head="pooler").fit(tiny_dataset)
     with pytest.raises(ConfigError, match="marker"):

@@ -74,6 +74,16 @@ def model_strings(ex: dict, encoding: str) -> tuple[str | None, str, list[tuple[
     return prompt, text, spans
 
 
+def class_weights(labels: np.ndarray, mode: str | None) -> np.ndarray | None:
+    """Loss weight per label id. balanced: n / (classes * count), as scikit-learn's; sqrt: its
+    square root, a milder push toward rare classes; None: no weights."""
+    if not mode:
+        return None
+    counts = np.bincount(labels, minlength=len(LABELS)).astype(float)
+    balanced = np.where(counts > 0, len(labels) / (len(LABELS) * np.maximum(counts, 1)), 1.0)
+    return (np.sqrt(balanced) if mode == "sqrt" else balanced).astype(np.float32)
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise probabilities from logits (shifted by the row maximum, so exp cannot overflow)."""
     logits = logits - logits.max(axis=1, keepdims=True)
@@ -110,8 +120,8 @@ class TransformerStanceModel(StanceModel):
     def _check_params(self) -> None:
         if self.encoding not in ENCODINGS:
             raise ConfigError(f"model.encoding: {self.encoding!r} is not one of {', '.join(ENCODINGS)}")
-        if self.class_weight not in (None, "balanced"):
-            raise ConfigError(f"model.class_weight: {self.class_weight!r}; use balanced or null")
+        if self.class_weight not in (None, "balanced", "sqrt"):
+            raise ConfigError(f"model.class_weight: {self.class_weight!r}; use balanced, sqrt or null")
         if self.head not in HEADS:
             raise ConfigError(f"model.head: {self.head!r} is not one of {', '.join(HEADS)}")
         if self.head == "markers" and not (self.marker_tokens and "markers" in self.encoding):
@@ -243,12 +253,8 @@ class TransformerStanceModel(StanceModel):
         dev_feats = self._encode(dev_records) if dev_records else None
         lengths = [len(f["input_ids"]) for f in feats]
 
-        weight = None
-        if self.class_weight == "balanced":
-            counts = np.bincount(labels, minlength=len(LABELS)).astype(float)
-            weight = torch.tensor(np.where(counts > 0, len(labels) / (len(LABELS) * np.maximum(counts, 1)), 1.0),
-                                  dtype=torch.float32)
-        loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+        weight = class_weights(labels, self.class_weight)
+        loss_fn = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight))
 
         batches_per_epoch = math.ceil(len(records) / self.batch_size)
         steps_per_epoch = math.ceil(batches_per_epoch / self.grad_accum)
