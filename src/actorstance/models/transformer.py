@@ -11,7 +11,9 @@ The actor and the target reach the model explicitly, in one of three ``encoding`
 ``marker_tokens=True`` adds the markers to the vocabulary as single new tokens (their
 embeddings start as the mean of the word pieces they replace); otherwise they stay plain
 text that the tokenizer splits. Sentences longer than ``max_length`` are cut to a window
-around the mentions, not at the end.
+around the mentions, not at the end. ``head="cls"`` classifies with the encoder's own
+sequence-classification head on [CLS] (a plain Hugging Face model); ``head="markers"`` from
+the outputs at [CLS], [A] and [T] (:mod:`.marker_head`; better on Park 2021's named pairs).
 
 Training is a plain PyTorch loop (no Trainer: it imports slowly and length-groups its own
 prediction order): length-grouped batches with dynamic padding, fused AdamW, linear warmup
@@ -103,8 +105,9 @@ class TransformerStanceModel(StanceModel):
                  max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False, int8: bool = False,
                  int8_recheck: float = 0.2, threads: int | None = None, progress: bool = True, seed: int = 0):
         super().__init__(pretrained=str(pretrained), encoding=str(encoding), marker_tokens=bool(marker_tokens),
-                         head=str(head), max_length=int(max_length), epochs=int(epochs), lr=float(lr), batch_size=int(batch_size),
-                         grad_accum=int(grad_accum), warmup=float(warmup), weight_decay=float(weight_decay),
+                         head=str(head), max_length=int(max_length), epochs=int(epochs), lr=float(lr),
+                         batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
+                         weight_decay=float(weight_decay),
                          class_weight=class_weight, patience=int(patience), eval_every=int(eval_every),
                          max_grad_norm=float(max_grad_norm), predict_batch_size=int(predict_batch_size),
                          onnx=bool(onnx), int8=bool(int8), int8_recheck=float(int8_recheck),
@@ -245,7 +248,7 @@ class TransformerStanceModel(StanceModel):
         self._load_pretrained()
         from .cls_only import StockLogits
 
-        net = self.head_ or StockLogits(self.model_)  # the module trained: input ids -> logits
+        net = self.head_ if self.head_ is not None else StockLogits(self.model_)  # trained: input ids -> logits
         self.scorer_, self.onnx_bytes_, self.onnx_sessions_ = None, {}, {}
 
         feats = self._encode(records)
