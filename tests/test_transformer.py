@@ -243,6 +243,16 @@ def test_class_weights_favour_rare_labels():
     assert class_weights(labels, None) is None
 
 
+def test_label_smoothing_tempers_confidence(tiny_bert_dir):
+    from conftest import tiny_records
+
+    records = [{**r, "label": "critical"} for r in tiny_records()]  # learnable even by a random tiny BERT
+    sharp = tiny_model(tiny_bert_dir, epochs=20).fit(records).predict_proba(records).max(axis=1)
+    smooth = tiny_model(tiny_bert_dir, epochs=20, label_smoothing=0.9).fit(records).predict_proba(records).max(axis=1)
+    # smoothing 0.9 over 3 labels aims at 0.4 for the gold label: the model cannot grow sure of anything
+    assert smooth.mean() < 0.5 < sharp.mean()
+
+
 def test_bad_options_fail_clearly(tiny_bert_dir, tiny_dataset):
     from actorstance.errors import ConfigError
 
@@ -252,6 +262,8 @@ def test_bad_options_fail_clearly(tiny_bert_dir, tiny_dataset):
         tiny_model(str(ROOT / "no-such-encoder")).fit(tiny_dataset)
     with pytest.raises(ConfigError, match="class_weight"):
         tiny_model(tiny_bert_dir, class_weight="inverse").fit(tiny_dataset)
+    with pytest.raises(ConfigError, match="label_smoothing"):
+        tiny_model(tiny_bert_dir, label_smoothing=1.0).fit(tiny_dataset)
     with pytest.raises(ConfigError, match="head"):
         tiny_model(tiny_bert_dir, head="pooler").fit(tiny_dataset)
     with pytest.raises(ConfigError, match="marker"):

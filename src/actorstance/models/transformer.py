@@ -101,14 +101,14 @@ class TransformerStanceModel(StanceModel):
     def __init__(self, pretrained: str = "default", encoding: str = "markers+pair", marker_tokens: bool = True,
                  head: str = "cls", max_length: int = 128, epochs: int = 3, lr: float = 5e-5, batch_size: int = 32,
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
-                 class_weight: str | None = None, patience: int = 2, eval_every: int = 0,
+                 class_weight: str | None = None, label_smoothing: float = 0.0, patience: int = 2, eval_every: int = 0,
                  max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False, int8: bool = False,
                  int8_recheck: float = 0.2, threads: int | None = None, progress: bool = True, seed: int = 0):
         super().__init__(pretrained=str(pretrained), encoding=str(encoding), marker_tokens=bool(marker_tokens),
                          head=str(head), max_length=int(max_length), epochs=int(epochs), lr=float(lr),
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
                          weight_decay=float(weight_decay),
-                         class_weight=class_weight, patience=int(patience), eval_every=int(eval_every),
+                         class_weight=class_weight, label_smoothing=float(label_smoothing), patience=int(patience), eval_every=int(eval_every),
                          max_grad_norm=float(max_grad_norm), predict_batch_size=int(predict_batch_size),
                          onnx=bool(onnx), int8=bool(int8), int8_recheck=float(int8_recheck),
                          threads=int(threads) if threads else None, progress=bool(progress), seed=int(seed))
@@ -125,6 +125,8 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.encoding: {self.encoding!r} is not one of {', '.join(ENCODINGS)}")
         if self.class_weight not in (None, "balanced", "sqrt"):
             raise ConfigError(f"model.class_weight: {self.class_weight!r}; use balanced, sqrt or null")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ConfigError(f"model.label_smoothing: {self.label_smoothing}; use a share in [0, 1)")
         if self.head not in HEADS:
             raise ConfigError(f"model.head: {self.head!r} is not one of {', '.join(HEADS)}")
         if self.head == "markers" and not (self.marker_tokens and "markers" in self.encoding):
@@ -257,7 +259,8 @@ class TransformerStanceModel(StanceModel):
         lengths = [len(f["input_ids"]) for f in feats]
 
         weight = class_weights(labels, self.class_weight)
-        loss_fn = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight))
+        loss_fn = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight),
+                                            label_smoothing=self.label_smoothing)
 
         batches_per_epoch = math.ceil(len(records) / self.batch_size)
         steps_per_epoch = math.ceil(batches_per_epoch / self.grad_accum)
