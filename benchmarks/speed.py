@@ -85,7 +85,8 @@ def cut_to_tokens(model, ex: dict, limit: int) -> dict:
 def prediction_speed(model, pipe, records: list[dict], repeats: int, what: str) -> dict:
     """Sentences per second of fp32 (torch with the [CLS]-only last layer, torch's stock forward,
     ONNX Runtime), int8 (with and without the fp32 recheck) and the HF pipeline at batch sizes 1
-    and 64, all on the same ``records``; agreement with the first (default) path."""
+    and 64, all on the same ``records``; agreement with the first (default) path. A marker-head
+    model (``pipe`` None) has no stock-forward or pipeline equivalent: those paths are left out."""
     import numpy as np
 
     from actorstance import LABELS
@@ -98,12 +99,16 @@ def prediction_speed(model, pipe, records: list[dict], repeats: int, what: str) 
     recheck = model.int8_recheck
     paths = {}
     model.onnx = model.int8 = False
-    paths["actorstance fp32, torch (sorted batches of 64; last layer for [CLS] only)"] = \
-        timed(lambda: model.predict_proba(records), repeats)
-    scorer, model.scorer_ = model._scorer(), StockLogits(model.model_)
-    paths["actorstance fp32, torch, the model's stock forward (all tokens in the last layer)"] = \
-        timed(lambda: model.predict_proba(records), repeats)
-    model.scorer_ = scorer
+    if pipe is None:
+        paths["actorstance fp32, torch (sorted batches of 64; marker head)"] = \
+            timed(lambda: model.predict_proba(records), repeats)
+    else:
+        paths["actorstance fp32, torch (sorted batches of 64; last layer for [CLS] only)"] = \
+            timed(lambda: model.predict_proba(records), repeats)
+        scorer, model.scorer_ = model._scorer(), StockLogits(model.model_)
+        paths["actorstance fp32, torch, the model's stock forward (all tokens in the last layer)"] = \
+            timed(lambda: model.predict_proba(records), repeats)
+        model.scorer_ = scorer
     model.onnx = True
     paths["actorstance fp32, ONNX Runtime (--onnx)"] = timed(lambda: model.predict_proba(records), repeats)
     model.onnx, model.int8 = False, True
@@ -117,17 +122,17 @@ def prediction_speed(model, pipe, records: list[dict], repeats: int, what: str) 
         prompt, text, _ = model_strings(ex, model.encoding)
         inputs.append({"text": prompt, "text_pair": text} if prompt else text)
     label_index = {lab: i for i, lab in enumerate(LABELS)}
-    for bs in (1, 64):
+    for bs in (1, 64) if pipe is not None else ():
         s, all_s, out = timed(lambda: pipe(inputs, batch_size=bs, truncation=True, max_length=model.max_length), repeats)
         name = f"HF pipeline, batch_size={bs}" + (" (its default)" if bs == 1 else "")
         paths[name] = (s, all_s, np.array([label_index[o["label"]] for o in out]))
     preds = {k: (v[2] if v[2].ndim == 1 else v[2].argmax(axis=1)) for k, v in paths.items()}
     fp32_name = next(iter(paths))
     fp32_rate = n / paths[fp32_name][0]
-    pipe_rate = n / paths["HF pipeline, batch_size=1 (its default)"][0]
+    pipe_s = paths.get("HF pipeline, batch_size=1 (its default)", (None,))[0]
     rows = [{"path": k, "sentences_per_second": round(n / s, 1), "median_seconds": round(s, 3),
              "all_seconds": [round(t, 3) for t in all_s], "speed_vs_fp32": round(n / s / fp32_rate, 2),
-             "speed_vs_pipeline_bs1": round(n / s / pipe_rate, 2),
+             "speed_vs_pipeline_bs1": round(pipe_s / s, 2) if pipe_s else None,
              "same_prediction_as_fp32": round(float((preds[k] == preds[fp32_name]).mean()), 4)}
             for k, (s, all_s, _) in paths.items()]
     out = {"sentences": what, "n": n, "mean_tokens": round(mean_tokens, 1), "repeats": repeats, "rows": rows}
@@ -197,10 +202,11 @@ def main(argv=None) -> int:
         for f in model_dir.iterdir():
             if f.is_file() and f.suffix != ".onnx" and f.name not in ("meta.json", "training_log.json"):
                 shutil.copy(f, hf_dir / f.name)
-        pipe = transformers.pipeline("text-classification", model=str(hf_dir), tokenizer=str(hf_dir), device=-1)
+        pipe = None if model.head == "markers" else \
+            transformers.pipeline("text-classification", model=str(hf_dir), tokenizer=str(hf_dir), device=-1)
         held_out = list(load_many([ROOT / "data/stance/dev.jsonl", ROOT / "data/stance/test.jsonl"]))[:args.sentences]
         result["model"] = {"path": str(args.model or "fine-tuned above (1 epoch, bundled data)"),
-                           "encoding": model.encoding, "marker_tokens": model.marker_tokens}
+                           "encoding": model.encoding, "marker_tokens": model.marker_tokens, "head": model.head}
         result["prediction"] = [
             prediction_speed(model, pipe, [cut_to_tokens(model, ex, args.tokens) for ex in held_out], args.repeats,
                              f"cut to at most {args.tokens} model tokens around the mentions"),
@@ -289,7 +295,8 @@ def write(result: dict, out: Path) -> None:
         "## Training (default encoder all-MiniLM-L6-v2, fp32, fused AdamW, length-grouped batches)", "",
         "| examples | mean tokens | batch | seconds | examples/s | peak RSS MB |", "|---|---|---|---|---|---|",
         f"| {t['examples']} | {t['mean_tokens']} | {t['batch_size']} | {t['seconds']} | **{t['examples_per_second']}** | {t['peak_rss_mb']} |",
-        "", f"## Prediction (model: {m['path']}; encoding {m['encoding']}, marker tokens {m['marker_tokens']})", "",
+        "", f"## Prediction (model: {m['path']}; encoding {m['encoding']}, marker tokens {m['marker_tokens']}, "
+        f"head {m.get('head', 'cls')})", "",
     ]
     for p in result["prediction"]:
         lines += [f"### {p['n']} bundled dev/test sentences, {p['sentences']}: mean {p['mean_tokens']} tokens, "
@@ -298,7 +305,7 @@ def write(result: dict, out: Path) -> None:
                   "|---|---|---|---|---|---|"]
         for r in p["rows"]:
             lines.append(f"| {r['path']} | **{r['sentences_per_second']}** | {r['speed_vs_fp32']} | "
-                         f"{r['speed_vs_pipeline_bs1']} | {r['same_prediction_as_fp32']:.2%} | "
+                         f"{r['speed_vs_pipeline_bs1'] or '-'} | {r['same_prediction_as_fp32']:.2%} | "
                          f"{', '.join(map(str, r['all_seconds']))} |")
         lines.append("")
     lines += [f"Peak RSS of the whole run: {result['peak_rss_mb']} MB", ""]
