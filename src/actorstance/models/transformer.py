@@ -107,8 +107,8 @@ class TransformerStanceModel(StanceModel):
         super().__init__(pretrained=str(pretrained), encoding=str(encoding), marker_tokens=bool(marker_tokens),
                          head=str(head), max_length=int(max_length), epochs=int(epochs), lr=float(lr),
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
-                         weight_decay=float(weight_decay),
-                         class_weight=class_weight, label_smoothing=float(label_smoothing), patience=int(patience), eval_every=int(eval_every),
+                         weight_decay=float(weight_decay), class_weight=class_weight,
+                         label_smoothing=float(label_smoothing), patience=int(patience), eval_every=int(eval_every),
                          max_grad_norm=float(max_grad_norm), predict_batch_size=int(predict_batch_size),
                          onnx=bool(onnx), int8=bool(int8), int8_recheck=float(int8_recheck),
                          threads=int(threads) if threads else None, progress=bool(progress), seed=int(seed))
