@@ -117,10 +117,8 @@ def prediction_speed(model, pipe, records: list[dict], repeats: int, what: str) 
     model.int8_recheck = 0.0
     paths["actorstance int8 without the fp32 recheck"] = timed(lambda: model.predict_proba(records), repeats)
     model.int8, model.int8_recheck = False, recheck
-    inputs = []
-    for ex in records:
-        prompt, text, _ = model_strings(ex, model.encoding)
-        inputs.append({"text": prompt, "text_pair": text} if prompt else text)
+    inputs = [] if pipe is None else [
+        {"text": p, "text_pair": t} if p else t for p, t, _ in (model_strings(ex, model.encoding) for ex in records)]
     label_index = {lab: i for i, lab in enumerate(LABELS)}
     for bs in (1, 64) if pipe is not None else ():
         s, all_s, out = timed(lambda: pipe(inputs, batch_size=bs, truncation=True, max_length=model.max_length), repeats)
@@ -197,13 +195,14 @@ def main(argv=None) -> int:
         model = load_model(model_dir)
         model.threads = threads
         model.use_onnx(fp32=True, int8=True)
-        hf_dir = tmp / "hf"  # a plain Hugging Face copy of the same weights and tokenizer
-        hf_dir.mkdir()
-        for f in model_dir.iterdir():
-            if f.is_file() and f.suffix != ".onnx" and f.name not in ("meta.json", "training_log.json"):
-                shutil.copy(f, hf_dir / f.name)
-        pipe = None if model.head == "markers" else \
-            transformers.pipeline("text-classification", model=str(hf_dir), tokenizer=str(hf_dir), device=-1)
+        pipe = None  # a marker-head model is no plain Hugging Face classifier: no pipeline to compare
+        if model.head != "markers":
+            hf_dir = tmp / "hf"  # a plain Hugging Face copy of the same weights and tokenizer
+            hf_dir.mkdir()
+            for f in model_dir.iterdir():
+                if f.is_file() and f.suffix != ".onnx" and f.name not in ("meta.json", "training_log.json"):
+                    shutil.copy(f, hf_dir / f.name)
+            pipe = transformers.pipeline("text-classification", model=str(hf_dir), tokenizer=str(hf_dir), device=-1)
         held_out = list(load_many([ROOT / "data/stance/dev.jsonl", ROOT / "data/stance/test.jsonl"]))[:args.sentences]
         result["model"] = {"path": str(args.model or "fine-tuned above (1 epoch, bundled data)"),
                            "encoding": model.encoding, "marker_tokens": model.marker_tokens, "head": model.head}
