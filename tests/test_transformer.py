@@ -235,6 +235,25 @@ def test_marker_head_reads_the_marker_positions_and_round_trips(tiny_bert_dir, t
         load_model(path)
 
 
+def test_a_saved_model_can_be_the_starting_point_of_another(tiny_bert_dir, tmp_path):
+    """model.pretrained may name a saved actorstance model: training goes on from its encoder,
+    marker tokens and head (e.g. NewsMTSC first, then your own sentences)."""
+    records = tiny_records_with_lengths()
+    first = tiny_model(tiny_bert_dir, epochs=2, head="markers").fit(records)
+    path = first.save(tmp_path / "first")
+    second = tiny_model(str(path), head="markers")
+    second._load_pretrained()
+    assert len(second.tokenizer_) == len(first.tokenizer_)  # the markers are not added twice
+    feats = first._encode(records)
+    assert second._encode(records) == feats
+    np.testing.assert_allclose(second._logits_torch(feats), first._logits_torch(feats), atol=1e-5)
+    fresh = tiny_model(tiny_bert_dir, head="markers")
+    fresh._load_pretrained()
+    assert not np.allclose(fresh._logits_torch(feats), first._logits_torch(feats), atol=1e-3)
+    second.fit(records)  # and it trains on from there
+    assert second.predict_proba(records).shape == (len(records), len(LABELS))
+
+
 def test_class_weights_favour_rare_labels():
     labels = np.array([0] * 2 + [1] * 6 + [2] * 16)  # supportive, critical, neutral ids
     balanced = class_weights(labels, "balanced")

@@ -211,6 +211,9 @@ class TransformerStanceModel(StanceModel):
         if self.marker_tokens:
             self._add_marker_tokens()
         self.head_ = self._marker_head() if self.head == "markers" else None
+        if self.head_ is not None and (Path(source) / HEAD_FILE).is_file():
+            log.info("starting from the marker head saved in %s", source)  # a saved actorstance model
+            self._load_head(Path(source) / HEAD_FILE)
 
     def _marker_head(self):
         from .marker_head import MarkerPoolingClassifier
