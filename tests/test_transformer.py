@@ -111,6 +111,26 @@ def test_eval_every_also_scores_the_final_weights(tiny_bert_dir):
     assert evals[-1] == steps and evals[:-1] == list(range(2, steps, 2))
 
 
+def test_weight_average_is_what_gets_scored_and_kept(tiny_bert_dir):
+    """model.ema: dev scores are the averaged weights' and the model keeps the best of those."""
+    import torch
+    from conftest import tiny_records
+
+    from actorstance.metrics import compute
+
+    records = tiny_records()
+    kw = dict(epochs=3, batch_size=4, eval_every=2, patience=99)
+    model = tiny_model(tiny_bert_dir, ema=0.8, **kw).fit(records, records)
+    evals = [e["dev_macro_f1"] for e in model.training_log_ if "dev_macro_f1" in e]
+    kept = compute([r["label"] for r in records], list(model.predict(records)))["macro_f1"]
+    assert round(kept, 4) == max(evals)
+    plain = tiny_model(tiny_bert_dir, **kw).fit(records)  # no dev set: the last weights, or their average
+    averaged = tiny_model(tiny_bert_dir, ema=0.8, **kw).fit(records)
+    last = dict(plain.model_.named_parameters())
+    changed = [not torch.allclose(p, last[n]) for n, p in averaged.model_.named_parameters()]
+    assert any(changed)
+
+
 def test_marker_tokens_are_single_new_tokens(tiny_bert_dir, tmp_path):
     from conftest import tiny_records
 

@@ -101,15 +101,15 @@ class TransformerStanceModel(StanceModel):
     def __init__(self, pretrained: str = "default", encoding: str = "markers+pair", marker_tokens: bool = True,
                  head: str = "cls", max_length: int = 128, epochs: int = 3, lr: float = 5e-5, batch_size: int = 32,
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
-                 class_weight: str | None = None, label_smoothing: float = 0.0, patience: int = 2, eval_every: int = 0,
-                 max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False, int8: bool = False,
+                 class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0, patience: int = 2,
+                 eval_every: int = 0, max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False, int8: bool = False,
                  int8_recheck: float = 0.2, threads: int | None = None, progress: bool = True, seed: int = 0):
         super().__init__(pretrained=str(pretrained), encoding=str(encoding), marker_tokens=bool(marker_tokens),
                          head=str(head), max_length=int(max_length), epochs=int(epochs), lr=float(lr),
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
                          weight_decay=float(weight_decay), class_weight=class_weight,
-                         label_smoothing=float(label_smoothing), patience=int(patience), eval_every=int(eval_every),
-                         max_grad_norm=float(max_grad_norm), predict_batch_size=int(predict_batch_size),
+                         label_smoothing=float(label_smoothing), ema=float(ema), patience=int(patience),
+                         eval_every=int(eval_every),                         max_grad_norm=float(max_grad_norm), predict_batch_size=int(predict_batch_size),
                          onnx=bool(onnx), int8=bool(int8), int8_recheck=float(int8_recheck),
                          threads=int(threads) if threads else None, progress=bool(progress), seed=int(seed))
         self.tokenizer_ = None
@@ -127,6 +127,8 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.class_weight: {self.class_weight!r}; use balanced, sqrt or null")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"model.label_smoothing: {self.label_smoothing}; use a share in [0, 1)")
+        if not 0.0 <= self.ema < 1.0:
+            raise ConfigError(f"model.ema: {self.ema}; use a decay in [0, 1) (0 = off)")
         if self.head not in HEADS:
             raise ConfigError(f"model.head: {self.head!r} is not one of {', '.join(HEADS)}")
         if self.head == "markers" and not (self.marker_tokens and "markers" in self.encoding):
@@ -289,13 +291,24 @@ class TransformerStanceModel(StanceModel):
         t0 = time.perf_counter()
         bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", disable=not self.progress, mininterval=2.0)
 
+        # a moving average of the weights, scored and kept in their place (steadier than the last step's)
+        averaged = {k: v.detach().clone() for k, v in net.state_dict().items()} if self.ema else None
+
+        def update_average() -> None:
+            decay = min(self.ema, (1 + step) / (10 + step))  # short memory at first: the start is no model yet
+            with torch.no_grad():
+                for k, v in net.state_dict().items():
+                    (averaged[k].lerp_(v, 1 - decay) if v.is_floating_point() else averaged[k].copy_(v))
+
         def evaluate(epoch: float) -> None:
             nonlocal evals_since_best
             from ..metrics import compute
 
+            if averaged is not None:
+                current = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                net.load_state_dict(averaged)
             f1 = compute([ex["label"] for ex in dev_records],
                          [LABELS[i] for i in self._logits_torch(dev_feats).argmax(axis=1)])["macro_f1"]
-            net.train()
             self.training_log_.append({"epoch": round(epoch, 3), "step": step, "loss": round(loss_ema or 0.0, 4),
                                        "dev_macro_f1": round(f1, 4), "seconds": round(time.perf_counter() - t0, 1)})
             log.info("epoch %.2f step %d: loss %.4f dev macro-F1 %.4f", epoch, step, loss_ema or 0.0, f1)
@@ -304,6 +317,9 @@ class TransformerStanceModel(StanceModel):
                 evals_since_best = 0
             else:
                 evals_since_best += 1
+            if averaged is not None:
+                net.load_state_dict(current)
+            net.train()
             bar.set_postfix(loss=f"{loss_ema:.3f}", dev_f1=f"{f1:.3f}", best=f"{best['f1']:.3f}")
 
         net.train()
@@ -326,6 +342,8 @@ class TransformerStanceModel(StanceModel):
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
                 step += 1
+                if averaged is not None:
+                    update_average()
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss_ema:.3f}", best=f"{best['f1']:.3f}" if best["f1"] >= 0 else "-")
                 if dev_feats and self.eval_every and step % self.eval_every == 0:
@@ -345,6 +363,8 @@ class TransformerStanceModel(StanceModel):
         train_seconds = time.perf_counter() - t0
         if best["state"] is not None:
             net.load_state_dict(best["state"])
+        elif averaged is not None:  # no dev set: the averaged weights are the model
+            net.load_state_dict(averaged)
         net.eval()
         self.training_log_.append({"summary": True, "best_dev_macro_f1": round(best["f1"], 4) if best["state"] else None,
                                    "best_step": best["step"], "steps": step, "examples_seen": seen,
