@@ -102,14 +102,16 @@ class TransformerStanceModel(StanceModel):
                  head: str = "cls", max_length: int = 128, epochs: int = 3, lr: float = 5e-5, batch_size: int = 32,
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
                  class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0, patience: int = 2,
-                 eval_every: int = 0, max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False, int8: bool = False,
-                 int8_recheck: float = 0.2, threads: int | None = None, progress: bool = True, seed: int = 0):
+                 eval_every: int = 0, max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False,
+                 int8: bool = False, int8_recheck: float = 0.2, threads: int | None = None, progress: bool = True,
+                 seed: int = 0):
         super().__init__(pretrained=str(pretrained), encoding=str(encoding), marker_tokens=bool(marker_tokens),
                          head=str(head), max_length=int(max_length), epochs=int(epochs), lr=float(lr),
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
                          weight_decay=float(weight_decay), class_weight=class_weight,
                          label_smoothing=float(label_smoothing), ema=float(ema), patience=int(patience),
-                         eval_every=int(eval_every),                         max_grad_norm=float(max_grad_norm), predict_batch_size=int(predict_batch_size),
+                         eval_every=int(eval_every), max_grad_norm=float(max_grad_norm),
+                         predict_batch_size=int(predict_batch_size),
                          onnx=bool(onnx), int8=bool(int8), int8_recheck=float(int8_recheck),
                          threads=int(threads) if threads else None, progress=bool(progress), seed=int(seed))
         self.tokenizer_ = None
