@@ -99,12 +99,10 @@ def prediction_speed(model, pipe, records: list[dict], repeats: int, what: str) 
     recheck = model.int8_recheck
     paths = {}
     model.onnx = model.int8 = False
-    if pipe is None:
-        paths["actorstance fp32, torch (sorted batches of 64; marker head)"] = \
-            timed(lambda: model.predict_proba(records), repeats)
-    else:
-        paths["actorstance fp32, torch (sorted batches of 64; last layer for [CLS] only)"] = \
-            timed(lambda: model.predict_proba(records), repeats)
+    default = "marker head" if pipe is None else "last layer for [CLS] only"
+    paths[f"actorstance fp32, torch (sorted batches of 64; {default})"] = \
+        timed(lambda: model.predict_proba(records), repeats)
+    if pipe is not None:
         scorer, model.scorer_ = model._scorer(), StockLogits(model.model_)
         paths["actorstance fp32, torch, the model's stock forward (all tokens in the last layer)"] = \
             timed(lambda: model.predict_proba(records), repeats)
