@@ -131,6 +131,23 @@ def test_weight_average_is_what_gets_scored_and_kept(tiny_bert_dir):
     assert any(changed)
 
 
+@pytest.mark.parametrize("head", ["cls", "markers"])
+def test_head_lr_trains_the_new_layers_at_their_own_rate(tiny_bert_dir, head):
+    """model.head_lr: with the encoder's lr near zero only the classifier moves."""
+    import torch
+    from conftest import tiny_records
+
+    def fit(head_lr):
+        model = tiny_model(tiny_bert_dir, head=head, encoding="markers", lr=1e-12, head_lr=head_lr)
+        model.fit(tiny_records()[:16])
+        classifier = model.head_.linear if model.head_ is not None else model.model_.classifier
+        return dict(model.model_.base_model.named_parameters()), dict(classifier.named_parameters())
+
+    (encoder, classifier), (encoder_fast, classifier_fast) = fit(1e-12), fit(1e-2)
+    assert all(torch.allclose(p, encoder_fast[n]) for n, p in encoder.items())
+    assert all(not torch.allclose(p, classifier_fast[n]) for n, p in classifier.items())
+
+
 def test_marker_tokens_are_single_new_tokens(tiny_bert_dir, tmp_path):
     from conftest import tiny_records
 

@@ -101,7 +101,8 @@ class TransformerStanceModel(StanceModel):
     def __init__(self, pretrained: str = "default", encoding: str = "markers+pair", marker_tokens: bool = True,
                  head: str = "cls", max_length: int = 128, epochs: int = 3, lr: float = 5e-5, batch_size: int = 32,
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
-                 class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0, patience: int = 2,
+                 class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0,
+                 head_lr: float | None = None, patience: int = 2,
                  eval_every: int = 0, max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False,
                  int8: bool = False, int8_recheck: float = 0.2, threads: int | None = None, progress: bool = True,
                  seed: int = 0):
@@ -109,7 +110,8 @@ class TransformerStanceModel(StanceModel):
                          head=str(head), max_length=int(max_length), epochs=int(epochs), lr=float(lr),
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
                          weight_decay=float(weight_decay), class_weight=class_weight,
-                         label_smoothing=float(label_smoothing), ema=float(ema), patience=int(patience),
+                         label_smoothing=float(label_smoothing), ema=float(ema),
+                         head_lr=float(head_lr) if head_lr else None, patience=int(patience),
                          eval_every=int(eval_every), max_grad_norm=float(max_grad_norm),
                          predict_batch_size=int(predict_batch_size),
                          onnx=bool(onnx), int8=bool(int8), int8_recheck=float(int8_recheck),
@@ -131,6 +133,8 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.label_smoothing: {self.label_smoothing}; use a share in [0, 1)")
         if not 0.0 <= self.ema < 1.0:
             raise ConfigError(f"model.ema: {self.ema}; use a decay in [0, 1) (0 = off)")
+        if self.head_lr is not None and self.head_lr <= 0:
+            raise ConfigError(f"model.head_lr: {self.head_lr}; use a learning rate > 0, or null for model.lr")
         if self.head not in HEADS:
             raise ConfigError(f"model.head: {self.head!r} is not one of {', '.join(HEADS)}")
         if self.head == "markers" and not (self.marker_tokens and "markers" in self.encoding):
@@ -273,12 +277,7 @@ class TransformerStanceModel(StanceModel):
         steps_per_epoch = math.ceil(batches_per_epoch / self.grad_accum)
         total_steps = steps_per_epoch * self.epochs
         warmup_steps = int(self.warmup * total_steps) if self.warmup < 1 else int(self.warmup)
-        no_decay = ("bias", "LayerNorm.weight", "layernorm", "norm.weight")
-        groups = [
-            {"params": [p for n, p in net.named_parameters() if not any(k in n for k in no_decay)],
-             "weight_decay": self.weight_decay},
-            {"params": [p for n, p in net.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
-        ]
+        groups = self._param_groups(net)
         try:
             optimizer = torch.optim.AdamW(groups, lr=self.lr, fused=True)
         except (RuntimeError, TypeError):  # fused kernels missing for this device or build
@@ -375,6 +374,21 @@ class TransformerStanceModel(StanceModel):
         if self._onnx_kinds():
             self._build_onnx()
         return self
+
+    def _param_groups(self, net) -> list[dict]:
+        """AdamW groups: no weight decay on biases and norms; ``head_lr`` for the new, randomly
+        started layers (the classifier, not the pretrained encoder), which learn slowly at an
+        encoder's small learning rate while the encoder bends its features to a random head."""
+        no_decay = ("bias", "LayerNorm.weight", "layernorm", "norm.weight")
+        encoder = {id(p) for p in self.model_.base_model.parameters()}
+        groups: dict[tuple, dict] = {}
+        for name, p in net.named_parameters():
+            new = id(p) not in encoder
+            decay = not any(k in name for k in no_decay)
+            group = groups.setdefault((new, decay), {"params": [], "weight_decay": self.weight_decay if decay else 0.0,
+                                                     "lr": (self.head_lr or self.lr) if new else self.lr})
+            group["params"].append(p)
+        return list(groups.values())
 
     # -- prediction -------------------------------------------------------------------------
     def _scorer(self):
