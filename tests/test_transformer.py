@@ -148,6 +148,22 @@ def test_head_lr_trains_the_new_layers_at_their_own_rate(tiny_bert_dir, head):
     assert all(not torch.allclose(p, classifier_fast[n]) for n, p in classifier.items())
 
 
+def test_layer_decay_slows_the_lower_layers(tiny_bert_dir):
+    """model.layer_decay: the top layer learns at lr, each one below at decay times the one above."""
+    model = tiny_model(tiny_bert_dir, head="markers", encoding="markers", lr=1e-3, head_lr=1e-2, layer_decay=0.5)
+    model._load_pretrained()
+    lr_of = {id(p): g["lr"] for g in model._param_groups(model.head_) for p in g["params"]}
+    named = dict(model.head_.named_parameters())
+    layers = model.model_.config.num_hidden_layers
+    expect = {"encoder.embeddings.word_embeddings.weight": 1e-3 * 0.5 ** layers,
+              "encoder.encoder.layer.0.attention.self.query.weight": 1e-3 * 0.5 ** (layers - 1),
+              f"encoder.encoder.layer.{layers - 1}.output.dense.weight": 1e-3, "linear.weight": 1e-2}
+    assert {n: lr_of[id(named[n])] for n in expect} == pytest.approx(expect)
+    assert len(lr_of) == len(named)
+    with pytest.raises(Exception, match="layer_decay"):
+        tiny_model(tiny_bert_dir, layer_decay=0).fit([])
+
+
 def test_marker_tokens_are_single_new_tokens(tiny_bert_dir, tmp_path):
     from conftest import tiny_records
 

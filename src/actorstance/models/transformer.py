@@ -33,6 +33,7 @@ import logging
 import math
 import os
 import random
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -102,7 +103,7 @@ class TransformerStanceModel(StanceModel):
                  head: str = "cls", max_length: int = 128, epochs: int = 3, lr: float = 5e-5, batch_size: int = 32,
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
                  class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0,
-                 head_lr: float | None = None, patience: int = 2,
+                 head_lr: float | None = None, layer_decay: float = 1.0, patience: int = 2,
                  eval_every: int = 0, max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False,
                  int8: bool = False, int8_recheck: float = 0.2, threads: int | None = None, progress: bool = True,
                  seed: int = 0):
@@ -111,7 +112,8 @@ class TransformerStanceModel(StanceModel):
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
                          weight_decay=float(weight_decay), class_weight=class_weight,
                          label_smoothing=float(label_smoothing), ema=float(ema),
-                         head_lr=float(head_lr) if head_lr else None, patience=int(patience),
+                         head_lr=float(head_lr) if head_lr else None, layer_decay=float(layer_decay),
+                         patience=int(patience),
                          eval_every=int(eval_every), max_grad_norm=float(max_grad_norm),
                          predict_batch_size=int(predict_batch_size),
                          onnx=bool(onnx), int8=bool(int8), int8_recheck=float(int8_recheck),
@@ -135,6 +137,8 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.ema: {self.ema}; use a decay in [0, 1) (0 = off)")
         if self.head_lr is not None and self.head_lr <= 0:
             raise ConfigError(f"model.head_lr: {self.head_lr}; use a learning rate > 0, or null for model.lr")
+        if not 0.0 < self.layer_decay <= 1.0:
+            raise ConfigError(f"model.layer_decay: {self.layer_decay}; use a factor in (0, 1] (1 = off)")
         if self.head not in HEADS:
             raise ConfigError(f"model.head: {self.head!r} is not one of {', '.join(HEADS)}")
         if self.head == "markers" and not (self.marker_tokens and "markers" in self.encoding):
@@ -378,15 +382,21 @@ class TransformerStanceModel(StanceModel):
     def _param_groups(self, net) -> list[dict]:
         """AdamW groups: no weight decay on biases and norms; ``head_lr`` for the new, randomly
         started layers (the classifier, not the pretrained encoder), which learn slowly at an
-        encoder's small learning rate while the encoder bends its features to a random head."""
+        encoder's small learning rate while the encoder bends its features to a random head;
+        with ``layer_decay`` < 1 each encoder layer below the top learns that much slower
+        (the lower layers hold the general features worth keeping)."""
         no_decay = ("bias", "LayerNorm.weight", "layernorm", "norm.weight")
         encoder = {id(p) for p in self.model_.base_model.parameters()}
+        top = int(getattr(self.model_.config, "num_hidden_layers", 0) or 0)
         groups: dict[tuple, dict] = {}
         for name, p in net.named_parameters():
             new = id(p) not in encoder
             decay = not any(k in name for k in no_decay)
-            group = groups.setdefault((new, decay), {"params": [], "weight_decay": self.weight_decay if decay else 0.0,
-                                                     "lr": (self.head_lr or self.lr) if new else self.lr})
+            layer = re.search(r"(?:^|\.)layers?\.(\d+)\.", name)  # encoder layer i: depth i + 1
+            depth = top if new else 0 if "embeddings" in name else int(layer.group(1)) + 1 if layer else top
+            lr = (self.head_lr or self.lr) if new else self.lr * self.layer_decay ** (top - depth)
+            group = groups.setdefault((new, decay, depth), {"params": [], "lr": lr,
+                                                            "weight_decay": self.weight_decay if decay else 0.0})
             group["params"].append(p)
         return list(groups.values())
 
