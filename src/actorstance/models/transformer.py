@@ -16,9 +16,10 @@ sequence-classification head on [CLS] (a plain Hugging Face model); ``head="mark
 the outputs at [CLS], [A] and [T] (:mod:`.marker_head`; better on Park 2021's named pairs).
 
 Training is a plain PyTorch loop (no Trainer: it imports slowly and length-groups its own
-prediction order): length-grouped batches with dynamic padding, fused AdamW, linear warmup
-and decay, optional class weights, gradient accumulation, early stopping on dev macro-F1
-with the best weights kept. Prediction sorts by length and restores the input order. With
+prediction order): length-grouped batches with dynamic padding, fused AdamW (optionally with
+its own learning rate for the new head and layer-wise decay), linear warmup and decay,
+optional class weights, gradient accumulation, early stopping on dev macro-F1 with the best
+weights kept. Prediction sorts by length and restores the input order. With
 BERT-style encoders compute their last layer for the [CLS] position only at prediction
 (:mod:`.cls_only`; same logits, ~15% faster). ``onnx=True`` predicts with an ONNX Runtime
 fp32 export of that model (``model.onnx``), ``int8=True`` with a dynamically quantised copy
@@ -392,8 +393,11 @@ class TransformerStanceModel(StanceModel):
         for name, p in net.named_parameters():
             new = id(p) not in encoder
             decay = not any(k in name for k in no_decay)
-            layer = re.search(r"(?:^|\.)layers?\.(\d+)\.", name)  # encoder layer i: depth i + 1
-            depth = top if new else 0 if "embeddings" in name else int(layer.group(1)) + 1 if layer else top
+            layer = re.search(r"(?:^|\.)layers?\.(\d+)\.", name)
+            if new or not (layer or "embeddings" in name):
+                depth = top  # the head; pooler and final norms sit above the layers
+            else:
+                depth = int(layer.group(1)) + 1 if layer else 0  # encoder layer i: depth i + 1, embeddings 0
             lr = (self.head_lr or self.lr) if new else self.lr * self.layer_decay ** (top - depth)
             group = groups.setdefault((new, decay, depth), {"params": [], "lr": lr,
                                                             "weight_decay": self.weight_decay if decay else 0.0})
