@@ -160,7 +160,9 @@ def test_layer_decay_slows_the_lower_layers(tiny_bert_dir):
               f"encoder.encoder.layer.{layers - 1}.output.dense.weight": 1e-3, "linear.weight": 1e-2}
     assert {n: lr_of[id(named[n])] for n in expect} == pytest.approx(expect)
     assert len(lr_of) == len(named)
-    with pytest.raises(Exception, match="layer_decay"):
+    from actorstance.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="layer_decay"):
         tiny_model(tiny_bert_dir, layer_decay=0).fit([])
 
 
