@@ -257,14 +257,15 @@ def test_onnx_copies_can_be_switched_on_after_training(tiny_bert_dir, tmp_path):
     np.testing.assert_allclose(model.predict_proba(records), torch_proba, atol=1e-4)
 
 
-def test_marker_head_reads_the_marker_positions_and_round_trips(tiny_bert_dir, tmp_path):
+@pytest.mark.parametrize("head_name", ["markers", "markers_mean"])
+def test_marker_head_reads_the_marker_positions_and_round_trips(tiny_bert_dir, tmp_path, head_name):
     pytest.importorskip("onnxruntime")
     import torch
 
     from actorstance.models import load_model
 
     records = tiny_records_with_lengths()
-    model = tiny_model(tiny_bert_dir, epochs=2, head="markers", onnx=True).fit(records, records)
+    model = tiny_model(tiny_bert_dir, epochs=2, head=head_name, onnx=True).fit(records, records)
     head = model.head_
     assert head is not None and head.linear.in_features == 3 * model.model_.config.hidden_size
     feats = model._encode(records)
@@ -275,7 +276,8 @@ def test_marker_head_reads_the_marker_positions_and_round_trips(tiny_bert_dir, t
     with torch.inference_mode():
         hidden = model.model_.base_model(**inputs).last_hidden_state[0]
         ids = inputs["input_ids"][0].tolist()
-        pooled = torch.cat([hidden[0], hidden[ids.index(head.actor_id)], hidden[ids.index(head.target_id)]])
+        whole = hidden.mean(dim=0) if head_name == "markers_mean" else hidden[0]  # one example: no padding
+        pooled = torch.cat([whole, hidden[ids.index(head.actor_id)], hidden[ids.index(head.target_id)]])
         np.testing.assert_allclose(head.linear(pooled).numpy(), torch_logits[0], atol=1e-5)
     np.testing.assert_allclose(model._logits_onnx("fp32", feats), torch_logits, atol=1e-4)
     path = model.save(tmp_path / "m")

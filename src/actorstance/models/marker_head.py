@@ -6,7 +6,9 @@ vector at ``[A]`` has attended to the whole sentence from the actor's point of v
 at ``[T]`` from the target's. This head concatenates the outputs at [CLS], the first ``[A]``
 and the first ``[T]`` and maps them to the labels with one linear layer. An example without
 an actor marker (the writer as actor, or a mention not found in the text) reads [CLS] in that
-slot. The positions come from the input ids inside ``forward``, so the module exports to ONNX
+slot. ``sentence="mean"`` puts the mean of all token outputs in the [CLS] slot: encoders trained
+as sentence-transformers (the default all-MiniLM-L6-v2) were trained to pool that way, and
+their [CLS] output was never trained for anything. The positions come from the input ids inside ``forward``, so the module exports to ONNX
 as it is.
 """
 
@@ -16,10 +18,11 @@ import torch
 
 
 class MarkerPoolingClassifier(torch.nn.Module):
-    """``forward(input_ids, attention_mask, token_type_ids=None) -> logits`` from [CLS], [A] and [T]."""
+    """``forward(input_ids, attention_mask, token_type_ids=None) -> logits`` from [CLS] (or the mean), [A] and [T]."""
 
-    def __init__(self, model, actor_id: int, target_id: int, n_labels: int):
+    def __init__(self, model, actor_id: int, target_id: int, n_labels: int, sentence: str = "cls"):
         super().__init__()
+        self.sentence = sentence
         self.encoder = model.base_model  # the encoder of a *ForSequenceClassification (shared weights)
         self.actor_id, self.target_id = int(actor_id), int(target_id)
         hidden = model.config.hidden_size
@@ -35,7 +38,12 @@ class MarkerPoolingClassifier(torch.nn.Module):
             position = (input_ids == token_id).float().argmax(dim=1)  # first match; 0 ([CLS]) when absent
             return hidden.gather(1, position[:, None, None].expand(-1, 1, hidden.shape[-1])).squeeze(1)
 
-        pooled = torch.cat([hidden[:, 0], at(self.actor_id), at(self.target_id)], dim=-1)
+        if self.sentence == "mean":
+            mask = attention_mask[:, :, None].to(hidden.dtype)
+            whole = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+        else:
+            whole = hidden[:, 0]
+        pooled = torch.cat([whole, at(self.actor_id), at(self.target_id)], dim=-1)
         return self.linear(self.dropout(pooled))
 
     def head_state(self) -> dict[str, torch.Tensor]:

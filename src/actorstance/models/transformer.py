@@ -13,7 +13,9 @@ embeddings start as the mean of the word pieces they replace); otherwise they st
 text that the tokenizer splits. Sentences longer than ``max_length`` are cut to a window
 around the mentions, not at the end. ``head="cls"`` classifies with the encoder's own
 sequence-classification head on [CLS] (a plain Hugging Face model); ``head="markers"`` from
-the outputs at [CLS], [A] and [T] (:mod:`.marker_head`; better on Park 2021's named pairs).
+the outputs at [CLS], [A] and [T] (:mod:`.marker_head`; better on Park 2021's named pairs);
+``head="markers_mean"`` the same with the mean of all token outputs in place of [CLS] (the
+pooling sentence-transformers encoders such as the default were trained with).
 
 Training is a plain PyTorch loop (no Trainer: it imports slowly and length-groups its own
 prediction order): length-grouped batches with dynamic padding, fused AdamW (optionally with
@@ -52,7 +54,7 @@ log = logging.getLogger(__name__)
 ENCODINGS = ("markers", "pair", "markers+pair")
 MARKERS = {"actor": ("[A] ", " [/A]"), "target": ("[T] ", " [/T]")}
 MARKER_TOKENS = ["[A]", "[/A]", "[T]", "[/T]"]
-HEADS = ("cls", "markers")
+HEADS = ("cls", "markers", "markers_mean")
 ONNX_FILES = {"fp32": "model.onnx", "int8": "model_int8.onnx"}
 HEAD_FILE = "head.safetensors"
 LOG_FILE = "training_log.json"
@@ -121,7 +123,7 @@ class TransformerStanceModel(StanceModel):
                          threads=int(threads) if threads else None, progress=bool(progress), seed=int(seed))
         self.tokenizer_ = None
         self.model_ = None
-        self.head_ = None  # MarkerPoolingClassifier around model_ when head == "markers"
+        self.head_ = None  # MarkerPoolingClassifier around model_ when head is not "cls"
         self.scorer_ = None  # the model as used for prediction (see _scorer)
         self.onnx_bytes_: dict[str, bytes] = {}  # "fp32" / "int8" -> serialized ONNX model
         self.onnx_sessions_: dict = {}
@@ -142,8 +144,8 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.layer_decay: {self.layer_decay}; use a factor in (0, 1] (1 = off)")
         if self.head not in HEADS:
             raise ConfigError(f"model.head: {self.head!r} is not one of {', '.join(HEADS)}")
-        if self.head == "markers" and not (self.marker_tokens and "markers" in self.encoding):
-            raise ConfigError("model.head=markers reads the marker tokens: it needs model.marker_tokens=true "
+        if self.head != "cls" and not (self.marker_tokens and "markers" in self.encoding):
+            raise ConfigError(f"model.head={self.head} reads the marker tokens: it needs model.marker_tokens=true "
                               "and model.encoding=markers or markers+pair")
         if self.max_length < 8 or self.batch_size < 1 or self.grad_accum < 1 or self.epochs < 1:
             raise ConfigError("model: max_length >= 8, batch_size, grad_accum and epochs >= 1 are required")
@@ -223,7 +225,7 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.pretrained={self.pretrained!r}: needs a fast (Rust) tokenizer for offsets")
         if self.marker_tokens:
             self._add_marker_tokens()
-        self.head_ = self._marker_head() if self.head == "markers" else None
+        self.head_ = self._marker_head() if self.head != "cls" else None
         if self.head_ is not None and (Path(source) / HEAD_FILE).is_file():
             log.info("starting from the marker head saved in %s", source)  # a saved actorstance model
             self._load_head(Path(source) / HEAD_FILE)
@@ -232,7 +234,8 @@ class TransformerStanceModel(StanceModel):
         from .marker_head import MarkerPoolingClassifier
 
         ids = self.tokenizer_.convert_tokens_to_ids(["[A]", "[T]"])
-        return MarkerPoolingClassifier(self.model_, *ids, n_labels=len(LABELS))
+        return MarkerPoolingClassifier(self.model_, *ids, n_labels=len(LABELS),
+                                       sentence="mean" if self.head == "markers_mean" else "cls")
 
     def _add_marker_tokens(self) -> None:
         """The markers as single new tokens, their embeddings started at the mean of the pieces they replace."""
@@ -551,7 +554,7 @@ class TransformerStanceModel(StanceModel):
         from safetensors.torch import load_file
 
         if not path.is_file():
-            raise ModelLoadError(f"{path}: missing (the model was trained with head: markers)")
+            raise ModelLoadError(f"{path}: missing (the model was trained with head: {self.head})")
         self.head_ = self._marker_head()
         state = {k.removeprefix("linear."): v for k, v in load_file(str(path)).items()}
         try:
@@ -574,7 +577,7 @@ class TransformerStanceModel(StanceModel):
                                                                          use_safetensors=True).eval()
         if [self.model_.config.id2label[i] for i in range(len(LABELS))] != list(LABELS):
             raise ModelLoadError(f"{directory}/config.json: label order differs from {list(LABELS)}")
-        if self.head == "markers":
+        if self.head != "cls":
             self._load_head(directory / HEAD_FILE)
         for kind in self._onnx_kinds():
             path = directory / ONNX_FILES[kind]
