@@ -148,6 +148,38 @@ def test_head_lr_trains_the_new_layers_at_their_own_rate(tiny_bert_dir, head):
     assert all(not torch.allclose(p, classifier_fast[n]) for n, p in classifier.items())
 
 
+def test_rdrop_adds_the_disagreement_of_two_dropout_passes(tiny_bert_dir):
+    """model.rdrop: without dropout both passes agree and the loss is plain cross-entropy; with
+    dropout the two passes differ and the loss grows by rdrop times their divergence."""
+    import torch
+    from conftest import tiny_records
+
+    from actorstance.models.cls_only import StockLogits
+
+    model = tiny_model(tiny_bert_dir, rdrop=2.0)
+    model._load_pretrained()
+    net = StockLogits(model.model_)
+    records = tiny_records()[:8]
+    _, batch = next(model._batches(model._encode(records), [list(range(len(records)))]))
+    inputs = {k: torch.from_numpy(v) for k, v in batch.items()}
+    gold = torch.tensor([LABELS.index(ex["label"]) for ex in records])
+    ce = torch.nn.CrossEntropyLoss()
+    with torch.no_grad():
+        net.eval()
+        assert model._rdrop_loss(net, inputs, gold, ce).item() == pytest.approx(ce(net(**inputs), gold).item(), rel=1e-5)
+        net.train()
+        torch.manual_seed(0)
+        with_kl = model._rdrop_loss(net, inputs, gold, ce).item()
+        model.rdrop = 0.0
+        torch.manual_seed(0)
+        without = model._rdrop_loss(net, inputs, gold, ce).item()
+    assert with_kl > without + 1e-6
+    from actorstance.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="rdrop"):
+        tiny_model(tiny_bert_dir, rdrop=-1).fit([])
+
+
 def test_layer_decay_slows_the_lower_layers(tiny_bert_dir):
     """model.layer_decay: the top layer learns at lr, each one below at decay times the one above."""
     model = tiny_model(tiny_bert_dir, head="markers", encoding="markers", lr=1e-3, head_lr=1e-2, layer_decay=0.5)

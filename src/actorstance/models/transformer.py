@@ -106,7 +106,7 @@ class TransformerStanceModel(StanceModel):
                  head: str = "cls", max_length: int = 128, epochs: int = 3, lr: float = 5e-5, batch_size: int = 32,
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
                  class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0,
-                 head_lr: float | None = None, layer_decay: float = 1.0, patience: int = 2,
+                 rdrop: float = 0.0, head_lr: float | None = None, layer_decay: float = 1.0, patience: int = 2,
                  eval_every: int = 0, max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False,
                  int8: bool = False, int8_recheck: float = 0.2, threads: int | None = None, progress: bool = True,
                  seed: int = 0):
@@ -114,7 +114,7 @@ class TransformerStanceModel(StanceModel):
                          head=str(head), max_length=int(max_length), epochs=int(epochs), lr=float(lr),
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
                          weight_decay=float(weight_decay), class_weight=class_weight,
-                         label_smoothing=float(label_smoothing), ema=float(ema),
+                         label_smoothing=float(label_smoothing), ema=float(ema), rdrop=float(rdrop),
                          head_lr=float(head_lr) if head_lr else None, layer_decay=float(layer_decay),
                          patience=int(patience),
                          eval_every=int(eval_every), max_grad_norm=float(max_grad_norm),
@@ -136,6 +136,8 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.class_weight: {self.class_weight!r}; use balanced, sqrt or null")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"model.label_smoothing: {self.label_smoothing}; use a share in [0, 1)")
+        if self.rdrop < 0:
+            raise ConfigError(f"model.rdrop: {self.rdrop}; use a weight >= 0 (0 = off)")
         if not 0.0 <= self.ema < 1.0:
             raise ConfigError(f"model.ema: {self.ema}; use a decay in [0, 1) (0 = off)")
         if self.head_lr is not None and self.head_lr <= 0:
@@ -338,8 +340,11 @@ class TransformerStanceModel(StanceModel):
             optimizer.zero_grad(set_to_none=True)
             for b, (idx, batch) in enumerate(self._batches(feats, batches)):
                 inputs = {k: torch.from_numpy(v) for k, v in batch.items()}
-                logits = net(**inputs)
-                loss = loss_fn(logits, torch.from_numpy(labels[idx]))
+                gold = torch.from_numpy(labels[idx])
+                if self.rdrop:
+                    loss = self._rdrop_loss(net, inputs, gold, loss_fn)
+                else:
+                    loss = loss_fn(net(**inputs), gold)
                 (loss / self.grad_accum).backward()
                 seen += len(idx)
                 loss_ema = loss.item() if loss_ema is None else 0.95 * loss_ema + 0.05 * loss.item()
@@ -382,6 +387,20 @@ class TransformerStanceModel(StanceModel):
         if self._onnx_kinds():
             self._build_onnx()
         return self
+
+    def _rdrop_loss(self, net, inputs: dict, gold, loss_fn):
+        """R-Drop (Liang et al. 2021): the batch twice through the network, each pass with its own
+        dropout; cross-entropy on both plus ``rdrop`` times the symmetric KL divergence between
+        their predictions, a regulariser that keeps the sub-networks dropout samples agreeing."""
+        import torch
+
+        twice = {k: torch.cat([v, v]) for k, v in inputs.items()}
+        first, second = net(**twice).chunk(2)
+        logp, logq = first.log_softmax(-1), second.log_softmax(-1)
+        kl = torch.nn.functional.kl_div
+        agree = (kl(logp, logq, log_target=True, reduction="batchmean")
+                 + kl(logq, logp, log_target=True, reduction="batchmean")) / 2
+        return (loss_fn(first, gold) + loss_fn(second, gold)) / 2 + self.rdrop * agree
 
     def _param_groups(self, net) -> list[dict]:
         """AdamW groups: no weight decay on biases and norms; ``head_lr`` for the new, randomly
