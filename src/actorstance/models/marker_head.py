@@ -8,8 +8,8 @@ and the first ``[T]`` and maps them to the labels with one linear layer. An exam
 an actor marker (the writer as actor, or a mention not found in the text) reads [CLS] in that
 slot. ``sentence="mean"`` puts the mean of all token outputs in the [CLS] slot: encoders trained
 as sentence-transformers (the default all-MiniLM-L6-v2) were trained to pool that way, and
-their [CLS] output was never trained for anything. The positions come from the input ids inside ``forward``, so the module exports to ONNX
-as it is.
+their [CLS] output was never trained for anything. The positions come from the input ids
+inside ``forward``, so the module exports to ONNX as it is.
 """
 
 from __future__ import annotations

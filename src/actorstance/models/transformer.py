@@ -391,7 +391,7 @@ class TransformerStanceModel(StanceModel):
     def _rdrop_loss(self, net, inputs: dict, gold, loss_fn):
         """R-Drop (Liang et al. 2021): the batch twice through the network, each pass with its own
         dropout; cross-entropy on both plus ``rdrop`` times the symmetric KL divergence between
-        their predictions, a regulariser that keeps the sub-networks dropout samples agreeing."""
+        their predictions: a regulariser that keeps the dropout sub-networks agreeing."""
         import torch
 
         twice = {k: torch.cat([v, v]) for k, v in inputs.items()}
