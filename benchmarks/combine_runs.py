@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from actorstance import LABELS  # noqa: E402
+from actorstance.errors import ActorstanceError  # noqa: E402
 from actorstance.metrics import compute  # noqa: E402
 
 TAUS = (0.1, 0.2, 0.3, 0.5, 1.0)
@@ -49,9 +50,18 @@ def read_predictions(run: Path) -> tuple[list[str], list[str], np.ndarray]:
     path = run / "predictions_dev.jsonl"
     if not path.is_file():
         sys.exit(f"{path}: not found (a train.py run directory with a dev split is needed)")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    proba = np.array([[row[f"p_{label}"] for label in LABELS] for row in rows], dtype=np.float64)
-    return [row["id"] for row in rows], [row["gold"] for row in rows], proba
+    ids, gold, proba = [], [], []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            ids.append(row["id"])
+            gold.append(row["gold"])
+            proba.append([float(row[f"p_{label}"]) for label in LABELS])
+        except (ValueError, KeyError, TypeError) as exc:
+            sys.exit(f"{path}:{lineno}: not a prediction row ({type(exc).__name__}: {exc})")
+    return ids, gold, np.array(proba, dtype=np.float64).reshape(-1, len(LABELS))
 
 
 def macro_f1(gold: list[str], scores: np.ndarray) -> float:
@@ -130,7 +140,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.soup:
         if not args.records:
             sys.exit("--soup needs --records FILE (the data file the dev split was cut from)")
-        print(f"  {'soup (mean weights)':<28} {soup_f1(args.runs, ids, gold, args.records, args.format):.4f}")
+        try:
+            f1 = soup_f1(args.runs, ids, gold, args.records, args.format)
+        except ActorstanceError as exc:  # unreadable records or model: the message names the file
+            sys.exit(str(exc))
+        print(f"  {'soup (mean weights)':<28} {f1:.4f}")
 
 
 if __name__ == "__main__":

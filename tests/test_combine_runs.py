@@ -46,6 +46,9 @@ def test_runs_on_different_dev_examples_are_refused(tmp_path):
     b = _run(tmp_path / "b", gold, proba, ids=["x0", "other"])
     with pytest.raises(SystemExit, match="dev examples differ"):
         _combine().main([str(a), str(b)])
+    (b / "predictions_dev.jsonl").write_text('{"id": "x0", "gold": "neutral"}\n')
+    with pytest.raises(SystemExit, match=r"predictions_dev.jsonl:1: not a prediction row \(KeyError"):
+        _combine().main([str(a), str(b)])
 
 
 def test_soup_is_the_mean_of_the_weights_and_loads(tiny_bert_dir, tmp_path):
