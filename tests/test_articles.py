@@ -9,9 +9,9 @@ import pytest
 
 from conftest import ROOT, tiny_records
 
-from actorstance.actors import ActorLexicon, RuleDetector, load_lexicon, make_detector, read_names, topic_lexicon
-from actorstance.articles import (Article, ArticlePipeline, Summary, find_quotes, is_article_input, iter_articles,
-                                  paragraphs, split_sentences)
+from actorstance.articles.mentions import ActorLexicon, RuleDetector, load_lexicon, make_detector, read_names, topic_lexicon
+from actorstance.articles import Article, ArticlePipeline, Summary, is_article_input, iter_articles
+from actorstance.articles.segmentation import find_quotes, paragraphs, split_sentences
 
 ARTICLES = ROOT / "data" / "articles"
 KOVAC = ("Prime Minister Elena Kovac met Jonas Berg in Oslo on Monday.\n\n"
@@ -211,7 +211,7 @@ def test_rule_based_detector_finds_names_without_spacy():
 
 
 def test_auto_detector_falls_back_with_a_notice(monkeypatch):
-    import actorstance.actors as A
+    import actorstance.articles.mentions as A
 
     monkeypatch.setattr(A, "SPACY_MODELS", ("no_such_spacy_model_xyz",))
     notes = []

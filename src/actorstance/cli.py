@@ -124,7 +124,7 @@ def cmd_predict(args) -> int:
 def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> int:
     """The article pipeline: rows streamed chunk by chunk, then the summary; unreadable
     inputs are reported at the end (exit 2) while the rest of the corpus is processed."""
-    from .actors import load_lexicon, make_detector, topic_lexicon
+    from .articles.mentions import load_lexicon, make_detector, topic_lexicon
     from .articles import ArticlePipeline, RowWriter, Summary, iter_articles
     from .errors import DataError
     from .output import format_from_path

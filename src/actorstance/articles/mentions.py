@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .errors import ActorstanceError, DataError
+from ..errors import ActorstanceError, DataError
 
 #: Entity types that can hold a stance (people, organisations, countries/cities, groups);
 #: FAC too, because the small English model tags "the United Nations" or "Canberra" so.
@@ -131,7 +131,7 @@ def topic_lexicon(topics: list[str] | None = None, path: str | Path | None = Non
 def read_names(path: str | Path) -> dict[str, list[str]]:
     """An actor (or targets) file: JSON ``{canonical: [aliases]}`` or CSV/TSV rows
     ``canonical,alias,alias...`` (a header row starting with name/canonical/actor is skipped)."""
-    from .data import read_text
+    from ..data import read_text
 
     path = Path(path)
     text = read_text(path)

@@ -1,0 +1,143 @@
+"""Reading articles: text files, folders of them, JSONL of ``{"id", "text"}``, standard input.
+
+A file that cannot be read is reported by name and skipped; the rest are still read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..errors import DataError
+
+#: A text line longer than this is not prose (minified data, a binary dump decoded by luck).
+MAX_LINE_CHARS = 100_000
+#: spaCy's own limit per text; articles are far shorter.
+MAX_ARTICLE_CHARS = 1_000_000
+#: What a folder of articles is searched for (a file named on the command line may be any text).
+ARTICLE_SUFFIXES = (".txt", ".text")
+
+
+@dataclass
+class Article:
+    id: str
+    text: str
+    source: str
+
+
+def check_article_text(text: str, where: str) -> None:
+    """Refuse text that cannot be an article: empty, or with absurdly long lines."""
+    if not text.strip():
+        raise DataError([f"{where}: empty (no text)"])
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise DataError([f"{where}: {len(text):,} characters, more than an article can have "
+                         f"({MAX_ARTICLE_CHARS:,}); split it"])
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise DataError([f"{where}:{lineno}: line of {len(line):,} characters (limit {MAX_LINE_CHARS:,}): "
+                             "not article text?"])
+
+
+def _read_checked(path: Path, name: str | None = None) -> str:
+    from ..data import read_text
+
+    try:
+        return read_text(path)
+    except DataError as exc:
+        if name:
+            raise DataError([p.replace(str(path), name) for p in exc.problems]) from None
+        raise
+
+
+def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator[Article]:
+    """``{"id", "text"}`` per line; a bad line is reported, the others still read."""
+    from ..data import read_jsonl
+
+    stem = "stdin" if name == "<stdin>" else Path(name).stem
+    for row in read_jsonl(path, {}):
+        where = f"{name}:{row.line}"
+        if row.error:
+            problems.append(f"{where}: {row.error}")
+            continue
+        text = row.record.get("text")
+        if not isinstance(text, str):
+            problems.append(f"{where}: text: missing field or not a string")
+            continue
+        try:
+            check_article_text(text, where)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        aid = row.record.get("id")
+        yield Article(f"{stem}-{row.line}" if aid in (None, "") else str(aid), text, where)
+
+
+def jsonl_holds_records(path: Path) -> bool:
+    """A JSONL file of labeled/unlabeled records (has actor/target) rather than articles."""
+    from ..data import _head_lines
+
+    for line in _head_lines(path, 1):
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            return True  # let the record reader report it as it always has
+        return not isinstance(obj, dict) or "actor" in obj or "target" in obj
+    return True
+
+
+def is_article_input(path: str | Path, format: str | None = None) -> bool:
+    """Whether ``predict`` should treat this input as articles (else as records)."""
+    if format:
+        return False
+    path = Path(path)
+    if path.is_dir():
+        return True
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        return path.is_file() and not jsonl_holds_records(path)
+    if suffix in (".csv", ".tsv"):
+        return False
+    if not path.is_file():
+        return suffix in ARTICLE_SUFFIXES or suffix in (".md", "")  # reported as not found by the reader
+    from .. import adapters  # noqa: F401  (registers the adapter formats, e.g. park2021's .txt)
+    from ..data import FORMATS, _head_lines
+
+    head = _head_lines(path)
+    return not any(f.detect and f.name not in ("jsonl", "csv") and f.detect(path, head) for f in FORMATS.values())
+
+
+def iter_articles(inputs: Iterable[str | Path], problems: list[str],
+                  names: dict[str, str] | None = None) -> Iterator[Article]:
+    """Articles from text files, folders of them (``*.txt``, recursively) and JSONL files.
+
+    A file that cannot be read is added to ``problems`` and skipped; the rest are read.
+    ``names`` maps a path to the name to report (for standard input spooled to a file).
+    """
+    names = names or {}
+    seen: dict[str, int] = {}
+    for item in inputs:
+        path = Path(item)
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES) \
+            if path.is_dir() else [path]
+        if path.is_dir() and not files:
+            problems.append(f"{path}: folder holds no article files ({', '.join(ARTICLE_SUFFIXES)})")
+        for f in files:
+            name = names.get(str(f), str(f))
+            if f.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+                try:
+                    _read_checked(f, name)  # binary / encoding problems of the whole file
+                except DataError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                yield from _articles_from_jsonl(f, name, problems)
+                continue
+            try:
+                text = _read_checked(f, name)
+                check_article_text(text, name)
+            except DataError as exc:
+                problems.extend(exc.problems)
+                continue
+            aid = Path(name).stem if name != "<stdin>" else "stdin"
+            seen[aid] = seen.get(aid, 0) + 1
+            yield Article(aid if seen[aid] == 1 else f"{aid}-{seen[aid]}", text, name)

@@ -1,0 +1,146 @@
+"""From raw articles to stance rows: read -> sentences -> actor mentions -> quote speakers ->
+(actor, target) pairs -> the model, in chunks -> rows.
+
+Everything is measured in character offsets into the article, so that every row can point at
+its evidence: ``article[actor_span[0]:actor_span[1]] == actor_mention``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from .. import LABELS
+from .inputs import Article
+from .mentions import ActorLexicon, resolve_mentions
+from .pairs import Pair, find_topics, model_record, sentence_pairs
+from .quotes import attribute_quotes
+from .segmentation import Sentence, paragraphs, split_sentences
+
+
+@dataclass
+class Timings:
+    """Seconds the caller spent in each stage (with recogniser workers, ``ner`` is the wait)."""
+
+    ner: float = 0.0
+    pairs: float = 0.0
+    model: float = 0.0
+    articles: int = 0
+    sentences: int = 0
+    pairs_n: int = 0
+
+    def as_dict(self) -> dict:
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+
+
+class ArticlePipeline:
+    """Articles in, stance rows out, a chunk of articles at a time (one model call per chunk)."""
+
+    def __init__(self, model, detector, actors: ActorLexicon | None = None, topics: ActorLexicon | None = None,
+                 chunk_articles: int = 64):
+        self.model, self.detector = model, detector
+        self.actors = actors or ActorLexicon()
+        self.topics = topics if topics else None
+        self.chunk_articles = chunk_articles
+        self.timings = Timings()
+
+    def analyse(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Sentence], list[Pair]]]:
+        """Sentences, mentions, speakers and pairs of each article (no model yet), streamed:
+        the detector may run ahead in worker processes while the caller scores pairs."""
+        def paragraph_stream():
+            for article in articles:
+                paras = paragraphs(article.text)
+                for k, (s, e) in enumerate(paras):
+                    yield article.text[s:e], (article if k == 0 else None, k, len(paras), s)
+
+        stream = self.detector.stream(paragraph_stream())
+        article, raw = None, []
+        while True:
+            t0 = time.perf_counter()
+            item = next(stream, None)
+            t1 = time.perf_counter()
+            self.timings.ner += t1 - t0  # waiting for input and the recogniser
+            if item is None:
+                return
+            ents, (first, k, n, offset) = item
+            if k == 0:
+                article, raw = first, []
+            raw += [(offset + s, offset + e, label) for s, e, label in ents]
+            if k == n - 1:
+                result = self._analyse_one(article, raw)
+                self.timings.pairs += time.perf_counter() - t1
+                yield result
+
+    def _analyse_one(self, article: Article, raw: list[tuple[int, int, str]]):
+        text = article.text
+        mentions = resolve_mentions(text, raw, self.actors)
+        topics = find_topics(text, self.topics) if self.topics else None
+        sentences: list[Sentence] = []
+        previous = None
+        for para in paragraphs(text):
+            sents = [Sentence(len(sentences) + i, s, e) for i, (s, e) in enumerate(split_sentences(text, *para))]
+            sentences += sents
+            previous = attribute_quotes(text, para, sents, mentions, previous)
+        pairs = [p for s in sentences for p in sentence_pairs(text, s, mentions, topics)]
+        self.timings.articles += 1
+        self.timings.sentences += len(sentences)
+        self.timings.pairs_n += len(pairs)
+        return article, sentences, pairs
+
+    def _score(self, analysed: list) -> list[dict]:
+        """One model call for all pairs of a chunk of articles."""
+        where = [(article, p) for article, _, pairs in analysed for p in pairs]
+        if not where:
+            return []
+        records = [model_record(article, p) for article, p in where]
+        t0 = time.perf_counter()
+        proba = self.model.predict_proba(records)
+        self.timings.model += time.perf_counter() - t0
+        return [output_row(article, p, rec, probs) for (article, p), rec, probs in zip(where, records, proba)]
+
+    def run(self, articles: Iterable[Article], progress: bool = False, total: int | None = None) -> Iterator[list[dict]]:
+        """Rows, chunk by chunk: memory holds a chunk of articles (plus what the recogniser's
+        workers have queued), not the corpus."""
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="article", file=sys.stderr, desc="predict")
+        chunk: list = []
+        for analysed in self.analyse(articles):
+            chunk.append(analysed)
+            if len(chunk) >= self.chunk_articles:
+                yield self._score(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+                chunk = []
+        if chunk:
+            yield self._score(chunk)
+            if bar is not None:
+                bar.update(len(chunk))
+        if bar is not None:
+            bar.close()
+
+
+ROW_COLUMNS = ["article_id", "sentence_index", "actor", "actor_mention", "target", "target_mention", "label",
+               "probability", *(f"p_{lab}" for lab in LABELS), "via", "actor_span", "target_span",
+               "sentence_span", "model_actor_span", "model_target_span", "sentence"]
+TABLE_COLUMNS = ["article_id", "sentence_index", "actor", "target", "label", "probability", "sentence"]
+
+
+def output_row(article: Article, pair: Pair, record: dict, probs) -> dict:
+    i = int(probs.argmax())
+    return {
+        "article_id": article.id, "sentence_index": pair.sentence.index,
+        "actor": pair.actor.canonical, "actor_mention": pair.actor.text,
+        "target": pair.target.canonical, "target_mention": pair.target.text,
+        "label": LABELS[i], "probability": round(float(probs[i]), 4),
+        **{f"p_{lab}": round(float(v), 4) for lab, v in zip(LABELS, probs)},
+        "via": pair.via,
+        "actor_span": [pair.actor.start, pair.actor.end], "target_span": [pair.target.start, pair.target.end],
+        "sentence_span": [pair.sentence.start, pair.sentence.end],
+        "model_actor_span": record["actor_span"], "model_target_span": record["target_span"],
+        "sentence": record["text"],
+    }

@@ -1,0 +1,93 @@
+"""Paragraphs and sentences, in character offsets into the article; quotations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .mentions import Mention
+
+
+@dataclass
+class Sentence:
+    index: int
+    start: int
+    end: int
+    speaker: Mention | None = None  # set when the sentence lies inside an attributed quote
+
+
+_ABBREV = frozenset("""mr mrs ms dr prof gen lt col sgt capt sen rep gov st jr sr inc corp co ltd no vs etc
+jan feb mar apr jun jul aug sep sept oct nov dec mt ft rev hon est approx dept univ fig""".split())
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each paragraph: blocks between blank lines; inside a block, each
+    line is a paragraph unless the block looks hard-wrapped (all lines at most 100 chars)."""
+    out = []
+    for block in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", text):
+        lines = [m for m in re.finditer(r"[^\n]+", block.group(0))]
+        wrapped = len(lines) > 1 and max(len(m.group(0)) for m in lines) <= 100
+        spans = [(block.start(), block.end())] if wrapped or len(lines) <= 1 else \
+            [(block.start() + m.start(), block.start() + m.end()) for m in lines]
+        for s, e in spans:
+            seg = text[s:e]
+            lead, trail = len(seg) - len(seg.lstrip()), len(seg) - len(seg.rstrip())
+            if e - trail > s + lead:
+                out.append((s + lead, e - trail))
+    return out
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    word = re.search(r"[\w.]*$", text[:dot]).group(0)
+    if not word or text[dot] != ".":
+        return False
+    if word.lower() in _ABBREV or re.fullmatch(r"(?:[A-Za-z]\.)*[A-Za-z]", word):
+        return True  # "Gen.", "U.S.", "J." initials
+    return False
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans in ``text[start:end]``: a boundary is end punctuation (with any closing
+    quotation marks kept on its side) before a capitalised word; abbreviations do not end
+    sentences, so '"...," said Gen. Morozan.' stays one sentence."""
+    end = len(text) if end is None else end
+    chunk = text[start:end]
+    out, pos = [], 0
+    for m in _BOUNDARY.finditer(chunk):
+        if _is_abbreviation(chunk, m.start()):
+            continue
+        out.append((start + pos, start + m.end()))
+        pos = m.end() + len(chunk[m.end():]) - len(chunk[m.end():].lstrip())
+    if chunk[pos:].strip():
+        out.append((start + pos, start + len(chunk.rstrip())))
+    return out
+
+
+def find_quotes(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """``(start, end)`` of each quotation in a paragraph, marks included.
+
+    Straight and curly double quotes, and single quotes that open after a space or colon;
+    a quote left open at the paragraph's end closes there (news style for quotes that run
+    on into the next paragraph).
+    """
+    end = len(text) if end is None else end
+    out, open_at, opener = [], None, None
+    i = start
+    while i < end:
+        c = text[i]
+        if open_at is None:
+            if c in "\"“":
+                open_at, opener = i, c
+            elif c in "'‘" and (i == start or text[i - 1] in " \t(:—–-") and i + 1 < end and text[i + 1].isalpha():
+                open_at, opener = i, c
+        else:
+            closes = (opener in "\"“" and c in "\"”") or (
+                opener in "'‘" and c in "'’" and (i + 1 >= end or not text[i + 1].isalpha()))
+            if closes:
+                out.append((open_at, i + 1))
+                open_at = None
+        i += 1
+    if open_at is not None:
+        out.append((open_at, end))
+    return out

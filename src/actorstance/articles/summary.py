@@ -1,0 +1,131 @@
+"""Per-actor and per-pair summaries of the rows, for each article and the corpus."""
+
+from __future__ import annotations
+
+import heapq
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .. import LABELS
+
+
+@dataclass
+class _Stats:
+    n: int = 0
+    counts: dict = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
+    sums: list = field(default_factory=lambda: [0.0] * len(LABELS))
+    evidence: dict = field(default_factory=lambda: {lab: [] for lab in LABELS})
+
+    def add(self, row: dict, keep: int) -> None:
+        self.n += 1
+        self.counts[row["label"]] += 1
+        for i, lab in enumerate(LABELS):
+            self.sums[i] += row[f"p_{lab}"]
+        heap = self.evidence[row["label"]]
+        item = (row["probability"], -self.n, {k: row[k] for k in ("article_id", "sentence_index", "sentence")})
+        (heapq.heappush if len(heap) < keep else heapq.heappushpop)(heap, item)
+
+    def dominant(self) -> str:
+        """The more frequent of supportive and critical ("mixed" on a tie); neutral only
+        where no sentence is either."""
+        s, c = self.counts["supportive"], self.counts["critical"]
+        return "neutral" if s == c == 0 else "mixed" if s == c else ("supportive" if s > c else "critical")
+
+    def as_dict(self) -> dict:
+        dom = self.dominant()
+        ev_labels = [dom] if dom in LABELS else ["supportive", "critical"]
+        ev = sorted((e for lab in ev_labels for e in self.evidence[lab]), reverse=True)
+        return {"n": self.n, "counts": dict(self.counts),
+                "mean": {lab: round(v / self.n, 4) for lab, v in zip(LABELS, self.sums)},
+                "dominant": dom,
+                "evidence": [dict(e[2], probability=e[0]) for e in ev]}
+
+
+class Summary:
+    """Per actor and per (actor, target) pair, for each article and for the whole corpus.
+
+    Rows come in whole articles (as the pipeline yields them); each article's own summary is
+    written to a temporary file as soon as it is complete, so memory holds the corpus-level
+    tallies only, not one summary per article of a long corpus.
+    """
+
+    def __init__(self, evidence: int = 3):
+        import tempfile
+
+        self.keep = evidence
+        self.corpus = {"actors": {}, "pairs": {}}
+        self.n_articles = 0
+        self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
+
+    def add(self, rows: Iterable[dict]) -> None:
+        """Rows of one or more complete articles."""
+        articles: dict[str, dict] = {}
+        for r in rows:
+            art = articles.setdefault(r["article_id"], {"actors": {}, "pairs": {}})
+            for scope in (self.corpus, art):
+                scope["actors"].setdefault(r["actor"], _Stats()).add(r, self.keep)
+                scope["pairs"].setdefault((r["actor"], r["target"]), _Stats()).add(r, self.keep)
+        for aid, art in articles.items():
+            self._spill.write(json.dumps({"article_id": aid, **self._scope(art)}, ensure_ascii=False) + "\n")
+            self.n_articles += 1
+
+    @staticmethod
+    def _scope(scope: dict) -> dict:
+        actors = [{"actor": a, **s.as_dict()} for a, s in scope["actors"].items()]
+        pairs = [{"actor": a, "target": t, **s.as_dict()} for (a, t), s in scope["pairs"].items()]
+        key = lambda d: (-d["n"], d["actor"], d.get("target", ""))  # noqa: E731
+        return {"actors": sorted(actors, key=key), "pairs": sorted(pairs, key=key)}
+
+    def _corpus(self) -> dict:
+        return {"articles_with_pairs": self.n_articles, **self._scope(self.corpus)}
+
+    def _article_lines(self) -> Iterator[str]:
+        self._spill.flush()
+        self._spill.seek(0)
+        for line in self._spill:
+            yield line.rstrip("\n")
+        self._spill.seek(0, 2)
+
+    def as_dict(self) -> dict:
+        return {"corpus": self._corpus(), "articles": [json.loads(line) for line in self._article_lines()]}
+
+    def write_json(self, out: str | Path) -> None:
+        """``{"corpus": ..., "articles": [...]}``, streamed to a temporary file, then renamed."""
+        import os
+
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write('{"corpus": ' + json.dumps(self._corpus(), ensure_ascii=False, indent=1) + ',\n"articles": [\n')
+            for k, line in enumerate(self._article_lines()):
+                fh.write((",\n" if k else "") + line)
+            fh.write("\n]}\n")
+        os.replace(tmp, out)
+
+    def tables(self, max_rows: int = 40) -> str:
+        """The corpus summary as two readable tables: stance pairs first, then actors."""
+        from ..output import render_table
+
+        data = self._scope(self.corpus)
+
+        def rows(items, with_target):
+            out = []
+            for d in items:
+                ev = d["evidence"][0]["sentence"] if d["evidence"] else ""
+                out.append({"actor": d["actor"], **({"target": d["target"]} if with_target else {}),
+                            "n": d["n"], **{lab[:4]: d["counts"][lab] for lab in LABELS},
+                            "dominant": d["dominant"], "evidence": ev})
+            return out
+
+        pairs = sorted(data["pairs"], key=lambda d: (d["dominant"] == "neutral", -d["n"]))
+        polar = [d for d in pairs if d["dominant"] != "neutral"]
+        parts = [f"Stance pairs ({len(polar)} with a stance, {len(pairs) - len(polar)} neutral only; "
+                 f"{self.n_articles} article{'s' if self.n_articles != 1 else ''}):",
+                 render_table(rows(pairs[:max_rows], True))]
+        if len(pairs) > max_rows:
+            parts.append(f"... {len(pairs) - max_rows} more pairs (see --summary FILE.json)")
+        parts += ["", "Actors:", render_table(rows(data["actors"][:max_rows], False))]
+        return "\n".join(parts) + "\n"

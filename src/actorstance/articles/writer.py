@@ -1,0 +1,53 @@
+"""Rows out: streamed JSONL/CSV, or a table at the end."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .pipeline import ROW_COLUMNS, TABLE_COLUMNS
+
+
+class RowWriter:
+    """JSONL/CSV rows written as they come (to stdout, or atomically to a file); table rows
+    are kept, since a table's column widths need them all."""
+
+    def __init__(self, fmt: str, out: str | None):
+        import os
+
+        self.fmt, self.out, self.rows = fmt, out, []
+        self._tmp, self._header_done = None, False
+        if fmt != "table" and out not in (None, "-"):
+            path = Path(out)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            self._fh = open(self._tmp, "w", encoding="utf-8")
+        else:
+            self._fh = sys.stdout
+
+    def write(self, rows: list[dict]) -> None:
+        from ..output import render
+
+        if self.fmt == "table":
+            self.rows += rows
+            return
+        text = render(rows, self.fmt, ROW_COLUMNS)
+        if self.fmt == "csv" and self._header_done:
+            text = text.split("\n", 1)[1]
+        self._header_done = True
+        self._fh.write(text)
+
+    def close(self) -> None:
+        import os
+
+        from ..output import render, write_text
+
+        if self.fmt == "table":
+            write_text(render(self.rows, "table", TABLE_COLUMNS), self.out)
+            return
+        if not self._header_done:
+            self.write([])
+        self._fh.flush()
+        if self._tmp is not None:
+            self._fh.close()
+            os.replace(self._tmp, self.out)
