@@ -28,7 +28,8 @@ def ner():
 
 def analyse(text, detector, actors=None, topics=None, aid="a"):
     pipe = ArticlePipeline(None, detector, actors, topics)
-    (article, sentences, pairs), = pipe.analyse([Article(aid, text, aid)])
+    a, = pipe.analyse([Article(aid, text, aid)])
+    sentences, pairs = a.sentences, a.pairs
     return sentences, pairs
 
 

@@ -35,6 +35,16 @@ class Timings:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in self.__dict__.items()}
 
 
+@dataclass
+class Analysed:
+    """One article after every stage but the scorer."""
+
+    article: Article
+    sentences: list[Sentence]
+    mentions: list  # actor mentions (named, nominal and resolved references) and topic mentions
+    pairs: list[Pair]
+
+
 class ArticlePipeline:
     """Articles in, stance rows out, a chunk of articles at a time (one model call per chunk)."""
 
@@ -46,7 +56,7 @@ class ArticlePipeline:
         self.chunk_articles = chunk_articles
         self.timings = Timings()
 
-    def analyse(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Sentence], list[Pair]]]:
+    def analyse(self, articles: Iterable[Article]) -> Iterator[Analysed]:
         """Sentences, mentions, speakers and pairs of each article (no model yet), streamed:
         the detector may run ahead in worker processes while the caller scores pairs."""
         def paragraph_stream():
@@ -73,7 +83,7 @@ class ArticlePipeline:
                 self.timings.pairs += time.perf_counter() - t1
                 yield result
 
-    def _analyse_one(self, article: Article, raw: list[tuple[int, int, str]]):
+    def _analyse_one(self, article: Article, raw: list[tuple[int, int, str]]) -> Analysed:
         text = article.text
         mentions = resolve_mentions(text, raw, self.actors)
         topics = find_topics(text, self.topics) if self.topics else None
@@ -87,11 +97,11 @@ class ArticlePipeline:
         self.timings.articles += 1
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)
-        return article, sentences, pairs
+        return Analysed(article, sentences, mentions + (topics or []), pairs)
 
-    def _score(self, analysed: list) -> list[dict]:
+    def score(self, analysed: list[Analysed]) -> list[dict]:
         """One model call for all pairs of a chunk of articles."""
-        where = [(article, p) for article, _, pairs in analysed for p in pairs]
+        where = [(a.article, p) for a in analysed for p in a.pairs]
         if not where:
             return []
         records = [model_record(article, p) for article, p in where]
@@ -103,6 +113,12 @@ class ArticlePipeline:
     def run(self, articles: Iterable[Article], progress: bool = False, total: int | None = None) -> Iterator[list[dict]]:
         """Rows, chunk by chunk: memory holds a chunk of articles (plus what the recogniser's
         workers have queued), not the corpus."""
+        for _, rows in self.run_analysed(articles, progress, total):
+            yield rows
+
+    def run_analysed(self, articles: Iterable[Article], progress: bool = False,
+                     total: int | None = None) -> Iterator[tuple[list[Analysed], list[dict]]]:
+        """As :meth:`run`, with each chunk's analysed articles beside its rows (for evaluation)."""
         bar = None
         if progress:
             from tqdm import tqdm
@@ -112,12 +128,12 @@ class ArticlePipeline:
         for analysed in self.analyse(articles):
             chunk.append(analysed)
             if len(chunk) >= self.chunk_articles:
-                yield self._score(chunk)
+                yield chunk, self.score(chunk)
                 if bar is not None:
                     bar.update(len(chunk))
                 chunk = []
         if chunk:
-            yield self._score(chunk)
+            yield chunk, self.score(chunk)
             if bar is not None:
                 bar.update(len(chunk))
         if bar is not None:

@@ -1,0 +1,172 @@
+"""End-to-end scoring of the article pipeline against gold triples, stage by stage.
+
+A predicted triple is a row labeled supportive or critical; it is right when a gold triple of
+a gold sentence that overlaps the row's sentence has the same label and both names match
+(:func:`.gold.names_match`). Matching is one to one: each gold triple is claimed once, rows
+taken in order of probability. The stage figures say where a miss comes from:
+
+- actor / target recall: the gold holder / target is among the sentence's mentions (named,
+  nominal, resolved references, the quote's speaker; targets also topics);
+- candidate-pair recall: the directed pair is among the candidates put before the scorer;
+- label accuracy on found pairs: of those, how many the scorer labels as the gold does;
+- summary: per article, each (actor, target)'s dominant stance (the more frequent of
+  supportive and critical) against the gold's, as precision / recall / F1 of polar pairs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Iterable
+
+from .gold import GoldArticle, names_match
+from .pipeline import Analysed, ArticlePipeline
+
+POLAR = ("supportive", "critical")
+
+
+def _prf(tp: int, predicted: int, gold: int) -> dict:
+    p = tp / predicted if predicted else 0.0
+    r = tp / gold if gold else 0.0
+    return {"tp": tp, "predicted": predicted, "gold": gold, "precision": round(p, 4), "recall": round(r, 4),
+            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+
+
+def _gold_ids(sentence_span: tuple[int, int], gold_spans: list[tuple[int, int]]) -> set[int]:
+    s, e = sentence_span
+    return {k for k, (gs, ge) in enumerate(gold_spans) if gs < e and s < ge}
+
+
+def _dominant(labels: Iterable[str]) -> str:
+    c = Counter(labels)
+    s, k = c["supportive"], c["critical"]
+    return "neutral" if s == k == 0 else "mixed" if s == k else ("supportive" if s > k else "critical")
+
+
+class Tally:
+    """Counts over articles; :meth:`result` turns them into the report."""
+
+    def __init__(self):
+        self.c = Counter()
+
+    def add(self, gold: GoldArticle, analysed: Analysed, rows: list[dict]) -> None:
+        c = self.c
+        c["articles"] += 1
+        c["sentences"] += len(gold.sentences)
+        c["gold"] += len(gold.triples)
+        c["skipped_unnamed"] += gold.skipped
+        c["pairs"] += len(rows)
+        ids_of = {s.index: _gold_ids((s.start, s.end), gold.sentences) for s in analysed.sentences}
+        # names present in each gold sentence, and candidate pairs (with their labels) per gold sentence
+        actor_names, target_names = defaultdict(set), defaultdict(set)
+        for s in analysed.sentences:
+            names = {m.canonical for m in analysed.mentions if s.start <= m.start < s.end and m.label != "TOPIC"}
+            topics = {m.canonical for m in analysed.mentions if s.start <= m.start < s.end and m.label == "TOPIC"}
+            if s.speaker is not None:
+                names.add(s.speaker.canonical)
+            for k in ids_of[s.index]:
+                actor_names[k] |= names
+                target_names[k] |= names | topics
+        candidates = defaultdict(list)
+        for r in rows:
+            for k in ids_of[r["sentence_index"]]:
+                candidates[k].append(r)
+        for g in gold.triples:
+            c["actor_found"] += any(names_match(n, g.actor) for n in actor_names[g.sentence])
+            c["target_found"] += any(names_match(n, g.target) for n in target_names[g.sentence])
+            found = [r for r in candidates[g.sentence] if names_match(r["actor"], g.actor)
+                     and names_match(r["target"], g.target)]
+            c["pair_found"] += bool(found)
+            c["label_right"] += any(r["label"] == g.label for r in found)
+        # triples, one to one
+        predicted = {}
+        for r in rows:
+            if r["label"] in POLAR:
+                key = (r["sentence_index"], r["actor"], r["target"], r["label"])
+                predicted[key] = max(predicted.get(key, 0.0), r["probability"])
+        c["predicted"] += len(predicted)
+        unclaimed = list(gold.triples)
+        for (si, actor, target, label), _ in sorted(predicted.items(), key=lambda kv: -kv[1]):
+            hit = next((g for g in unclaimed if g.sentence in ids_of[si] and g.label == label
+                        and names_match(actor, g.actor) and names_match(target, g.target)), None)
+            if hit is not None:
+                unclaimed.remove(hit)
+                c["tp"] += 1
+                c[f"tp_{label}"] += 1
+        for label in POLAR:
+            c[f"gold_{label}"] += sum(g.label == label for g in gold.triples)
+            c[f"predicted_{label}"] += sum(k[3] == label for k in predicted)
+        # the summary: dominant stance per (actor, target) in the article
+        gold_pairs = defaultdict(list)
+        for g in gold.triples:
+            gold_pairs[(g.actor, g.target)].append(g.label)
+        pred_pairs = defaultdict(list)
+        for r in rows:
+            pred_pairs[(r["actor"], r["target"])].append(r["label"])
+        gold_dom = {k: _dominant(v) for k, v in gold_pairs.items()}
+        pred_dom = {k: d for k, v in pred_pairs.items() if (d := _dominant(v)) in POLAR}
+        c["summary_gold"] += sum(d in POLAR for d in gold_dom.values())
+        c["summary_predicted"] += len(pred_dom)
+        open_gold = [(k, d) for k, d in gold_dom.items() if d in POLAR]
+        for (a, t), d in pred_dom.items():
+            hit = next(((k, gd) for k, gd in open_gold if gd == d and names_match(a, k[0]) and names_match(t, k[1])),
+                       None)
+            if hit is not None:
+                open_gold.remove(hit)
+                c["summary_tp"] += 1
+
+    def result(self) -> dict:
+        c = self.c
+        gold = c["gold"] or 1
+        return {
+            "articles": c["articles"], "sentences": c["sentences"], "gold_triples": c["gold"],
+            "skipped_unnamed_gold": c["skipped_unnamed"], "candidate_pairs": c["pairs"],
+            "triples": _prf(c["tp"], c["predicted"], c["gold"]),
+            "by_label": {lab: _prf(c[f"tp_{lab}"], c[f"predicted_{lab}"], c[f"gold_{lab}"]) for lab in POLAR},
+            "stages": {
+                "actor_recall": round(c["actor_found"] / gold, 4),
+                "target_recall": round(c["target_found"] / gold, 4),
+                "pair_recall": round(c["pair_found"] / gold, 4),
+                "label_accuracy_on_found": round(c["label_right"] / c["pair_found"], 4) if c["pair_found"] else 0.0,
+            },
+            "summary": _prf(c["summary_tp"], c["summary_predicted"], c["summary_gold"]),
+        }
+
+
+def evaluate_articles(gold_articles: Iterable[GoldArticle], pipeline: ArticlePipeline) -> dict:
+    """Run the pipeline on the gold articles' raw text and score it (see the module doc)."""
+    by_id: dict[str, GoldArticle] = {}
+
+    def texts():
+        for g in gold_articles:
+            by_id[g.id] = g
+            yield g.article()
+
+    tally = Tally()
+    for chunk, rows in pipeline.run_analysed(texts()):
+        rows_of = defaultdict(list)
+        for r in rows:
+            rows_of[r["article_id"]].append(r)
+        for a in chunk:
+            tally.add(by_id.pop(a.article.id), a, rows_of[a.article.id])
+    report = tally.result()
+    report["timings"] = pipeline.timings.as_dict()
+    return report
+
+
+def format_report(report: dict, title: str = "") -> str:
+    """The report as a short readable table."""
+    from ..output import render_table
+
+    t, st, sm = report["triples"], report["stages"], report["summary"]
+    lines = [title] if title else []
+    lines.append(f"{report['articles']} articles, {report['sentences']} sentences, {report['gold_triples']} gold "
+                 f"stance triples ({report['skipped_unnamed_gold']} more with an unnamed holder/target, not scored), "
+                 f"{report['candidate_pairs']} candidate pairs")
+    rows = [{"scope": "triples", **{k: t[k] for k in ("precision", "recall", "f1", "tp", "predicted", "gold")}}]
+    rows += [{"scope": f"  {lab}", **{k: v[k] for k in ("precision", "recall", "f1", "tp", "predicted", "gold")}}
+             for lab, v in report["by_label"].items()]
+    rows.append({"scope": "summary pairs", **{k: sm[k] for k in ("precision", "recall", "f1", "tp", "predicted",
+                                                                   "gold")}})
+    lines.append(render_table(rows).rstrip("\n"))
+    lines.append("stages: " + ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in st.items()))
+    return "\n".join(lines) + "\n"
