@@ -338,3 +338,17 @@ register_format(Format("semeval2016", read_semeval2016, _looks_semeval2016,
                        "SemEval-2016 Task 6: ID<TAB>Target<TAB>Tweet<TAB>Stance"))
 register_format(Format("columns", read_columns, None,
                        "CSV/JSONL with other field names, mapped by options {text: COLUMN, ...}"))
+
+
+def _read_seesaw(path: Path, options: dict) -> Iterator[RawRow]:
+    from .articles.seesaw import read_seesaw_candidates  # spaCy and the article pipeline: only when used
+
+    return read_seesaw_candidates(path, options)
+
+
+def _looks_seesaw(path: Path, head: list[str]) -> bool:
+    return path.is_dir() and (path / "meta").is_dir() and (path / "annotations").is_dir()
+
+
+register_format(Format("seesaw", _read_seesaw, _looks_seesaw,
+                       "SEESAW articles (a folder): the article pipeline's candidate pairs, labeled from the gold"))

@@ -59,8 +59,8 @@ class Tally:
         # names present in each gold sentence, and candidate pairs (with their labels) per gold sentence
         actor_names, target_names = defaultdict(set), defaultdict(set)
         for s in analysed.sentences:
-            names = {m.canonical for m in analysed.mentions if s.start <= m.start < s.end and m.label != "TOPIC"}
-            topics = {m.canonical for m in analysed.mentions if s.start <= m.start < s.end and m.label == "TOPIC"}
+            names = {m.canonical for m in analysed.mentions if s.start <= m.start < s.end and m.kind != "topic"}
+            topics = {m.canonical for m in analysed.mentions if s.start <= m.start < s.end and m.kind == "topic"}
             if s.speaker is not None:
                 names.add(s.speaker.canonical)
             for k in ids_of[s.index]:

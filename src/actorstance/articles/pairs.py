@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .inputs import Article
-from .mentions import ActorLexicon, Mention, TITLE_WORDS
+from .mentions import Mention, TITLE_WORDS
 from .segmentation import Sentence
 
 _AFFILIATION_WORDS = TITLE_WORDS | {"of", "the", "a", "an", "for", "to", "at", "its", "'s", "’s", "based"}
@@ -33,46 +33,41 @@ class Pair:
     via: str  # "mention" (both in the sentence) or "quote" (the actor is the quote's speaker)
 
 
-def sentence_pairs(text: str, sentence: Sentence, mentions: list[Mention], topics: list[Mention] | None) -> list[Pair]:
-    """Every (actor, target) pair of a sentence: between the distinct actors mentioned in it
-    (both directions) plus the quote's speaker toward each of them; with topics, each actor
-    (and the speaker) toward each topic mentioned instead."""
-    inside = [m for m in mentions if sentence.start <= m.start and m.end <= sentence.end]
+def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics: list[Mention],
+                   actor_pairs: bool = True) -> list[Pair]:
+    """The candidate pairs of a sentence: each actor mentioned in it (named, group or resolved
+    reference; one mention per canonical name, a name before a pronoun) toward each other actor
+    (both directions; not two names of one noun phrase, "Russia's ambassador, Sergei Baranov")
+    and toward each topic in it; the quote's speaker toward all of them. ``actor_pairs=False``
+    keeps the topic pairs only (the user named the topics)."""
+    within = lambda ms: [m for m in ms if sentence.start <= m.start and m.end <= sentence.end]  # noqa: E731
     first: dict[str, Mention] = {}
-    for m in inside:
+    for m in sorted(within(actors), key=lambda m: (m.kind == "reference", m.start)):
         first.setdefault(m.canonical, m)
-    actors = list(first.values())
-    out = []
+    present = sorted(first.values(), key=lambda m: m.start)
+    found: dict[str, Mention] = {}
+    for t in within(topics):
+        if t.canonical not in first:
+            found.setdefault(t.canonical, t)
     speaker = sentence.speaker
     if speaker is not None and speaker.canonical in first:
         speaker = None  # named in the sentence itself: an ordinary mention
-    if topics is not None:
-        found = [t for t in topics if sentence.start <= t.start and t.end <= sentence.end]
-        seen_topics: dict[str, Mention] = {}
-        for t in found:
-            seen_topics.setdefault(t.canonical, t)
-        for t in seen_topics.values():
-            for a in actors:
-                if a.canonical != t.canonical and not (a.start < t.end and t.start < a.end):
-                    out.append(Pair(sentence, a, t, "mention"))
-            if speaker is not None and speaker.canonical != t.canonical:
-                out.append(Pair(sentence, speaker, t, "quote"))
-        return out
-    for a in actors:
-        for b in actors:
-            if a is b:
-                continue
-            lo, hi = (a, b) if a.start < b.start else (b, a)
-            if not is_affiliation(text, lo, hi):
-                out.append(Pair(sentence, a, b, "mention"))
-    if speaker is not None:
-        out += [Pair(sentence, speaker, b, "quote") for b in actors]
+    out = []
+    if actor_pairs:
+        for a in present:
+            for b in present:
+                if a is b:
+                    continue
+                lo, hi = (a, b) if a.start < b.start else (b, a)
+                if not (lo.kind == hi.kind == "name" and is_affiliation(text, lo, hi)):
+                    out.append(Pair(sentence, a, b, "mention"))
+        if speaker is not None:
+            out += [Pair(sentence, speaker, b, "quote") for b in present]
+    for t in found.values():
+        out += [Pair(sentence, a, t, "mention") for a in present if not (a.start < t.end and t.start < a.end)]
+        if speaker is not None and speaker.canonical != t.canonical:
+            out.append(Pair(sentence, speaker, t, "quote"))
     return out
-
-
-def find_topics(text: str, topics: ActorLexicon) -> list[Mention]:
-    """Topic mentions (``--target``/targets file) in an article."""
-    return [Mention(s, e, text[s:e], c, "TOPIC") for s, e, c in topics.find(text)]
 
 
 def model_record(article: Article, pair: Pair) -> dict:

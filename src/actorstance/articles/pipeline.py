@@ -14,8 +14,10 @@ from typing import Iterable, Iterator
 
 from .. import LABELS
 from .inputs import Article
-from .mentions import ActorLexicon, resolve_mentions
-from .pairs import Pair, find_topics, model_record, sentence_pairs
+from .coref import resolve_references
+from .mentions import ActorLexicon, group_mentions, resolve_mentions
+from .pairs import Pair, model_record, sentence_pairs
+from .targets import find_topics, topic_mentions
 from .quotes import attribute_quotes
 from .segmentation import Sentence, paragraphs, split_sentences
 
@@ -85,19 +87,21 @@ class ArticlePipeline:
 
     def _analyse_one(self, article: Article, raw: list[tuple[int, int, str]]) -> Analysed:
         text = article.text
-        mentions = resolve_mentions(text, raw, self.actors)
-        topics = find_topics(text, self.topics) if self.topics else None
+        named = resolve_mentions(text, raw, self.actors)
+        actors = sorted(named + group_mentions(text, raw, named), key=lambda m: m.start)
         sentences: list[Sentence] = []
         previous = None
         for para in paragraphs(text):
             sents = [Sentence(len(sentences) + i, s, e) for i, (s, e) in enumerate(split_sentences(text, *para))]
             sentences += sents
-            previous = attribute_quotes(text, para, sents, mentions, previous)
-        pairs = [p for s in sentences for p in sentence_pairs(text, s, mentions, topics)]
+            previous = attribute_quotes(text, para, sents, named, previous)
+        actors = sorted(actors + resolve_references(text, sentences, actors), key=lambda m: m.start)
+        topics = find_topics(text, self.topics) if self.topics else topic_mentions(text, raw, actors)
+        pairs = [p for s in sentences for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics)]
         self.timings.articles += 1
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)
-        return Analysed(article, sentences, mentions + (topics or []), pairs)
+        return Analysed(article, sentences, actors + topics, pairs)
 
     def score(self, analysed: list[Analysed]) -> list[dict]:
         """One model call for all pairs of a chunk of articles."""

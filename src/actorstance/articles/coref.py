@@ -1,0 +1,124 @@
+"""Coreference within an article, by rules: pronouns and title descriptions get the canonical
+name of the actor they refer to.
+
+News names a person in full once and then writes "he", "Mr. Obama" (short names are
+resolved in :mod:`.mentions`) or "the president". On SEESAW, gold holders are such references
+in a large share of sentences; without them the holder is not in the sentence at all.
+
+- "he/him/his", "she/her/hers": the nearest earlier person, within the last few sentences,
+  whose gender does not contradict the pronoun (gender comes from "Mr."/"Ms."/"Mrs." before a
+  name, or from an earlier pronoun resolved to that person);
+- "they/them/their": the nearest earlier group (organisation, party, "Republicans",
+  "lawmakers") within the previous sentence or two;
+- "the president", "the senator", "the governor", "the majority leader", ...: the person the
+  article introduced with that title ("President Barack Obama", "Sen. Ted Cruz", "Mitch
+  McConnell, the majority leader"), the latest such before the reference, else the first.
+
+No learned model: a learned coreference resolver would need weights from a hub, which this
+project cannot download at run time (see docs/articles.md).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from .mentions import Mention
+from .segmentation import Sentence
+
+_MASC = frozenset("he him his himself".split())
+_FEM = frozenset("she her hers herself".split())
+_PLURAL = frozenset("they them their themselves".split())
+_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself|they|them|their|themselves)\b", re.I)
+
+#: Title words and the role they name ("Sen." and "senator" are one role).
+ROLES = {
+    "president": "president", "senator": "senator", "sen": "senator", "governor": "governor", "gov": "governor",
+    "speaker": "speaker", "secretary": "secretary", "nominee": "nominee", "candidate": "candidate",
+    "congressman": "congressman", "congresswoman": "congresswoman", "rep": "congressman",
+    "representative": "congressman", "chairman": "chairman", "chairwoman": "chairwoman", "mayor": "mayor",
+    "leader": "leader", "attorney general": "attorney general", "prime minister": "prime minister",
+    "chancellor": "chancellor", "justice": "justice", "judge": "judge", "director": "director",
+    "businessman": "businessman", "billionaire": "billionaire", "minister": "minister",
+    "spokesman": "spokesman", "spokeswoman": "spokeswoman", "ambassador": "ambassador", "envoy": "envoy",
+    "king": "king", "queen": "queen", "pope": "pope", "general": "general", "commissioner": "commissioner",
+}
+_ROLE_WORDS = "|".join(sorted((re.escape(r) for r in ROLES), key=len, reverse=True))
+#: "the president", "the former secretary of state", "the Senate majority leader" (a capitalised word may qualify it)
+_DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|outgoing|[A-Z][a-z]+)\s+){{0,2}}"
+                          rf"(?:majority\s+|minority\s+)?({_ROLE_WORDS})\b(?!\s+(?:of\s+)?[A-Z])", re.I)
+_TITLE_BEFORE = re.compile(rf"\b({_ROLE_WORDS})\.?\s+(?:[A-Z][\w.'’-]*\s+){{0,3}}$", re.I)
+_TITLE_AFTER = re.compile(rf"^,\s+(?:the|a|an)\s+(?:[\w'’-]+\s+){{0,3}}?({_ROLE_WORDS})\b", re.I)
+
+#: How far back (in sentences) a pronoun looks for its antecedent.
+PERSON_WINDOW, GROUP_WINDOW = 3, 2
+GROUP_LABELS = ("ORG", "NORP", "GROUP")
+
+
+def _gender_from_honorifics(text: str, mentions: list[Mention]) -> dict[str, str]:
+    gender = {}
+    for m in mentions:
+        if m.label == "PERSON":
+            before = text[max(0, m.start - 6):m.start]
+            if re.search(r"\bMr\.?\s+$", before):
+                gender.setdefault(m.canonical, "m")
+            elif re.search(r"\b(?:Ms|Mrs|Miss)\.?\s+$", before):
+                gender.setdefault(m.canonical, "f")
+    return gender
+
+
+def _titles(text: str, mentions: list[Mention]) -> dict[str, list[tuple[int, str]]]:
+    """Role -> [(offset, canonical)] for each person the article names with a title."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for m in mentions:
+        if m.label != "PERSON" or m.kind != "name":
+            continue
+        found = [_TITLE_BEFORE.search(text[max(0, m.start - 60):m.start]),
+                 _TITLE_AFTER.match(text[m.end:m.end + 60])]
+        for f in found:
+            if f:
+                role = ROLES[" ".join(f.group(1).lower().split())]
+                out.setdefault(role, []).append((m.start, m.canonical))
+    return out
+
+
+def resolve_references(text: str, sentences: list[Sentence], mentions: list[Mention]) -> list[Mention]:
+    """Mentions for the pronouns and title descriptions of an article that can be resolved,
+    each with the canonical name (and label) of its antecedent. ``mentions`` are the named
+    and group mentions, sorted by offset; they are not changed."""
+    starts = [s.start for s in sentences]
+    sentence_of = lambda pos: max(0, bisect_right(starts, pos) - 1)  # noqa: E731
+    gender = _gender_from_honorifics(text, mentions)
+    titles = _titles(text, mentions)
+    taken = [(m.start, m.end) for m in mentions]
+    refs: list[Mention] = []
+    for d in _DESCRIPTION.finditer(text):
+        role = ROLES[" ".join(d.group(1).lower().split())]
+        holders = titles.get(role)
+        if not holders or any(s < d.end() and d.start() < e for s, e in taken):
+            continue
+        before = [h for h in holders if h[0] < d.start()]
+        canonical = (before[-1] if before else holders[0])[1]
+        refs.append(Mention(d.start(), d.end(), d.group(0), canonical, "PERSON", "reference"))
+    # pronouns, in text order, so that a resolved pronoun can fix a person's gender
+    known = sorted(mentions + refs, key=lambda m: m.start)
+    for p in _PRONOUN.finditer(text):
+        word = p.group(0).lower()
+        here = sentence_of(p.start())
+        earlier = [m for m in known if m.end <= p.start()]
+        if word in _PLURAL:
+            pool = [m for m in earlier if m.label in GROUP_LABELS and here - sentence_of(m.start) <= GROUP_WINDOW]
+            antecedent = pool[-1] if pool else None
+        else:
+            g = "m" if word in _MASC else "f"
+            pool = [m for m in earlier if m.label == "PERSON" and here - sentence_of(m.start) <= PERSON_WINDOW
+                    and gender.get(m.canonical, g) == g]
+            antecedent = pool[-1] if pool else None
+            if antecedent is not None:
+                gender.setdefault(antecedent.canonical, g)
+        if antecedent is None:
+            continue
+        ref = Mention(p.start(), p.end(), p.group(0), antecedent.canonical, antecedent.label, "reference")
+        refs.append(ref)
+        known.insert(bisect_right([m.start for m in known], ref.start), ref)
+    return sorted(refs, key=lambda m: m.start)

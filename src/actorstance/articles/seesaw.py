@@ -1,0 +1,71 @@
+"""SEESAW as training data for the pair scorer: the candidates the article pipeline itself
+produces on each article, labeled from the gold.
+
+A candidate pair takes the label of a gold triple of an overlapping gold sentence whose holder
+and target both match its names (:func:`.gold.names_match`), and ``neutral`` where none
+does, so the scorer learns the no-stance decision on exactly the candidates it will see at
+prediction time. Registered as the data format ``seesaw`` (``python train.py data=seesaw``);
+options: ``split`` (train / valid), ``part`` (all / fit / select: see ``gold.SEESAW_PARTS``),
+``ner`` (auto / spacy / rules).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .evaluate import _gold_ids
+from .gold import GoldArticle, names_match, read_seesaw
+
+log = logging.getLogger(__name__)
+
+
+def candidate_records(gold_articles: Iterable[GoldArticle], pipeline) -> Iterator[dict]:
+    """Labeled records, one per candidate pair (see the module doc), in the model's record
+    format plus ``group`` (the story) and ``source``. Of candidates with the same sentence,
+    actor and target text (two people called "he" in one sentence), the first is kept."""
+    from .pairs import model_record
+
+    by_id: dict[str, GoldArticle] = {}
+
+    def texts():
+        for g in gold_articles:
+            by_id[g.id] = g
+            yield g.article()
+
+    seen, dropped = set(), 0
+    for analysed in pipeline.analyse(texts()):
+        gold = by_id.pop(analysed.article.id)
+        ids_of = {s.index: _gold_ids((s.start, s.end), gold.sentences) for s in analysed.sentences}
+        for pair in analysed.pairs:
+            rec = model_record(analysed.article, pair)
+            key = (rec["text"], rec["actor"], rec["target"])
+            if key in seen:
+                dropped += 1
+                continue
+            seen.add(key)
+            ids = ids_of[pair.sentence.index]
+            label = next((g.label for g in gold.triples if g.sentence in ids
+                          and names_match(pair.actor.canonical, g.actor)
+                          and names_match(pair.target.canonical, g.target)), "neutral")
+            yield {**rec, "label": label, "group": gold.group, "source": "seesaw", "via": pair.via}
+    if dropped:
+        log.info("seesaw: %d candidate pairs repeated a sentence, actor and target already taken", dropped)
+
+
+def read_seesaw_candidates(path: Path, options: dict):
+    """The ``seesaw`` data format: a SEESAW folder -> labeled candidate pairs (RawRow per pair)."""
+    from ..data import RawRow
+    from ..errors import DataError
+    from .mentions import make_detector
+    from .pipeline import ArticlePipeline
+
+    unknown = set(options) - {"split", "part", "ner"}
+    if unknown:
+        raise DataError([f"{path}: seesaw: unknown option(s) {', '.join(sorted(unknown))}; known: split, part, ner"])
+    pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning))
+    articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
+    for k, rec in enumerate(candidate_records(articles, pipeline), start=1):
+        yield RawRow(k, rec)
+

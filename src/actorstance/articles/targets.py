@@ -1,0 +1,59 @@
+"""Targets beyond the actors: topics (policies, bills, events, issues) named in the article.
+
+Without ``--target``, topics are found in the text: laws and events the recogniser names
+("the Affordable Care Act"), and the article's noun phrases about things rather than people
+("the filibuster", "the sanctions", "executive action"), each without its determiner or
+possessor ("Mr. Obama's executive action" -> "executive action"), merged within the article
+by that name. The pair scorer, trained on the same candidates, decides which carry a stance.
+With ``--target``/``--targets`` only the user's topics are used.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .mentions import ActorLexicon, Mention, clean_phrase, noun_phrases, phrase_name
+
+#: Named entities that are topics, not actors.
+TOPIC_LABELS = ("LAW", "EVENT", "WORK_OF_ART", "PRODUCT")
+#: Named quantities and times: never topics.
+NOT_TOPIC_LABELS = ("DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL")
+#: Head nouns too vague to be a stance target on their own.
+VAGUE_HEADS = frozenset("""
+thing things way ways time times year years day days week weeks month months lot lots part parts number
+kind sort one ones people person man woman men women something anything nothing everything someone anyone
+percent point points end side sides fact case cases place places statement statements interview remarks
+comment comments question questions reporters news story report reports today yesterday morning night
+address speech call calls
+""".split())
+_NOMINAL_TAGS = ("NN", "NNS", "NNP", "NNPS")
+
+
+def find_topics(text: str, topics: ActorLexicon) -> list[Mention]:
+    """Topic mentions (``--target``/targets file) in an article."""
+    return [Mention(s, e, text[s:e], c, "TOPIC", "topic") for s, e, c in topics.find(text)]
+
+
+def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Mention]) -> list[Mention]:
+    """Topics found in the article (see the module doc); none overlaps an actor mention."""
+    quantities = [(s, e) for s, e, lab in raw if lab in NOT_TOPIC_LABELS]
+    out: list[Mention] = []
+    taken = [(m.start, m.end) for m in actors]
+
+    def add(s: int, e: int) -> None:
+        if e <= s or any(ts < e and s < te for ts, te in taken + quantities):
+            return
+        out.append(Mention(s, e, text[s:e], phrase_name(text[s:e]), "TOPIC", "topic"))
+        taken.append((s, e))
+
+    for s, e, lab in raw:
+        if lab in TOPIC_LABELS:
+            add(*clean_phrase(text, s, e))
+    for s, e, tag, _ in noun_phrases(raw):
+        if tag not in _NOMINAL_TAGS:
+            continue
+        words = re.findall(r"[\w-]+", text[s:e].lower())
+        if not words or words[-1] in VAGUE_HEADS:
+            continue
+        add(*clean_phrase(text, s, e))
+    return sorted(out, key=lambda m: m.start)
