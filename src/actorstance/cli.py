@@ -84,11 +84,24 @@ def prediction_rows(model, ds) -> list[dict]:
     return rows
 
 
+def _load_for_prediction(model_dir: Path, args):
+    """The model, switched to ONNX Runtime (fp32 or int8) where ``--onnx``/``--int8`` ask for it."""
+    from .errors import ActorstanceError
+    from .models import load_model
+
+    model = load_model(model_dir)
+    if args.int8 or args.onnx:
+        flag = "--int8" if args.int8 else "--onnx"
+        if not hasattr(model, "use_onnx"):
+            raise ActorstanceError(f"{flag}: {model_dir} is a {model.family} model; {flag} applies to transformer models")
+        model.use_onnx(fp32=args.onnx, int8=args.int8)
+    return model
+
+
 def cmd_predict(args) -> int:
     from . import data as D
     from .articles import is_article_input
     from .errors import ActorstanceError
-    from .models import load_model
     from .output import format_from_path, render, write_text
 
     paths, names, article_flags = [], {}, []
@@ -105,12 +118,7 @@ def cmd_predict(args) -> int:
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
     model_dir = Path(args.model) if args.model else _default_model()
-    model = load_model(model_dir)
-    if args.int8 or args.onnx:
-        flag = "--int8" if args.int8 else "--onnx"
-        if not hasattr(model, "use_onnx"):
-            raise ActorstanceError(f"{flag}: {model_dir} is a {model.family} model; {flag} applies to transformer models")
-        model.use_onnx(fp32=args.onnx, int8=args.int8)
+    model = _load_for_prediction(model_dir, args)
     if all(article_flags):
         return predict_articles(args, model, paths, names)
     ds = D.load_many(paths, format=args.format, label_map=_label_map(args.label_map), require_label=False,
@@ -169,6 +177,48 @@ def cmd_evaluate(args) -> int:
         print(f"\nmetrics written to {args.out}")
     if args.predictions:
         write_jsonl(rows, Path(args.predictions))
+    return 0
+
+
+def cmd_evaluate_articles(args) -> int:
+    """The article pipeline end to end on articles with gold triples (SEESAW or *.gold.jsonl)."""
+    from .articles.evaluate import evaluate_articles, format_report
+    from .articles.gold import read_bundled, read_seesaw
+    from .articles.mentions import make_detector
+    from .articles.pipeline import ArticlePipeline
+    from .errors import DataError
+    from .output import write_text
+
+    gold_dir = Path(args.gold)
+    if (gold_dir / "meta").is_dir() and (gold_dir / "annotations").is_dir():
+        articles, what = list(read_seesaw(gold_dir, args.split, args.part)), f"SEESAW {args.split} ({args.part})"
+    elif gold_dir.is_dir() and any(gold_dir.glob("*.gold.jsonl")):
+        articles, what = list(read_bundled(gold_dir)), str(gold_dir)
+    else:
+        raise DataError([f"{gold_dir}: neither a SEESAW folder (meta/, articles/, annotations/) nor a folder of "
+                         "NAME.txt with NAME.gold.jsonl"])
+    if not articles:
+        raise DataError([f"{gold_dir}: no articles in {what}"])
+    model_dir = Path(args.model) if args.model else _default_model()
+    model = _load_for_prediction(model_dir, args)
+    pipeline = ArticlePipeline(model, make_detector(args.ner), chunk_articles=args.chunk)
+    report = evaluate_articles(articles, pipeline)
+    report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8)})
+    print(format_report(report, f"{what}, model {model_dir.name}"))
+    if args.out:
+        import json
+
+        write_text(json.dumps(report, indent=1) + "\n", args.out)
+        print(f"report written to {args.out}")
+    return 0
+
+
+def cmd_data_fetch(args) -> int:
+    from .fetch import fetch
+
+    counts = fetch(args.names, args.to, args.base_url, workers=args.workers)
+    print("fetched and checked: " + ", ".join(f"{n} ({k} files)" for n, k in counts.items())
+          + f"; train with e.g. ACTORSTANCE_SHARED_DATA={args.to} python train.py experiment=articles")
     return 0
 
 
@@ -241,6 +291,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write metrics as JSON here")
     p.add_argument("--predictions", help="write per-example predictions (JSONL) here")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("evaluate-articles", help="score the article pipeline end to end against gold triples",
+                       description="Run the article pipeline on raw articles with gold (actor, stance, target) "
+                                   "triples -- a SEESAW folder, or a folder of NAME.txt with NAME.gold.jsonl -- and "
+                                   "report precision, recall and F1 of supportive/critical triples per sentence "
+                                   "(lenient name matching), each stage's recall, and the summary's agreement.")
+    p.add_argument("gold", metavar="GOLD", help="SEESAW folder, or a folder of NAME.txt + NAME.gold.jsonl")
+    p.add_argument("--model", help="model directory (default: the one named in models/LATEST)")
+    p.add_argument("--split", default="valid", choices=["train", "valid", "test"], help="SEESAW split (default valid)")
+    p.add_argument("--part", default="all", choices=["all", "fit", "select"],
+                   help="SEESAW train stories: all, or the part models learn from (fit) / settings are picked on (select)")
+    p.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto", help="mention detector")
+    p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
+    p.add_argument("--onnx", action="store_true", help="transformer models: predict in fp32 with ONNX Runtime")
+    p.add_argument("--chunk", type=int, default=64, metavar="N", help="articles per model batch")
+    p.add_argument("--out", help="write the report as JSON here")
+    p.set_defaults(func=cmd_evaluate_articles)
+
+    p = sub.add_parser("data", help="public benchmark data: fetch the authors' files at pinned commits")
+    data_sub = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    f = data_sub.add_parser("fetch", help="download SEESAW, Park 2021 and NewsMTSC (train/dev parts), checked by SHA-256",
+                            description="Download the named data sets from the authors' repositories at the commits "
+                                        "the project pins, check every file's SHA-256, and write them atomically into "
+                                        "DIR/NAME/ (a rerun skips files already in place).")
+    f.add_argument("names", nargs="+", metavar="NAME", help="seesaw, park2021, newsmtsc")
+    f.add_argument("--to", required=True, metavar="DIR", help="where to put them (e.g. ../shared/data)")
+    from .fetch import DEFAULT_BASE_URL
+
+    f.add_argument("--base-url", default=DEFAULT_BASE_URL, help=f"raw-file server (default {DEFAULT_BASE_URL})")
+    f.add_argument("--workers", type=int, default=8, help="parallel downloads")
+    f.set_defaults(func=cmd_data_fetch)
 
     p = sub.add_parser("compare", help="compare training runs: differing config keys, mean ± sd, CIs, tests")
     from .compare import add_arguments  # a light module: its heavy imports happen in main()

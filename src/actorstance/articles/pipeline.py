@@ -89,13 +89,13 @@ class ArticlePipeline:
         text = article.text
         named = resolve_mentions(text, raw, self.actors)
         actors = sorted(named + group_mentions(text, raw, named), key=lambda m: m.start)
-        sentences: list[Sentence] = []
-        previous = None
-        for para in paragraphs(text):
-            sents = [Sentence(len(sentences) + i, s, e) for i, (s, e) in enumerate(split_sentences(text, *para))]
-            sentences += sents
-            previous = attribute_quotes(text, para, sents, named, previous)
+        paras = paragraphs(text)
+        sentences = [Sentence(i, s, e) for i, (s, e) in enumerate(span for p in paras for span in split_sentences(text, *p))]
         actors = sorted(actors + resolve_references(text, sentences, actors), key=lambda m: m.start)
+        previous = None
+        for ps, pe in paras:  # "..., he said": the speaker is whom "he" refers to
+            sents = [s for s in sentences if ps <= s.start < pe]
+            previous = attribute_quotes(text, (ps, pe), sents, actors, previous)
         topics = find_topics(text, self.topics) if self.topics else topic_mentions(text, raw, actors)
         pairs = [p for s in sentences for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics)]
         self.timings.articles += 1

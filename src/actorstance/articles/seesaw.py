@@ -6,12 +6,15 @@ and target both match its names (:func:`.gold.names_match`), and ``neutral`` whe
 does, so the scorer learns the no-stance decision on exactly the candidates it will see at
 prediction time. Registered as the data format ``seesaw`` (``python train.py data=seesaw``);
 options: ``split`` (train / valid), ``part`` (all / fit / select: see ``gold.SEESAW_PARTS``),
-``ner`` (auto / spacy / rules).
+``ner`` (auto / spacy / rules), ``neutral_rate`` (the share of neutral candidates kept, chosen
+by a hash of the id: about 98% of candidates are neutral, and a transformer need not see them
+all to learn what they look like).
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -49,7 +52,8 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline) -> Iterato
             label = next((g.label for g in gold.triples if g.sentence in ids
                           and names_match(pair.actor.canonical, g.actor)
                           and names_match(pair.target.canonical, g.target)), "neutral")
-            yield {**rec, "label": label, "group": gold.group, "source": "seesaw", "via": pair.via}
+            yield {**rec, "label": label, "group": gold.group, "source": "seesaw", "via": pair.via,
+                   "actor_kind": pair.actor.kind, "target_kind": pair.target.kind}
     if dropped:
         log.info("seesaw: %d candidate pairs repeated a sentence, actor and target already taken", dropped)
 
@@ -61,11 +65,20 @@ def read_seesaw_candidates(path: Path, options: dict):
     from .mentions import make_detector
     from .pipeline import ArticlePipeline
 
-    unknown = set(options) - {"split", "part", "ner"}
+    unknown = set(options) - {"split", "part", "ner", "neutral_rate"}
     if unknown:
-        raise DataError([f"{path}: seesaw: unknown option(s) {', '.join(sorted(unknown))}; known: split, part, ner"])
+        raise DataError([f"{path}: seesaw: unknown option(s) {', '.join(sorted(unknown))}; "
+                         "known: split, part, ner, neutral_rate"])
+    try:
+        rate = float(options.get("neutral_rate", 1.0))
+        assert 0.0 < rate <= 1.0
+    except (TypeError, ValueError, AssertionError):
+        raise DataError([f"{path}: seesaw: neutral_rate: expected a number in (0, 1], "
+                         f"got {options.get('neutral_rate')!r}"]) from None
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning))
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
     for k, rec in enumerate(candidate_records(articles, pipeline), start=1):
+        if rate < 1.0 and rec["label"] == "neutral" and zlib.crc32(rec["id"].encode()) % 10_000 >= rate * 10_000:
+            continue
         yield RawRow(k, rec)
 

@@ -17,7 +17,7 @@ class Sentence:
 
 
 _ABBREV = frozenset("""mr mrs ms dr prof gen lt col sgt capt sen rep gov st jr sr inc corp co ltd no vs etc
-jan feb mar apr jun jul aug sep sept oct nov dec mt ft rev hon est approx dept univ fig""".split())
+jan feb mar apr jun jul aug sep sept oct nov dec mt ft rev hon est approx dept univ fig sens reps govs gens messrs""".split())
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 
 

@@ -10,7 +10,9 @@ With ``--target``/``--targets`` only the user's topics are used.
 
 from __future__ import annotations
 
+import os
 import re
+from collections import Counter
 
 from .mentions import ActorLexicon, Mention, clean_phrase, noun_phrases, phrase_name
 
@@ -27,6 +29,8 @@ comment comments question questions reporters news story report reports today ye
 address speech call calls
 """.split())
 _NOMINAL_TAGS = ("NN", "NNS", "NNP", "NNPS")
+#: A noun phrase is a topic when its head noun heads this many noun phrases of the article.
+MIN_REPEATS = int(os.environ.get("AS_MIN_REPEATS", 2))
 
 
 def find_topics(text: str, topics: ActorLexicon) -> list[Mention]:
@@ -34,7 +38,8 @@ def find_topics(text: str, topics: ActorLexicon) -> list[Mention]:
     return [Mention(s, e, text[s:e], c, "TOPIC", "topic") for s, e, c in topics.find(text)]
 
 
-def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Mention]) -> list[Mention]:
+def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Mention],
+                   min_repeats: int = MIN_REPEATS) -> list[Mention]:
     """Topics found in the article (see the module doc); none overlaps an actor mention."""
     quantities = [(s, e) for s, e, lab in raw if lab in NOT_TOPIC_LABELS]
     out: list[Mention] = []
@@ -49,11 +54,13 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     for s, e, lab in raw:
         if lab in TOPIC_LABELS:
             add(*clean_phrase(text, s, e))
+    phrases = []
     for s, e, tag, _ in noun_phrases(raw):
-        if tag not in _NOMINAL_TAGS:
-            continue
         words = re.findall(r"[\w-]+", text[s:e].lower())
-        if not words or words[-1] in VAGUE_HEADS:
-            continue
-        add(*clean_phrase(text, s, e))
+        if tag in _NOMINAL_TAGS and words and words[-1] not in VAGUE_HEADS:
+            phrases.append((s, e, words[-1].rstrip("s")))
+    heads = Counter(h for _, _, h in phrases)
+    for s, e, head in phrases:
+        if heads[head] >= min_repeats:
+            add(*clean_phrase(text, s, e))
     return sorted(out, key=lambda m: m.start)
