@@ -82,10 +82,14 @@ def _titles(text: str, mentions: list[Mention]) -> dict[str, list[tuple[int, str
     return out
 
 
-def resolve_references(text: str, sentences: list[Sentence], mentions: list[Mention]) -> list[Mention]:
+def resolve_references(text: str, sentences: list[Sentence], mentions: list[Mention],
+                       quotes: list[tuple[int, int]] = ()) -> list[Mention]:
     """Mentions for the pronouns and title descriptions of an article that can be resolved,
     each with the canonical name (and label) of its antecedent. ``mentions`` are the named
-    and group mentions, sorted by offset; they are not changed."""
+    and group mentions, sorted by offset; they are not changed. A pronoun outside quotation
+    marks does not refer to someone named only inside a quotation (``quotes``: their spans):
+    '"... helps Assad," he said' is not Assad speaking."""
+    quoted = lambda pos: any(qs <= pos < qe for qs, qe in quotes)  # noqa: E731
     starts = [s.start for s in sentences]
     sentence_of = lambda pos: max(0, bisect_right(starts, pos) - 1)  # noqa: E731
     gender = _gender_from_honorifics(text, mentions)
@@ -106,6 +110,8 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
         word = p.group(0).lower()
         here = sentence_of(p.start())
         earlier = [m for m in known if m.end <= p.start()]
+        if not quoted(p.start()):
+            earlier = [m for m in earlier if not quoted(m.start)]
         if word in _PLURAL:
             pool = [m for m in earlier if m.label in GROUP_LABELS and here - sentence_of(m.start) <= GROUP_WINDOW]
             antecedent = pool[-1] if pool else None

@@ -335,7 +335,8 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
     for s, e, lab in raw:
         ent_label[(s, e)] = lab
     for s, e, canonical in lexicon.find(text):
-        lab = next((lab for (rs, re_), lab in ent_label.items() if rs < e and s < re_), "ALIAS")
+        overlap = [(min(e, re_) - max(s, rs), lab) for (rs, re_), lab in ent_label.items() if rs < e and s < re_]
+        lab = max(overlap)[1] if overlap else "ALIAS"
         mentions.append(Mention(s, e, text[s:e], canonical, lab))
         taken.append((s, e))
     for s, e, lab in sorted(raw):
@@ -350,7 +351,7 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
             continue
         mentions.append(Mention(s, e, text[s:e], lexicon.lookup(name) or name, lab))
         taken.append((s, e))
-    datelines = [(d.start(), d.end()) for d in _DATELINE.finditer(text)]
+    datelines = [(d.start(), d.end()) for d in DATELINE.finditer(text)]
     mentions = [m for m in mentions if not is_location(text, m) and not is_adjectival(text, m)
                 and not any(ds <= m.start and m.end <= de for ds, de in datelines)]
     mentions += _repeat_mentions(text, mentions, taken)
@@ -395,7 +396,7 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
 
 
 #: "DOHA, March 14 (Wire) -": where and by whom the story was filed, not who acts in it.
-_DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,},(?:[^\n]{0,40}?\)\s*[-–—])?")
+DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,},(?:[^\n]{0,40}?\)\s*[-–—])?")
 _LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside|around|across|throughout)|"
                        r"\b(?:city|town|village|capital|region|province|state) of)\s+$", re.I)
 #: "from"/"to" mark places only where the recogniser says it is a place ("spoken to Minister X").
@@ -437,7 +438,8 @@ def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None
 
 # ----------------------------------------------------------------------- nominal groups
 
-#: Head nouns of noun phrases that name groups of people who can hold a stance.
+#: Head nouns of noun phrases that name groups of people who can hold a stance: plurals, and
+#: collective nouns (a singular "the senator" is a person: :mod:`.coref` resolves it).
 GROUP_HEADS = frozenset("""
 voters lawmakers legislators officials critics supporters opponents activists advocates conservatives liberals
 progressives moderates democrats republicans senators congressmen members leaders residents citizens workers
@@ -446,7 +448,8 @@ officers investigators prosecutors judges justices analysts experts economists s
 parents families americans evangelicals donors candidates aides allies administration government campaign
 committee agency department court lobby industry unions party congress lawyers attorneys diplomats governors
 mayors legislature house senate military troops forces rebels insurgents militants authorities regulators
-executives companies banks insurers lobbyists organizers delegates skeptics opposition white_house gop
+executives companies banks insurers lobbyists organizers delegates skeptics opposition gop group coalition
+caucus organization organizations network
 """.split())
 _DETERMINERS = frozenset("""the a an this that these those his her its their our my your some many most all both
 any each every several such other another no""".split())
@@ -476,12 +479,13 @@ def clean_phrase(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def phrase_name(text: str) -> str:
-    """The canonical form of a common-noun phrase: single spaces; a capitalised first word is
-    lowered unless another word is capitalised too ("Lawmakers" -> "lawmakers", "Senate
-    Republicans" stays)."""
-    words = text.split()
-    if words and not words[0].isupper() and not any(w[0].isupper() for w in words[1:]):
+def phrase_name(text: str, start: int, end: int) -> str:
+    """The canonical form of the common-noun phrase ``text[start:end]``: single spaces, and a
+    first word capitalised only because it starts a sentence in lower case ("Lawmakers" ->
+    "lawmakers"; "Senate Republicans", "a Geneva-based group" keep theirs)."""
+    words = text[start:end].split()
+    sentence_initial = not text[:start].strip() or text[:start].rstrip()[-1] in ".!?\"“‘'"
+    if words and sentence_initial and not words[0].isupper() and not any(w[0].isupper() for w in words[1:]):
         words[0] = words[0].lower()
     return " ".join(words)
 
@@ -507,10 +511,10 @@ def group_mentions(text: str, raw: list[tuple[int, int, str]], taken: list[Menti
         s, e = clean_phrase(text, s, e)
         if e <= s or any(m.start < e and s < m.end for m in taken):
             continue
-        out.append(Mention(s, e, text[s:e], phrase_name(text[s:e]), "GROUP", "group"))
+        out.append(Mention(s, e, text[s:e], phrase_name(text, s, e), "GROUP", "group"))
     return out
 
 
 def is_adjectival(text: str, m: Mention) -> bool:
     """A nationality or party used as an adjective ("Russian gas", "Republican senators"): not an actor."""
-    return m.label == "NORP" and re.match(r"\s+[a-z]", text[m.end:m.end + 3]) is not None
+    return m.label == "NORP" and " " not in m.text and re.match(r"\s+[a-z]", text[m.end:m.end + 3]) is not None

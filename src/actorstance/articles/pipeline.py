@@ -19,7 +19,7 @@ from .mentions import ActorLexicon, group_mentions, resolve_mentions
 from .pairs import Pair, model_record, sentence_pairs
 from .targets import find_topics, topic_mentions
 from .quotes import attribute_quotes
-from .segmentation import Sentence, paragraphs, split_sentences
+from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
 
 
 @dataclass
@@ -91,7 +91,8 @@ class ArticlePipeline:
         actors = sorted(named + group_mentions(text, raw, named), key=lambda m: m.start)
         paras = paragraphs(text)
         sentences = [Sentence(i, s, e) for i, (s, e) in enumerate(span for p in paras for span in split_sentences(text, *p))]
-        actors = sorted(actors + resolve_references(text, sentences, actors), key=lambda m: m.start)
+        quotes = [q for p in paras for q in find_quotes(text, *p)]
+        actors = sorted(actors + resolve_references(text, sentences, actors, quotes), key=lambda m: m.start)
         previous = None
         for ps, pe in paras:  # "..., he said": the speaker is whom "he" refers to
             sents = [s for s in sentences if ps <= s.start < pe]

@@ -14,12 +14,10 @@ import os
 import re
 from collections import Counter
 
-from .mentions import ActorLexicon, Mention, clean_phrase, noun_phrases, phrase_name
+from .mentions import DATELINE, NOUN_PHRASE, ActorLexicon, Mention, clean_phrase, noun_phrases, phrase_name
 
 #: Named entities that are topics, not actors.
 TOPIC_LABELS = ("LAW", "EVENT", "WORK_OF_ART", "PRODUCT")
-#: Named quantities and times: never topics.
-NOT_TOPIC_LABELS = ("DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL")
 #: Head nouns too vague to be a stance target on their own.
 VAGUE_HEADS = frozenset("""
 thing things way ways time times year years day days week weeks month months lot lots part parts number
@@ -41,14 +39,16 @@ def find_topics(text: str, topics: ActorLexicon) -> list[Mention]:
 def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Mention],
                    min_repeats: int = MIN_REPEATS) -> list[Mention]:
     """Topics found in the article (see the module doc); none overlaps an actor mention."""
-    quantities = [(s, e) for s, e, lab in raw if lab in NOT_TOPIC_LABELS]
+    # quantities, and names of other kinds (places, people the actor stage left out): not topics
+    quantities = [(s, e) for s, e, lab in raw if not lab.startswith(NOUN_PHRASE) and lab not in TOPIC_LABELS]
+    quantities += [(d.start(), d.end()) for d in DATELINE.finditer(text)]
     out: list[Mention] = []
     taken = [(m.start, m.end) for m in actors]
 
     def add(s: int, e: int) -> None:
         if e <= s or any(ts < e and s < te for ts, te in taken + quantities):
             return
-        out.append(Mention(s, e, text[s:e], phrase_name(text[s:e]), "TOPIC", "topic"))
+        out.append(Mention(s, e, text[s:e], phrase_name(text, s, e), "TOPIC", "topic"))
         taken.append((s, e))
 
     for s, e, lab in raw:
