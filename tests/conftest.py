@@ -93,3 +93,15 @@ def make_tiny_bert(path: Path) -> str:
                                      num_attention_heads=2, intermediate_size=37, max_position_embeddings=128)
     transformers.BertModel(config).save_pretrained(path)
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def tiny_tfidf_dir(tmp_path_factory):
+    """A tfidf model trained on the tiny data set, saved (for the CLI tests)."""
+    from actorstance.data import RawRow, to_dataset, validate_rows
+    from actorstance.models.tfidf import TfidfStanceModel
+
+    ds = to_dataset(validate_rows([RawRow(i + 1, r) for i, r in enumerate(tiny_records())], Path("tiny.jsonl")))
+    path = tmp_path_factory.mktemp("tiny-tfidf") / "model"
+    TfidfStanceModel(seed=0).fit(ds).save(path)
+    return path

@@ -254,22 +254,10 @@ def test_article_inputs_are_told_from_record_files(tmp_path):
 # ------------------------------------------------------------------------------------- CLI
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    from actorstance.data import RawRow, to_dataset, validate_rows
-    from actorstance.models.tfidf import TfidfStanceModel
-    from pathlib import Path
-
-    ds = to_dataset(validate_rows([RawRow(i + 1, r) for i, r in enumerate(tiny_records())], Path("tiny.jsonl")))
-    path = tmp_path_factory.mktemp("tiny-tfidf") / "model"
-    TfidfStanceModel(seed=0).fit(ds).save(path)
-    return path
-
-
-def test_cli_predicts_a_bundled_article(tmp_path, tiny_model, capsys, monkeypatch):
+def test_cli_predicts_a_bundled_article(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
     article = ARTICLES / "01-ceasefire-talks.txt"
     out, summ = tmp_path / "rows.jsonl", tmp_path / "summary.json"
-    code, _, err = cli(capsys, monkeypatch, "predict", "--model", tiny_model, article, "--actors",
+    code, _, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, article, "--actors",
                        ARTICLES / "actors.json", "-o", out, "--summary", summ)
     assert code == 0, err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
@@ -296,33 +284,33 @@ def cli(capsys, monkeypatch, *args, stdin: bytes | None = None):
     return code, out.out, out.err
 
 
-def test_cli_bad_inputs_exit_nonzero_but_process_the_rest(tmp_path, tiny_model, capsys, monkeypatch):
+def test_cli_bad_inputs_exit_nonzero_but_process_the_rest(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
     good = tmp_path / "good.txt"
     good.write_text("Anna Weber praised Marco Ruiz for his courage.", encoding="utf-8")
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\xff\xfe binary \x00 junk")
-    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_model, good, bad, "-f", "csv",
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, good, bad, "-f", "csv",
                          "--ner", "rules")
     assert code == 2
     assert "Anna Weber" in out and out.startswith("article_id,")
     assert "bad.txt: binary file" in err and "Traceback" not in err
 
 
-def test_cli_record_files_still_work(tmp_path, tiny_model, capsys, monkeypatch):
+def test_cli_record_files_still_work(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
     rec = tmp_path / "r.jsonl"
     rec.write_text("".join(json.dumps(r) + "\n" for r in tiny_records()[:3]), encoding="utf-8")
-    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_model, rec, "-f", "jsonl")
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, rec, "-f", "jsonl")
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["id"] for r in rows] == ["t0", "t1", "t2"] and rows[0]["actor"] == "Anna Weber"
-    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_model, "-", "-f", "jsonl",
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, "-", "-f", "jsonl",
                          stdin=rec.read_bytes())
     assert code == 0 and [json.loads(line)["id"] for line in out.splitlines()] == ["t0", "t1", "t2"]
 
 
-def test_cli_articles_from_stdin_with_a_topic(tiny_model, capsys, monkeypatch):
+def test_cli_articles_from_stdin_with_a_topic(tiny_tfidf_dir, capsys, monkeypatch):
     article = ARTICLES / "01-ceasefire-talks.txt"
-    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_model, "-", "--target", "ceasefire",
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, "-", "--target", "ceasefire",
                          "--ner", "rules", stdin=article.read_bytes())
     assert code == 0, err
     assert "stdin" in out and "ceasefire" in out and "Stance pairs" in out

@@ -46,9 +46,9 @@ ROLES = {
 _ROLE_WORDS = "|".join(sorted((re.escape(r) for r in ROLES), key=len, reverse=True))
 #: "the president", "the former secretary of state", "the Senate majority leader" (a capitalised word may qualify it)
 _DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|outgoing|[A-Z][a-z]+)\s+){{0,2}}"
-                          rf"(?:majority\s+|minority\s+)?({_ROLE_WORDS})\b(?!\s+(?:of\s+)?[A-Z])", re.I)
-_TITLE_BEFORE = re.compile(rf"\b({_ROLE_WORDS})\.?\s+(?:[A-Z][\w.'’-]*\s+){{0,3}}$", re.I)
-_TITLE_AFTER = re.compile(rf"^,\s+(?:the|a|an)\s+(?:[\w'’-]+\s+){{0,3}}?({_ROLE_WORDS})\b", re.I)
+                          rf"(?:majority\s+|minority\s+)?({_ROLE_WORDS})\b(?!\s+(?:of\s+)?[A-Z])")
+_TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))\.?\s+(?:[A-Z][\w.'’-]*\s+){{0,3}}$")
+_TITLE_AFTER = re.compile(rf"^,\s+(?:the|a|an)\s+(?:[\w'’-]+\s+){{0,3}}?((?i:{_ROLE_WORDS}))\b")
 
 #: How far back (in sentences) a pronoun looks for its antecedent.
 PERSON_WINDOW, GROUP_WINDOW = 3, 2

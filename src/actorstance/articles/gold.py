@@ -217,4 +217,5 @@ def names_match(a: str, b: str) -> bool:
         return True
     ca = {_stem(w) for w in wa if w.lower() not in _STOP}
     cb = {_stem(w) for w in wb if w.lower() not in _STOP}
-    return bool(ca and cb) and (ca <= cb or cb <= ca)
+    inside = (ca <= cb and ca - _GENERIC) or (cb <= ca and cb - _GENERIC)  # "Party" alone is inside too much
+    return bool(ca and cb and inside)

@@ -1,0 +1,181 @@
+"""The article stages on hand-made text: coreference, groups, topics, name matching, gold readers,
+the SEESAW candidate records and the end-to-end scoring."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+
+from actorstance import LABELS
+from actorstance.articles import Article, ArticlePipeline
+from actorstance.articles.coref import resolve_references
+from actorstance.articles.evaluate import evaluate_articles
+from actorstance.articles.gold import names_match, read_bundled, read_seesaw
+from actorstance.articles.mentions import Mention, make_detector
+from actorstance.articles.segmentation import Sentence, split_sentences
+
+
+@pytest.fixture(scope="module")
+def spacy_ner():
+    """spaCy with its parser: groups and topics come from its noun phrases."""
+    det = make_detector("auto", warn=lambda m: None)
+    if det.name != "spacy":
+        pytest.skip("spaCy's English model is not installed")
+    return det
+
+
+def analysed(text, detector):
+    a, = ArticlePipeline(None, detector).analyse([Article("a", text, "a")])
+    return a
+
+
+def refs_of(text, mentions):
+    sents = [Sentence(i, s, e) for i, (s, e) in enumerate(split_sentences(text))]
+    return {(text[m.start:m.end], m.canonical) for m in resolve_references(text, sents, mentions)}
+
+
+def person(text, name, canonical=None, label="PERSON"):
+    s = text.index(name)
+    return Mention(s, s + len(name), name, canonical or name, label)
+
+
+def test_pronouns_follow_gender_and_recency():
+    text = "Mr. Tom Reyes met Ms. Ana Vidal on Monday. She praised him for his patience."
+    got = refs_of(text, [person(text, "Tom Reyes"), person(text, "Ana Vidal")])
+    assert got == {("She", "Ana Vidal"), ("him", "Tom Reyes"), ("his", "Tom Reyes")}
+
+
+def test_title_descriptions_resolve_to_the_titled_person():
+    text = "President Anna Lind vetoed the bill. Critics said the president had ignored the farmers."
+    got = refs_of(text, [person(text, "Anna Lind")])
+    assert ("the president", "Anna Lind") in got
+
+
+def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():
+    text = ("The Farmers Union met on Monday. They rejected the plan. Anna Lind spoke. The weather was fine. "
+            "Rain fell. Snow fell. Wind blew. He left.")
+    got = refs_of(text, [person(text, "The Farmers Union", label="ORG"), person(text, "Anna Lind")])
+    assert ("They", "The Farmers Union") in got
+    assert not any(word == "He" for word, _ in got)  # the last person is five sentences back
+
+
+def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):
+    text = 'Secretary John Kerry spoke. "Only Bashar al-Assad gains," he said.'
+    a = analysed(text, spacy_ner)
+    he = [m for m in a.mentions if m.text == "he"]
+    assert he and he[0].canonical == "John Kerry"
+
+
+def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner):
+    text = ("Lawmakers rejected the filibuster on Tuesday. Senator Ruth Okafor defended the filibuster. "
+            "Russian gas prices rose.")
+    a = analysed(text, spacy_ner)
+    kinds = {(m.canonical, m.kind) for m in a.mentions}
+    assert ("lawmakers", "group") in kinds and ("filibuster", "topic") in kinds
+    assert not any(m.canonical == "Russian" for m in a.mentions)
+    pairs = {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("Obama", "Barack Obama", True), ("Republicans", "Republican Party", True), ("Democrats", "Democratic Party", True),
+    ("the filibuster", "filibuster", True), ("executive action", "executive action on immigration", True),
+    ("United Nations", "United States", False), ("Party", "Republican Party", False), ("Trump", "Barack Obama", False),
+])
+def test_lenient_name_matching(a, b, same):
+    assert names_match(a, b) is same and names_match(b, a) is same
+
+
+def write_seesaw(root, sentences, triples, split="valid", story="900"):
+    """A SEESAW-layout folder with one hand-made article."""
+    for sub in ("articles", "annotations", "meta"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / "meta" / f"TRIPLET_{story}.json").write_text(json.dumps({"Split": split, "triplet_id": story}))
+    (root / "articles" / f"TRIPLET_{story}_DOCUMENT_0.json").write_text(json.dumps(
+        {"title": "t", "text": [{"id": i, "text": s} for i, s in enumerate(sentences)]}))
+    stances = {}
+    for sid, subj, pol, obj in triples:
+        stances.setdefault(str(sid), []).append({"subject": subj, "sentiment": pol, "object": obj, "annotators": ["A"]})
+    (root / "annotations" / f"TRIPLET_{story}_DOCUMENT_0.json").write_text(json.dumps(
+        {"entity lists": [["Ruth Okafor", ["People"], ["Main"], ["A"]]], "sentence-level stances": stances}))
+    return root
+
+
+SENTENCES = ["Senator Ruth Okafor praised Governor Tim Baird on Monday.",
+             "Okafor said she would vote against the Baird budget.",
+             "The weather was mild."]
+TRIPLES = [(0, "Ruth Okafor", "POS", "Tim Baird"), (1, "Ruth Okafor", "NEG", "Baird budget"),
+           (1, "Not in the list", "NEG", "Tim Baird"), (0, "Ruth Okafor", "POS", "Tim Baird")]
+
+
+def test_seesaw_reader_joins_sentences_and_keeps_named_triples(tmp_path):
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES)
+    art, = read_seesaw(root, "valid")
+    assert art.text == " ".join(SENTENCES) and art.text[slice(*art.sentences[1])] == SENTENCES[1]
+    assert [(t.sentence, t.actor, t.label, t.target) for t in art.triples] == [
+        (0, "Ruth Okafor", "supportive", "Tim Baird"), (1, "Ruth Okafor", "critical", "Baird budget")]
+    assert art.skipped == 1  # the unnamed holder; the annotators' repeat counts once
+    assert list(read_seesaw(root, "train")) == []
+
+
+class KeywordModel:
+    """A stand-in scorer: supportive where the sentence says "praised", critical for "against"."""
+
+    def predict_proba(self, records):
+        out = []
+        for r in records:
+            p = [0.8, 0.1, 0.1] if "praised" in r["text"] else [0.1, 0.8, 0.1] if "against" in r["text"] else \
+                [0.1, 0.1, 0.8]
+            out.append(p)
+        return np.array(out)
+
+
+def test_end_to_end_scores_and_stage_recalls(tmp_path, spacy_ner):
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES)
+    report = evaluate_articles(read_seesaw(root, "valid"), ArticlePipeline(KeywordModel(), spacy_ner))
+    t, st = report["triples"], report["stages"]
+    assert report["gold_triples"] == 2 and report["skipped_unnamed_gold"] == 1
+    assert st["actor_recall"] == 1.0 and st["target_recall"] == 1.0 and st["pair_recall"] == 1.0
+    assert t["tp"] == 2 and t["recall"] == 1.0  # both gold triples found with their labels
+    # every other polar row (Baird -> Okafor in sentence 0, she -> ... in sentence 1) is a false positive
+    assert t["predicted"] > 2 and t["precision"] == round(2 / t["predicted"], 4)
+
+
+def test_candidate_records_carry_the_gold_label_or_neutral(tmp_path, spacy_ner):
+    from actorstance.articles.seesaw import candidate_records
+
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES)
+    recs = list(candidate_records(read_seesaw(root, "valid"), ArticlePipeline(None, spacy_ner)))
+    by_pair = {(r["text"], r["actor"], r["target"]): r["label"] for r in recs}
+    assert by_pair[(SENTENCES[0], "Ruth Okafor", "Tim Baird")] == "supportive"
+    assert by_pair[(SENTENCES[0], "Tim Baird", "Ruth Okafor")] == "neutral"
+    assert all(r["label"] in LABELS and r["group"] == "900" for r in recs)
+    for r in recs:  # spans point at the mentions in the sentence
+        if r["actor_span"]:
+            assert r["text"][slice(*r["actor_span"])] == r["actor"]
+
+
+def test_bundled_gold_lines_up_with_sentences():
+    arts = list(read_bundled(ROOT / "data" / "articles"))
+    assert len(arts) == 6 and all(a.triples for a in arts)
+    for a in arts:
+        for t in a.triples:
+            assert t.label in ("supportive", "critical") and 0 <= t.sentence < len(a.sentences)
+
+
+def test_evaluate_articles_cli_reports_and_writes_json(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
+    from actorstance.cli import main
+
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES)
+    out = tmp_path / "report.json"
+    assert main(["evaluate-articles", str(root), "--model", str(tiny_tfidf_dir), "--out", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "triples" in shown and "pair recall" in shown
+    report = json.loads(out.read_text())
+    assert report["gold_triples"] == 2 and 0.0 <= report["triples"]["f1"] <= 1.0
+    assert main(["evaluate-articles", str(tmp_path), "--model", str(tiny_tfidf_dir)]) == 2
+    assert "neither a SEESAW folder" in capsys.readouterr().err
