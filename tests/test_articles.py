@@ -311,8 +311,20 @@ def test_cli_record_files_still_work(tmp_path, tiny_tfidf_dir, capsys, monkeypat
 def test_cli_articles_from_stdin_with_a_topic(tiny_tfidf_dir, capsys, monkeypatch):
     article = ARTICLES / "01-ceasefire-talks.txt"
     code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, "-", "--target", "ceasefire",
-                         "--ner", "rules", stdin=article.read_bytes())
+                         "--ner", "rules", "--all-pairs", stdin=article.read_bytes())
     assert code == 0, err
     assert "stdin" in out and "ceasefire" in out and "Stance pairs" in out
     table_rows = [line for line in out.splitlines() if line.startswith("stdin ")]
     assert table_rows and all(" ceasefire " in line for line in table_rows)
+
+
+def test_cli_writes_stance_rows_unless_all_pairs_are_asked_for(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
+    article = ARTICLES / "01-ceasefire-talks.txt"
+    rows = {}
+    for flag in ([], ["--all-pairs"]):
+        code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, article, "-f", "jsonl", *flag)
+        assert code == 0, err
+        rows[bool(flag)] = [json.loads(line) for line in out.splitlines()]
+    assert rows[False] and all(r["label"] != "neutral" for r in rows[False])
+    assert [r for r in rows[True] if r["label"] != "neutral"] == rows[False]
+    assert any(r["label"] == "neutral" for r in rows[True])

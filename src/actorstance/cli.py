@@ -145,7 +145,7 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
     progress = args.progress or sys.stderr.isatty()
     for rows in pipeline.run(iter_articles(paths, problems, names), progress, len(paths) if plain_files else None):
-        writer.write(rows)
+        writer.write(rows if args.all_pairs else [r for r in rows if r["label"] != "neutral"])
         summary.add(rows)
     writer.close()
     if args.summary not in (None, "-"):
@@ -268,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a topic to take stances toward (repeatable); replaces the default targets "
                           "(the other actors in the sentence)")
     art.add_argument("--targets", metavar="FILE", help="topics with aliases, in the actor-file format")
+    art.add_argument("--all-pairs", action="store_true",
+                     help="write a row for every candidate pair, the neutral ones too (default: rows with a stance)")
     art.add_argument("--summary", nargs="?", const="-", metavar="FILE",
                      help="per-actor and per-pair summary: as JSON to FILE, or as a table without FILE "
                           "(the table is always printed after table output)")

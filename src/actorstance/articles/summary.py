@@ -120,12 +120,15 @@ class Summary:
                             "dominant": d["dominant"], "evidence": ev})
             return out
 
+        # candidate pairs with no stance are most of them: counted, not listed
         pairs = sorted(data["pairs"], key=lambda d: (d["dominant"] == "neutral", -d["n"]))
         polar = [d for d in pairs if d["dominant"] != "neutral"]
-        parts = [f"Stance pairs ({len(polar)} with a stance, {len(pairs) - len(polar)} neutral only; "
+        actors = [d for d in data["actors"] if d["dominant"] != "neutral"]
+        parts = [f"Stance pairs ({len(polar)} with a stance, {len(pairs) - len(polar)} candidate pairs without; "
                  f"{self.n_articles} article{'s' if self.n_articles != 1 else ''}):",
-                 render_table(rows(pairs[:max_rows], True))]
-        if len(pairs) > max_rows:
-            parts.append(f"... {len(pairs) - max_rows} more pairs (see --summary FILE.json)")
-        parts += ["", "Actors:", render_table(rows(data["actors"][:max_rows], False))]
+                 render_table(rows(polar[:max_rows], True))]
+        if len(polar) > max_rows:
+            parts.append(f"... {len(polar) - max_rows} more pairs (see --summary FILE.json)")
+        parts += ["", f"Actors with a stance ({len(actors)} of {len(data['actors'])}):",
+                  render_table(rows(actors[:max_rows], False))]
         return "\n".join(parts) + "\n"
