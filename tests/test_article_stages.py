@@ -179,3 +179,13 @@ def test_evaluate_articles_cli_reports_and_writes_json(tmp_path, tiny_tfidf_dir,
     assert report["gold_triples"] == 2 and 0.0 <= report["triples"]["f1"] <= 1.0
     assert main(["evaluate-articles", str(tmp_path), "--model", str(tiny_tfidf_dir)]) == 2
     assert "neither a SEESAW folder" in capsys.readouterr().err
+
+
+def test_malformed_seesaw_files_are_named(tmp_path, capsys, tiny_tfidf_dir):
+    from actorstance.cli import main
+
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES)
+    (root / "annotations" / "TRIPLET_900_DOCUMENT_0.json").write_text('{"entity lists": [}')
+    assert main(["evaluate-articles", str(root), "--model", str(tiny_tfidf_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "TRIPLET_900_DOCUMENT_0.json:1: invalid JSON" in err and "Traceback" not in err

@@ -184,7 +184,7 @@ def cmd_evaluate_articles(args) -> int:
     """The article pipeline end to end on articles with gold triples (SEESAW or *.gold.jsonl)."""
     from .articles.evaluate import evaluate_articles, format_report
     from .articles.gold import read_bundled, read_seesaw
-    from .articles.mentions import make_detector
+    from .articles.mentions import load_lexicon, make_detector
     from .articles.pipeline import ArticlePipeline
     from .errors import DataError
     from .output import write_text
@@ -201,9 +201,10 @@ def cmd_evaluate_articles(args) -> int:
         raise DataError([f"{gold_dir}: no articles in {what}"])
     model_dir = Path(args.model) if args.model else _default_model()
     model = _load_for_prediction(model_dir, args)
-    pipeline = ArticlePipeline(model, make_detector(args.ner), chunk_articles=args.chunk)
+    pipeline = ArticlePipeline(model, make_detector(args.ner), load_lexicon(args.actors), chunk_articles=args.chunk)
     report = evaluate_articles(articles, pipeline)
-    report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8)})
+    report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8),
+                   "actors": args.actors})
     print(format_report(report, f"{what}, model {model_dir.name}"))
     if args.out:
         import json
@@ -305,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--part", default="all", choices=["all", "fit", "select"],
                    help="SEESAW train stories: all, or the part models learn from (fit) / settings are picked on (select)")
     p.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto", help="mention detector")
+    p.add_argument("--actors", metavar="FILE", help="actor file (canonical names with aliases), as for predict")
     p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
     p.add_argument("--onnx", action="store_true", help="transformer models: predict in fp32 with ONNX Runtime")
     p.add_argument("--chunk", type=int, default=64, metavar="N", help="articles per model batch")

@@ -80,4 +80,5 @@ def model_record(article: Article, pair: Pair) -> dict:
     return {"id": f"{article.id}:{s.index}:{pair.actor.start}:{pair.target.start}",
             "text": article.text[s.start:s.end],
             "actor": pair.actor.text if a_span else pair.actor.canonical, "target": pair.target.text,
-            "actor_span": a_span, "target_span": rel(pair.target)}
+            "actor_span": a_span, "target_span": rel(pair.target),
+            "via": pair.via, "actor_kind": pair.actor.kind, "target_kind": pair.target.kind}

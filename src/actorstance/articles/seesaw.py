@@ -52,8 +52,7 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline) -> Iterato
             label = next((g.label for g in gold.triples if g.sentence in ids
                           and names_match(pair.actor.canonical, g.actor)
                           and names_match(pair.target.canonical, g.target)), "neutral")
-            yield {**rec, "label": label, "group": gold.group, "source": "seesaw", "via": pair.via,
-                   "actor_kind": pair.actor.kind, "target_kind": pair.target.kind}
+            yield {**rec, "label": label, "group": gold.group, "source": "seesaw"}
     if dropped:
         log.info("seesaw: %d candidate pairs repeated a sentence, actor and target already taken", dropped)
 

@@ -31,7 +31,9 @@ def _views(ex: dict) -> dict[str, str]:
         between = f"{order} {between}"
     else:
         between = "nopair"
-    return {"word": masked, "char": masked, "between": between}
+    # how the article pipeline found the pair (a quote's speaker, a pronoun, a topic), where it says
+    found = " ".join(f"{k}x{ex[k]}" for k in ("via", "actor_kind", "target_kind") if ex.get(k))
+    return {"word": masked, "char": masked, "between": f"{found} {between}" if found else between}
 
 
 class TfidfStanceModel(StanceModel):
