@@ -136,7 +136,7 @@ class KeywordModel:
 
 def test_end_to_end_scores_and_stage_recalls(tmp_path, spacy_ner):
     root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES)
-    report = evaluate_articles(read_seesaw(root, "valid"), ArticlePipeline(KeywordModel(), spacy_ner))
+    report = evaluate_articles(read_seesaw(root, "valid"), ArticlePipeline(KeywordModel(), spacy_ner, per_sentence=0))
     t, st = report["triples"], report["stages"]
     assert report["gold_triples"] == 2 and report["skipped_unnamed_gold"] == 1
     assert st["actor_recall"] == 1.0 and st["target_recall"] == 1.0 and st["pair_recall"] == 1.0
@@ -189,3 +189,23 @@ def test_malformed_seesaw_files_are_named(tmp_path, capsys, tiny_tfidf_dir):
     assert main(["evaluate-articles", str(root), "--model", str(tiny_tfidf_dir)]) == 2
     err = capsys.readouterr().err
     assert "TRIPLET_900_DOCUMENT_0.json:1: invalid JSON" in err and "Traceback" not in err
+
+
+def test_stances_of_a_sentence_are_decided_together():
+    from actorstance.articles.pipeline import decide
+
+    def row(actor, target, ps, pc, sentence=0):
+        p = {"supportive": ps, "critical": pc, "neutral": round(1 - ps - pc, 4)}
+        label = max(p, key=p.get)
+        return {"article_id": "a", "sentence_index": sentence, "actor": actor, "target": target, "label": label,
+                "probability": p[label], **{f"p_{k}": v for k, v in p.items()}}
+
+    rows = decide([row("A", "B", 0.7, 0.1), row("B", "A", 0.1, 0.6), row("A", "C", 0.1, 0.5),
+                   row("C", "D", 0.55, 0.0), row("C", "D", 0.9, 0.0, sentence=1)], per_sentence=2)
+    got = [(r["actor"], r["target"], r["label"], r["overruled"]) for r in rows]
+    assert got == [("A", "B", "supportive", None), ("B", "A", "neutral", "reverse direction"),
+                   ("A", "C", "neutral", "per-sentence limit"), ("C", "D", "supportive", None),
+                   ("C", "D", "supportive", None)]
+    assert rows[1]["probability"] == rows[1]["p_neutral"]
+    assert [r["label"] for r in decide([row("A", "C", 0.1, 0.5), row("C", "D", 0.55, 0.0)], per_sentence=0)] == \
+        ["critical", "supportive"]

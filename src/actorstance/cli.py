@@ -139,7 +139,8 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
 
     topics = topic_lexicon(args.target, args.targets)
     detector = make_detector(args.ner, processes=args.ner_processes)
-    pipeline = ArticlePipeline(model, detector, load_lexicon(args.actors), topics or None, args.chunk)
+    pipeline = ArticlePipeline(model, detector, load_lexicon(args.actors), topics or None, args.chunk,
+                               args.per_sentence)
     fmt = args.output_format or format_from_path(args.out)
     writer, summary, problems = RowWriter(fmt, args.out), Summary(args.evidence), []
     plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
@@ -201,10 +202,18 @@ def cmd_evaluate_articles(args) -> int:
         raise DataError([f"{gold_dir}: no articles in {what}"])
     model_dir = Path(args.model) if args.model else _default_model()
     model = _load_for_prediction(model_dir, args)
-    pipeline = ArticlePipeline(model, make_detector(args.ner), load_lexicon(args.actors), chunk_articles=args.chunk)
-    report = evaluate_articles(articles, pipeline)
+    pipeline = ArticlePipeline(model, make_detector(args.ner), load_lexicon(args.actors), chunk_articles=args.chunk,
+                               per_sentence=args.per_sentence)
+    writer = None
+    if args.rows:
+        from .articles.writer import RowWriter
+
+        writer = RowWriter("jsonl", args.rows)
+    report = evaluate_articles(articles, pipeline, writer.write if writer else None)
+    if writer is not None:
+        writer.close()
     report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8),
-                   "actors": args.actors})
+                   "actors": args.actors, "per_sentence": args.per_sentence})
     print(format_report(report, f"{what}, model {model_dir.name}"))
     if args.out:
         import json
@@ -269,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a topic to take stances toward (repeatable); replaces the default targets "
                           "(the other actors in the sentence)")
     art.add_argument("--targets", metavar="FILE", help="topics with aliases, in the actor-file format")
+    art.add_argument("--per-sentence", type=int, default=2, metavar="N",
+                     help="at most N stances per sentence, the most probable (0: no limit; default 2)")
     art.add_argument("--all-pairs", action="store_true",
                      help="write a row for every candidate pair, the neutral ones too (default: rows with a stance)")
     art.add_argument("--summary", nargs="?", const="-", metavar="FILE",
@@ -310,7 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
     p.add_argument("--onnx", action="store_true", help="transformer models: predict in fp32 with ONNX Runtime")
     p.add_argument("--chunk", type=int, default=64, metavar="N", help="articles per model batch")
+    p.add_argument("--per-sentence", type=int, default=2, metavar="N",
+                   help="at most N stances per sentence (0: no limit; default 2, as predict)")
     p.add_argument("--out", help="write the report as JSON here")
+    p.add_argument("--rows", metavar="FILE", help="write every candidate row (JSONL), the neutral ones too")
     p.set_defaults(func=cmd_evaluate_articles)
 
     p = sub.add_parser("data", help="public benchmark data: fetch the authors' files at pinned commits")

@@ -132,8 +132,9 @@ class Tally:
         }
 
 
-def evaluate_articles(gold_articles: Iterable[GoldArticle], pipeline: ArticlePipeline) -> dict:
-    """Run the pipeline on the gold articles' raw text and score it (see the module doc)."""
+def evaluate_articles(gold_articles: Iterable[GoldArticle], pipeline: ArticlePipeline, keep_rows=None) -> dict:
+    """Run the pipeline on the gold articles' raw text and score it (see the module doc);
+    ``keep_rows``, a callable, gets each chunk's rows (to write them out)."""
     by_id: dict[str, GoldArticle] = {}
 
     def texts():
@@ -143,6 +144,8 @@ def evaluate_articles(gold_articles: Iterable[GoldArticle], pipeline: ArticlePip
 
     tally = Tally()
     for chunk, rows in pipeline.run_analysed(texts()):
+        if keep_rows is not None:
+            keep_rows(rows)
         rows_of = defaultdict(list)
         for r in rows:
             rows_of[r["article_id"]].append(r)

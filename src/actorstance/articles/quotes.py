@@ -26,6 +26,7 @@ def _speaker_in(frame_start: int, frame_end: int, text: str, mentions: list[Ment
     inside = [m for m in mentions if frame_start <= m.start and m.end <= frame_end]
     if prefer == "after":  # '"...," Haddad said' / '"...," said Rachel Whitford, the ...'
         near = [m for m in inside if m.end <= vpos or m.start - (vpos + len(verb.group(0))) <= 40]
+        near = [m for m in near if m.label == "PERSON"] or near  # '..., said former Virginia Gov. Jim Gilmore'
         if near:
             return min(near, key=lambda m: abs(m.start - vpos) if m.start > vpos else vpos - m.end)
     else:  # 'Putin said: "..."': the subject, a person if one is named

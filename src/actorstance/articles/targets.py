@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .coref import ROLES
 from .mentions import DATELINE, NOUN_PHRASE, ActorLexicon, Mention, clean_phrase, noun_phrases, phrase_name
 
 #: Named entities that are topics, not actors.
@@ -23,7 +24,7 @@ thing things way ways time times year years day days week weeks month months lot
 kind sort one ones people person man woman men women something anything nothing everything someone anyone
 percent point points end side sides fact case cases place places statement statements interview remarks
 comment comments question questions reporters news story report reports today yesterday morning night
-address speech call calls
+address speech call calls favour favor text word words member members
 """.split())
 _NOMINAL_TAGS = ("NN", "NNS", "NNP", "NNPS")
 #: A noun phrase is a topic when its head noun heads this many noun phrases of the article
@@ -58,7 +59,8 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     phrases = []
     for s, e, tag, _ in noun_phrases(raw):
         words = re.findall(r"[\w-]+", text[s:e].lower())
-        if tag in _NOMINAL_TAGS and words and words[-1] not in VAGUE_HEADS:
+        # a phrase headed by a role ("the ambassador") names a person: coreference's business, not a topic
+        if tag in _NOMINAL_TAGS and words and words[-1] not in VAGUE_HEADS and words[-1] not in ROLES:
             phrases.append((s, e, words[-1].rstrip("s")))
     heads = Counter(h for _, _, h in phrases)
     for s, e, head in phrases:
