@@ -107,7 +107,7 @@ def write_seesaw(root, sentences, triples, split="valid", story="900"):
 
 SENTENCES = ["Senator Ruth Okafor praised Governor Tim Baird on Monday.",
              "Okafor said she would vote against the Baird budget.",
-             "The weather was mild."]
+             "Tim Baird praised Ruth Okafor on Tuesday."]
 TRIPLES = [(0, "Ruth Okafor", "POS", "Tim Baird"), (1, "Ruth Okafor", "NEG", "Baird budget"),
            (1, "Not in the list", "NEG", "Tim Baird"), (0, "Ruth Okafor", "POS", "Tim Baird")]
 
@@ -141,8 +141,9 @@ def test_end_to_end_scores_and_stage_recalls(tmp_path, spacy_ner):
     assert report["gold_triples"] == 2 and report["skipped_unnamed_gold"] == 1
     assert st["actor_recall"] == 1.0 and st["target_recall"] == 1.0 and st["pair_recall"] == 1.0
     assert t["tp"] == 2 and t["recall"] == 1.0  # both gold triples found with their labels
-    # every other polar row (Baird -> Okafor in sentence 0, she -> ... in sentence 1) is a false positive
-    assert t["predicted"] > 2 and t["precision"] == round(2 / t["predicted"], 4)
+    # Baird -> Okafor in sentence 0 is overruled (the other direction is as probable and comes
+    # first); in sentence 2 it stands, and the gold has no such triple: a false positive
+    assert t["predicted"] == 3 and t["precision"] == round(2 / 3, 4)
 
 
 def test_candidate_records_carry_the_gold_label_or_neutral(tmp_path, spacy_ner):
