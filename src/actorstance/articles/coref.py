@@ -106,25 +106,30 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
         refs.append(Mention(d.start(), d.end(), d.group(0), canonical, "PERSON", "reference"))
     # pronouns, in text order, so that a resolved pronoun can fix a person's gender
     known = sorted(mentions + refs, key=lambda m: m.start)
+    known_starts = [m.start for m in known]
     for p in _PRONOUN.finditer(text):
         word = p.group(0).lower()
-        here = sentence_of(p.start())
-        earlier = [m for m in known if m.end <= p.start()]
-        if not quoted(p.start()):
-            earlier = [m for m in earlier if not quoted(m.start)]
-        if word in _PLURAL:
-            pool = [m for m in earlier if m.label in GROUP_LABELS and here - sentence_of(m.start) <= GROUP_WINDOW]
-            antecedent = pool[-1] if pool else None
-        else:
-            g = "m" if word in _MASC else "f"
-            pool = [m for m in earlier if m.label == "PERSON" and here - sentence_of(m.start) <= PERSON_WINDOW
-                    and gender.get(m.canonical, g) == g]
-            antecedent = pool[-1] if pool else None
-            if antecedent is not None:
-                gender.setdefault(antecedent.canonical, g)
+        here, outside = sentence_of(p.start()), not quoted(p.start())
+        plural = word in _PLURAL
+        g = None if plural else ("m" if word in _MASC else "f")
+        window = GROUP_WINDOW if plural else PERSON_WINDOW
+        antecedent = None
+        for k in range(bisect_right(known_starts, p.start()) - 1, -1, -1):  # nearest first, within the window
+            m = known[k]
+            if here - sentence_of(m.start) > window:
+                break
+            if m.end > p.start() or (outside and quoted(m.start)):
+                continue
+            if (m.label in GROUP_LABELS) if plural else (m.label == "PERSON" and gender.get(m.canonical, g) == g):
+                antecedent = m
+                break
         if antecedent is None:
             continue
+        if g is not None:
+            gender.setdefault(antecedent.canonical, g)
         ref = Mention(p.start(), p.end(), p.group(0), antecedent.canonical, antecedent.label, "reference")
         refs.append(ref)
-        known.insert(bisect_right([m.start for m in known], ref.start), ref)
+        k = bisect_right(known_starts, ref.start)
+        known.insert(k, ref)
+        known_starts.insert(k, ref.start)
     return sorted(refs, key=lambda m: m.start)
