@@ -1,10 +1,13 @@
 """The article pipeline end to end on real news (SEESAW valid) and on the bundled articles:
 triple precision / recall / F1, stage recalls, summary agreement and speed, per model.
 
-    .venv/bin/python benchmarks/articles_seesaw.py --model DIR --name NAME [--int8] [--split valid --part all]
+    .venv/bin/python benchmarks/articles_seesaw.py --run RUN_DIR --name NAME [--int8] [--split valid --part all]
     .venv/bin/python benchmarks/articles_seesaw.py --table     # only rebuild the table from the result files
 
-Each run writes benchmarks/results/articles/NAME-{seesaw-SPLIT,bundled}.json (the report of
+RUN_DIR is a `python train.py` run directory (its model/ is scored; its resolved config and
+metrics.json are copied to benchmarks/results/articles/runs/NAME/; predictions are not, since
+they hold the data's text), or use --model DIR for a model alone. Each run writes
+benchmarks/results/articles/NAME-{seesaw-SPLIT,bundled}.json (the report of
 `actorstance evaluate-articles` plus the command and machine); the table
 benchmarks/results/articles/README.md is generated from all such files.
 """
@@ -36,7 +39,9 @@ def run(model: str, name: str, gold: Path, extra: list[str], tag: str) -> None:
     report.update({"name": name, "command": " ".join(shown).replace(str(ROOT) + "/", ""),
                    "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    "machine": f"{platform.machine()}, {os.cpu_count()} cores"})
-    report["model"] = os.path.relpath(report["model"], ROOT) if report["model"].startswith(str(ROOT)) else report["model"]
+    for key in ("model", "gold"):
+        if report[key].startswith(str(ROOT)):
+            report[key] = os.path.relpath(report[key], ROOT)
     out.write_text(json.dumps(report, indent=1) + "\n")
 
 
@@ -45,7 +50,8 @@ def table() -> str:
     for f in sorted(OUT.glob("*.json")):
         r = json.loads(f.read_text())
         t, st, sm = r["triples"], r["stages"], r["summary"]
-        rows.append(f"| {r['name']} | {r['gold']} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
+        gold = r["gold"].replace(str(ROOT) + "/", "")
+        rows.append(f"| {r['name']}{' int8' if r.get('int8') else ''} | {gold} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
                     f"{st['actor_recall']:.3f} | {st['target_recall']:.3f} | {st['pair_recall']:.3f} | "
                     f"{st['label_accuracy_on_found']:.3f} | {sm['f1']:.3f} | {r['timings'].get('sentences_per_s')} | "
                     f"[{f.name}]({f.name}) |")
@@ -59,7 +65,8 @@ def table() -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model")
+    ap.add_argument("--run", help="a train.py run directory (its model/ is scored; config and metrics are kept)")
+    ap.add_argument("--model", help="a model directory (instead of --run)")
     ap.add_argument("--name")
     ap.add_argument("--int8", action="store_true")
     ap.add_argument("--split", default="valid")
@@ -68,8 +75,18 @@ def main() -> int:
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if not args.table:
-        if not (args.model and args.name):
-            ap.error("--model and --name are required (or --table)")
+        if not ((args.model or args.run) and args.name):
+            ap.error("--run or --model, and --name, are required (or --table)")
+        if args.run:
+            import shutil
+
+            run_dir = Path(args.run)
+            keep = OUT / "runs" / args.name
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.copy(run_dir / ".hydra" / "config.yaml", keep / "config.yaml")
+            shutil.copy(run_dir / ".hydra" / "overrides.yaml", keep / "overrides.yaml")
+            shutil.copy(run_dir / "metrics.json", keep / "metrics.json")
+            args.model = str(run_dir / "model")
         extra = ["--int8"] if args.int8 else []
         seesaw = SHARED / "seesaw"
         if seesaw.is_dir():
