@@ -239,6 +239,8 @@ def cmd_compare(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .articles.pipeline import PER_SENTENCE  # light: no spaCy or model imports
+
     parser = argparse.ArgumentParser(
         prog="actorstance",
         description="Who stands where on what: stance of actors toward targets in news text.",
@@ -278,8 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a topic to take stances toward (repeatable); replaces the default targets "
                           "(the other actors in the sentence)")
     art.add_argument("--targets", metavar="FILE", help="topics with aliases, in the actor-file format")
-    art.add_argument("--per-sentence", type=int, default=2, metavar="N",
-                     help="at most N stances per sentence, the most probable (0: no limit; default 2)")
+    art.add_argument("--per-sentence", type=int, default=PER_SENTENCE, metavar="N",
+                     help=f"at most N stances per sentence, the most probable (0: no limit; default {PER_SENTENCE})")
     art.add_argument("--all-pairs", action="store_true",
                      help="write a row for every candidate pair, the neutral ones too (default: rows with a stance)")
     art.add_argument("--summary", nargs="?", const="-", metavar="FILE",
@@ -321,8 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
     p.add_argument("--onnx", action="store_true", help="transformer models: predict in fp32 with ONNX Runtime")
     p.add_argument("--chunk", type=int, default=64, metavar="N", help="articles per model batch")
-    p.add_argument("--per-sentence", type=int, default=2, metavar="N",
-                   help="at most N stances per sentence (0: no limit; default 2, as predict)")
+    p.add_argument("--per-sentence", type=int, default=PER_SENTENCE, metavar="N",
+                   help=f"at most N stances per sentence (0: no limit; default {PER_SENTENCE}, as predict)")
     p.add_argument("--out", help="write the report as JSON here")
     p.add_argument("--rows", metavar="FILE", help="write every candidate row (JSONL), the neutral ones too")
     p.set_defaults(func=cmd_evaluate_articles)

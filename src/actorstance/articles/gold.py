@@ -14,6 +14,8 @@ counted (``skipped``). Several annotators' copies of one triple count once.
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -31,8 +33,6 @@ SEESAW_PARTS = ("all", "fit", "select")
 
 
 def seesaw_part(story: str) -> str:
-    import zlib
-
     return "select" if zlib.crc32(story.encode()) % 5 == 0 else "fit"
 
 
@@ -197,8 +197,6 @@ def _stem(word: str) -> str:
 
 
 def _words(name: str) -> list[str]:
-    import re
-
     return re.findall(r"[^\W\d_][\w'’.-]*", name)
 
 

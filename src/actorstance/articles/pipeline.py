@@ -1,5 +1,6 @@
-"""From raw articles to stance rows: read -> sentences -> actor mentions -> quote speakers ->
-(actor, target) pairs -> the model, in chunks -> rows.
+"""From raw articles to stance rows: sentences -> named and group actors -> coreference ->
+quote speakers -> topics -> candidate pairs -> the model, in chunks -> the stances of each
+sentence decided together -> rows.
 
 Everything is measured in character offsets into the article, so that every row can point at
 its evidence: ``article[actor_span[0]:actor_span[1]] == actor_mention``.
@@ -13,13 +14,13 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from .. import LABELS
-from .inputs import Article
 from .coref import resolve_references
+from .inputs import Article
 from .mentions import ActorLexicon, group_mentions, resolve_mentions
 from .pairs import Pair, model_record, sentence_pairs
-from .targets import find_topics, topic_mentions
 from .quotes import attribute_quotes
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
+from .targets import find_topics, topic_mentions
 
 
 #: At most this many stances per sentence (the most probable; 0: no limit). On the SEESAW train
@@ -96,14 +97,15 @@ class ArticlePipeline:
         text = article.text
         named = resolve_mentions(text, raw, self.actors)
         actors = sorted(named + group_mentions(text, raw, named), key=lambda m: m.start)
-        paras = paragraphs(text)
-        sentences = [Sentence(i, s, e) for i, (s, e) in enumerate(span for p in paras for span in split_sentences(text, *p))]
-        quotes = [q for p in paras for q in find_quotes(text, *p)]
+        paras, by_para, sentences = paragraphs(text), [], []
+        for para in paras:
+            by_para.append([Sentence(len(sentences) + i, s, e) for i, (s, e) in enumerate(split_sentences(text, *para))])
+            sentences += by_para[-1]
+        quotes = [q for para in paras for q in find_quotes(text, *para)]
         actors = sorted(actors + resolve_references(text, sentences, actors, quotes), key=lambda m: m.start)
         previous = None
-        for ps, pe in paras:  # "..., he said": the speaker is whom "he" refers to
-            sents = [s for s in sentences if ps <= s.start < pe]
-            previous = attribute_quotes(text, (ps, pe), sents, actors, previous)
+        for para, sents in zip(paras, by_para):  # "..., he said": the speaker is whom "he" refers to
+            previous = attribute_quotes(text, para, sents, actors, previous)
         topics = find_topics(text, self.topics) if self.topics else topic_mentions(text, raw, actors)
         pairs = [p for s in sentences for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics)]
         self.timings.articles += 1
