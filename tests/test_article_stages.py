@@ -210,3 +210,16 @@ def test_stances_of_a_sentence_are_decided_together():
     assert rows[1]["probability"] == rows[1]["p_neutral"]
     assert [r["label"] for r in decide([row("A", "C", 0.1, 0.5), row("C", "D", 0.55, 0.0)], per_sentence=0)] == \
         ["critical", "supportive"]
+
+
+def test_the_articles_results_table_is_the_one_its_files_give():
+    """benchmarks/results/articles/README.md is generated from the JSON reports beside it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("articles_seesaw", ROOT / "benchmarks" / "articles_seesaw.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert (bench.OUT / "README.md").read_text() == bench.table()
+    for f in bench.OUT.glob("*.json"):
+        report = json.loads(f.read_text())
+        assert report["command"].startswith("actorstance evaluate-articles") and report["triples"]["gold"] > 0
