@@ -50,8 +50,7 @@ def table() -> str:
     for f in sorted(OUT.glob("*.json")):
         r = json.loads(f.read_text())
         t, st, sm = r["triples"], r["stages"], r["summary"]
-        gold = r["gold"].replace(str(ROOT) + "/", "")
-        rows.append(f"| {r['name']}{' int8' if r.get('int8') else ''} | {gold} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
+        rows.append(f"| {r['name']}{' int8' if r.get('int8') else ''} | {r['gold']} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
                     f"{st['actor_recall']:.3f} | {st['target_recall']:.3f} | {st['pair_recall']:.3f} | "
                     f"{st['label_accuracy_on_found']:.3f} | {sm['f1']:.3f} | {r['timings'].get('sentences_per_s')} | "
                     f"[{f.name}]({f.name}) |")
@@ -71,6 +70,7 @@ def main() -> int:
     ap.add_argument("--int8", action="store_true")
     ap.add_argument("--split", default="valid")
     ap.add_argument("--part", default="all")
+    ap.add_argument("--only", choices=["seesaw", "bundled"], help="score one gold set only")
     ap.add_argument("--table", action="store_true", help="only rebuild the table")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -89,12 +89,15 @@ def main() -> int:
             args.model = str(run_dir / "model")
         extra = ["--int8"] if args.int8 else []
         seesaw = SHARED / "seesaw"
-        if seesaw.is_dir():
+        if args.only == "bundled":
+            pass
+        elif seesaw.is_dir():
             run(args.model, args.name, seesaw, extra + ["--split", args.split, "--part", args.part],
                 f"seesaw-{args.split}" + ("" if args.part == "all" else f"-{args.part}"))
         else:
             print(f"notice: {seesaw} not found; only the bundled articles are scored", file=sys.stderr)
-        run(args.model, args.name, ROOT / "data" / "articles", extra, "bundled")
+        if args.only != "seesaw":
+            run(args.model, args.name, ROOT / "data" / "articles", extra, "bundled")
     (OUT / "README.md").write_text(table())
     print((OUT / "README.md").read_text())
     return 0
