@@ -23,9 +23,9 @@ from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
 from .targets import find_topics, topic_mentions
 
 
-#: At most this many stances per sentence (the most probable; 0: no limit). On the SEESAW train
-#: stories used for selection, with the MiniLM scorer, 2 kept the triple F1 (0.152 vs 0.151)
-#: and raised precision from 0.149 to 0.165 (1: 0.188, at F1 0.148).
+#: At most this many stances per sentence (the most probable; 0: no limit). Chosen on the SEESAW
+#: train stories used for selection: with the experiment=articles scorer, triple F1 0.172 against
+#: 0.158 with no limit (benchmarks/results/articles/minilm-articles-select*.json).
 PER_SENTENCE = 2
 
 
