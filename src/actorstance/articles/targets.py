@@ -42,13 +42,13 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
                    min_repeats: int = MIN_REPEATS) -> list[Mention]:
     """Topics found in the article (see the module doc); none overlaps an actor mention."""
     # quantities, and names of other kinds (places, people the actor stage left out): not topics
-    quantities = [(s, e) for s, e, lab in raw if not lab.startswith(NOUN_PHRASE) and lab not in TOPIC_LABELS]
-    quantities += [(d.start(), d.end()) for d in DATELINE.finditer(text)]
+    not_topics = [(s, e) for s, e, lab in raw if not lab.startswith(NOUN_PHRASE) and lab not in TOPIC_LABELS]
+    not_topics += [(d.start(), d.end()) for d in DATELINE.finditer(text)]
     out: list[Mention] = []
     taken = [(m.start, m.end) for m in actors]
 
     def add(s: int, e: int) -> None:
-        if e <= s or any(ts < e and s < te for ts, te in taken + quantities):
+        if e <= s or any(ts < e and s < te for ts, te in taken + not_topics):
             return
         out.append(Mention(s, e, text[s:e], phrase_name(text, s, e), "TOPIC", "topic"))
         taken.append((s, e))
