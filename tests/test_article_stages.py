@@ -223,3 +223,18 @@ def test_the_articles_results_table_is_the_one_its_files_give():
     for f in bench.OUT.glob("*.json"):
         report = json.loads(f.read_text())
         assert report["command"].startswith("actorstance evaluate-articles") and report["triples"]["gold"] > 0
+
+
+def test_seesaw_format_keeps_every_stance_when_thinning_neutrals(tmp_path, spacy_ner):
+    from actorstance.articles.seesaw import read_seesaw_candidates
+    from actorstance.errors import DataError
+
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES, split="train")
+    full = [r.record for r in read_seesaw_candidates(root, {"split": "train"})]
+    thin = [r.record for r in read_seesaw_candidates(root, {"split": "train", "neutral_rate": 0.3})]
+    polar = lambda recs: [r["id"] for r in recs if r["label"] != "neutral"]  # noqa: E731
+    assert polar(thin) == polar(full) and len(polar(full)) == 2
+    assert len(thin) < len(full)
+    for bad in ({"neutral_rate": "abc"}, {"neutral_rate": 0}, {"nuetral_rate": 0.5}):
+        with pytest.raises(DataError):
+            list(read_seesaw_candidates(root, {"split": "train", **bad}))

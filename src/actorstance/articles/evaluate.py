@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Iterable
 
-from .gold import GoldArticle, names_match
+from .gold import GoldArticle, gold_sentence_ids, names_match
 from .pipeline import Analysed, ArticlePipeline
 
 POLAR = ("supportive", "critical")
@@ -29,11 +29,6 @@ def _prf(tp: int, predicted: int, gold: int) -> dict:
     r = tp / gold if gold else 0.0
     return {"tp": tp, "predicted": predicted, "gold": gold, "precision": round(p, 4), "recall": round(r, 4),
             "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
-
-
-def _gold_ids(sentence_span: tuple[int, int], gold_spans: list[tuple[int, int]]) -> set[int]:
-    s, e = sentence_span
-    return {k for k, (gs, ge) in enumerate(gold_spans) if gs < e and s < ge}
 
 
 def _dominant(labels: Iterable[str]) -> str:
@@ -55,7 +50,7 @@ class Tally:
         c["gold"] += len(gold.triples)
         c["skipped_unnamed"] += gold.skipped
         c["pairs"] += len(rows)
-        ids_of = {s.index: _gold_ids((s.start, s.end), gold.sentences) for s in analysed.sentences}
+        ids_of = {s.index: gold_sentence_ids((s.start, s.end), gold.sentences) for s in analysed.sentences}
         # names present in each gold sentence, and candidate pairs (with their labels) per gold sentence
         actor_names, target_names = defaultdict(set), defaultdict(set)
         for s in analysed.sentences:

@@ -58,6 +58,12 @@ class GoldArticle:
         return Article(self.id, self.text, self.id)
 
 
+def gold_sentence_ids(sentence_span: tuple[int, int], gold_spans: list[tuple[int, int]]) -> set[int]:
+    """The gold sentences that a sentence of our own split overlaps (the splits may differ)."""
+    s, e = sentence_span
+    return {k for k, (gs, ge) in enumerate(gold_spans) if gs < e and s < ge}
+
+
 def _load_json(path: Path, problems: list[str]):
     try:
         return json.loads(path.read_text(encoding="utf-8"))

@@ -18,8 +18,7 @@ import zlib
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .evaluate import _gold_ids
-from .gold import GoldArticle, names_match, read_seesaw
+from .gold import GoldArticle, gold_sentence_ids, names_match, read_seesaw
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline) -> Iterato
     seen, dropped = set(), 0
     for analysed in pipeline.analyse(texts()):
         gold = by_id.pop(analysed.article.id)
-        ids_of = {s.index: _gold_ids((s.start, s.end), gold.sentences) for s in analysed.sentences}
+        ids_of = {s.index: gold_sentence_ids((s.start, s.end), gold.sentences) for s in analysed.sentences}
         for pair in analysed.pairs:
             rec = model_record(analysed.article, pair)
             key = (rec["text"], rec["actor"], rec["target"])
@@ -70,10 +69,11 @@ def read_seesaw_candidates(path: Path, options: dict):
                          "known: split, part, ner, neutral_rate"])
     try:
         rate = float(options.get("neutral_rate", 1.0))
-        assert 0.0 < rate <= 1.0
-    except (TypeError, ValueError, AssertionError):
+    except (TypeError, ValueError):
+        rate = -1.0
+    if not 0.0 < rate <= 1.0:
         raise DataError([f"{path}: seesaw: neutral_rate: expected a number in (0, 1], "
-                         f"got {options.get('neutral_rate')!r}"]) from None
+                         f"got {options.get('neutral_rate')!r}"])
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning))
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
     for k, rec in enumerate(candidate_records(articles, pipeline), start=1):
