@@ -20,6 +20,7 @@ from typing import Iterable
 
 from .gold import GoldArticle, gold_sentence_ids, names_match
 from .pipeline import Analysed, ArticlePipeline
+from .summary import dominant
 
 POLAR = ("supportive", "critical")
 
@@ -29,12 +30,6 @@ def _prf(tp: int, predicted: int, gold: int) -> dict:
     r = tp / gold if gold else 0.0
     return {"tp": tp, "predicted": predicted, "gold": gold, "precision": round(p, 4), "recall": round(r, 4),
             "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
-
-
-def _dominant(labels: Iterable[str]) -> str:
-    c = Counter(labels)
-    s, k = c["supportive"], c["critical"]
-    return "neutral" if s == k == 0 else "mixed" if s == k else ("supportive" if s > k else "critical")
 
 
 class Tally:
@@ -97,8 +92,8 @@ class Tally:
         pred_pairs = defaultdict(list)
         for r in rows:
             pred_pairs[(r["actor"], r["target"])].append(r["label"])
-        gold_dom = {k: _dominant(v) for k, v in gold_pairs.items()}
-        pred_dom = {k: d for k, v in pred_pairs.items() if (d := _dominant(v)) in POLAR}
+        gold_dom = {k: dominant(Counter(v)) for k, v in gold_pairs.items()}
+        pred_dom = {k: d for k, v in pred_pairs.items() if (d := dominant(Counter(v))) in POLAR}
         c["summary_gold"] += sum(d in POLAR for d in gold_dom.values())
         c["summary_predicted"] += len(pred_dom)
         open_gold = [(k, d) for k, d in gold_dom.items() if d in POLAR]

@@ -11,6 +11,13 @@ from typing import Iterable, Iterator
 from .. import LABELS
 
 
+def dominant(counts: dict) -> str:
+    """The more frequent of supportive and critical ("mixed" on a tie); neutral only where no
+    sentence is either. ``counts``: label -> number of rows."""
+    s, c = counts.get("supportive", 0), counts.get("critical", 0)
+    return "neutral" if s == c == 0 else "mixed" if s == c else ("supportive" if s > c else "critical")
+
+
 @dataclass
 class _Stats:
     n: int = 0
@@ -28,10 +35,7 @@ class _Stats:
         (heapq.heappush if len(heap) < keep else heapq.heappushpop)(heap, item)
 
     def dominant(self) -> str:
-        """The more frequent of supportive and critical ("mixed" on a tie); neutral only
-        where no sentence is either."""
-        s, c = self.counts["supportive"], self.counts["critical"]
-        return "neutral" if s == c == 0 else "mixed" if s == c else ("supportive" if s > c else "critical")
+        return dominant(self.counts)
 
     def as_dict(self) -> dict:
         dom = self.dominant()
