@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import ActorstanceError
@@ -74,6 +73,8 @@ def fetch(names: list[str], to: str | Path, base_url: str = DEFAULT_BASE_URL, ma
           workers: int = 8, timeout: float = 60.0, log=print) -> dict[str, int]:
     """Download the named data sets into ``to/NAME/``; returns the number of files per set.
     Raises ActorstanceError listing every file that failed (the others are kept)."""
+    from concurrent.futures import ThreadPoolExecutor  # here, not at import: the CLI parser imports this module
+
     manifest = manifest if manifest is not None else load_manifest()
     unknown = [n for n in names if n not in manifest]
     if unknown or not names:

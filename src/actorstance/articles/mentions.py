@@ -1,5 +1,6 @@
 """Who is mentioned in an article: named-entity or rule-based detection, an optional actor
-file of canonical names with aliases, and short-name resolution ("Kovac" -> "Elena Kovac").
+file of canonical names with aliases, short-name resolution ("Kovac" -> "Elena Kovac"), and
+groups named by a common noun ("lawmakers"), from the parser's noun phrases.
 
 Detectors return raw ``(start, end, label)`` spans per text; :func:`resolve_mentions` turns
 them, together with the actor file, into :class:`Mention` objects whose ``canonical`` name
