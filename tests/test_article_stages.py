@@ -16,6 +16,7 @@ from actorstance.articles.coref import resolve_references
 from actorstance.articles.evaluate import evaluate_articles
 from actorstance.articles.gold import names_match, read_bundled, read_seesaw
 from actorstance.articles.mentions import Mention, make_detector
+from actorstance.articles.pairs import model_record
 from actorstance.articles.segmentation import Sentence, split_sentences
 
 
@@ -79,6 +80,20 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     assert not any(m.canonical == "Russian" for m in a.mentions)
     pairs = {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
+
+
+def test_the_articles_main_subjects_are_targets_of_sentences_that_do_not_name_them(spacy_ner):
+    text = ("Senator Ruth Okafor attacked the filibuster. The filibuster blocks bills, Okafor said. "
+            "Governor Amir Patel backed the filibuster on Monday. It is absurd, Okafor added. "
+            "Patel disagreed.")
+    a = analysed(text, spacy_ner)
+    assert [m.canonical for m in a.salient] == ["Ruth Okafor", "filibuster"]  # 3 mentions each: the earlier first
+    implicit = {(p.sentence.index, p.actor.canonical, p.target.canonical) for p in a.pairs if p.via == "article"}
+    assert (4, "Amir Patel", "filibuster") in implicit and (4, "Amir Patel", "Ruth Okafor") in implicit
+    assert not any(t == "filibuster" for i, _, t in implicit if i in (0, 2))  # named there: an ordinary pair
+    assert not any(act == tgt for _, act, tgt in implicit)
+    rec = model_record(a.article, next(p for p in a.pairs if p.via == "article" and p.sentence.index == 4))
+    assert rec["target_span"] is None and rec["target"] in ("filibuster", "Ruth Okafor")
 
 
 @pytest.mark.parametrize("a, b, same", [

@@ -140,7 +140,7 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     topics = topic_lexicon(args.target, args.targets)
     detector = make_detector(args.ner, processes=args.ner_processes)
     pipeline = ArticlePipeline(model, detector, load_lexicon(args.actors), topics or None, args.chunk,
-                               args.per_sentence)
+                               args.per_sentence, args.salient)
     fmt = args.output_format or format_from_path(args.out)
     writer, summary, problems = RowWriter(fmt, args.out), Summary(args.evidence), []
     plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
@@ -203,7 +203,7 @@ def cmd_evaluate_articles(args) -> int:
     model_dir = Path(args.model) if args.model else _default_model()
     model = _load_for_prediction(model_dir, args)
     pipeline = ArticlePipeline(model, make_detector(args.ner), load_lexicon(args.actors), chunk_articles=args.chunk,
-                               per_sentence=args.per_sentence)
+                               per_sentence=args.per_sentence, salient=args.salient)
     writer = None
     if args.rows:
         from .articles.writer import RowWriter
@@ -213,7 +213,7 @@ def cmd_evaluate_articles(args) -> int:
     if writer is not None:
         writer.close()
     report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8),
-                   "actors": args.actors, "per_sentence": args.per_sentence})
+                   "actors": args.actors, "per_sentence": args.per_sentence, "salient": args.salient})
     print(format_report(report, f"{what}, model {model_dir.name}"))
     if args.out:
         import json
@@ -239,6 +239,7 @@ def cmd_compare(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .articles.pairs import SALIENT
     from .articles.pipeline import PER_SENTENCE  # light: no spaCy or model imports
 
     parser = argparse.ArgumentParser(
@@ -282,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     art.add_argument("--targets", metavar="FILE", help="topics with aliases, in the actor-file format")
     art.add_argument("--per-sentence", type=int, default=PER_SENTENCE, metavar="N",
                      help=f"at most N stances per sentence, the most probable (0: no limit; default {PER_SENTENCE})")
+    art.add_argument("--salient", type=int, default=SALIENT, metavar="N",
+                     help="the article's N most mentioned names are candidate targets of every sentence with an "
+                          f"actor, named there or not (0: off; default {SALIENT})")
     art.add_argument("--all-pairs", action="store_true",
                      help="write a row for every candidate pair, the neutral ones too (default: rows with a stance)")
     art.add_argument("--summary", nargs="?", const="-", metavar="FILE",
@@ -325,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk", type=int, default=64, metavar="N", help="articles per model batch")
     p.add_argument("--per-sentence", type=int, default=PER_SENTENCE, metavar="N",
                    help=f"at most N stances per sentence (0: no limit; default {PER_SENTENCE}, as predict)")
+    p.add_argument("--salient", type=int, default=SALIENT, metavar="N",
+                   help=f"the article's N most mentioned names as targets of every sentence (default {SALIENT}, as predict)")
     p.add_argument("--out", help="write the report as JSON here")
     p.add_argument("--rows", metavar="FILE", help="write every candidate row (JSONL), the neutral ones too")
     p.set_defaults(func=cmd_evaluate_articles)

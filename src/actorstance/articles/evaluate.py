@@ -6,7 +6,8 @@ a gold sentence that overlaps the row's sentence has the same label and both nam
 taken in order of probability. The stage figures say where a miss comes from:
 
 - actor / target recall: the gold holder / target is among the sentence's mentions (named,
-  nominal, resolved references, the quote's speaker; targets also topics);
+  nominal, resolved references, the quote's speaker; targets also topics and the article's
+  main subjects, candidate targets of every sentence);
 - candidate-pair recall: the directed pair is among the candidates put before the scorer;
 - label accuracy on found pairs: of those, how many the scorer labels as the gold does;
 - summary: per article, each (actor, target)'s dominant stance (the more frequent of
@@ -55,7 +56,7 @@ class Tally:
                 names.add(s.speaker.canonical)
             for k in ids_of[s.index]:
                 actor_names[k] |= names
-                target_names[k] |= names | topics
+                target_names[k] |= names | topics | {m.canonical for m in analysed.salient}
         candidates = defaultdict(list)
         for r in rows:
             for k in ids_of[r["sentence_index"]]:

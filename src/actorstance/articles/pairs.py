@@ -30,15 +30,36 @@ class Pair:
     sentence: Sentence
     actor: Mention
     target: Mention
-    via: str  # "mention" (both in the sentence) or "quote" (the actor is the quote's speaker)
+    via: str  # "mention" (both in the sentence), "quote" (the actor is the quote's speaker) or
+    # "article" (the target is one of the article's main subjects, not named in the sentence)
+
+
+#: How many of the article's most mentioned names are candidate targets of every sentence with an
+#: actor, named there or not ("It was mass murder", said of the story's shooting). Chosen on the
+#: SEESAW train stories used for selection: 2 gives most of the candidate-pair recall that 3 gives
+#: with fewer pairs (docs/articles.md, "Candidates").
+SALIENT = 2
+
+
+def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]:
+    """The first mention of each of the article's ``n`` most mentioned names (actors and
+    topics; ties go to the earlier name)."""
+    first: dict[str, Mention] = {}
+    count: dict[str, int] = {}
+    for m in sorted(mentions, key=lambda m: m.start):
+        first.setdefault(m.canonical, m)
+        count[m.canonical] = count.get(m.canonical, 0) + 1
+    ranked = sorted(first, key=lambda c: (-count[c], first[c].start))
+    return [first[c] for c in ranked[:n]]
 
 
 def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics: list[Mention],
-                   actor_pairs: bool = True) -> list[Pair]:
+                   actor_pairs: bool = True, salient: list[Mention] = ()) -> list[Pair]:
     """The candidate pairs of a sentence: each actor mentioned in it (named, group or resolved
     reference; one mention per canonical name, a name before a pronoun) toward each other actor
     (both directions; not two names of one noun phrase, "Russia's ambassador, Sergei Baranov")
-    and toward each topic in it; the quote's speaker toward all of them. ``actor_pairs=False``
+    and toward each topic in it; the quote's speaker toward all of them; and each of them toward
+    the article's ``salient`` names that the sentence does not name. ``actor_pairs=False``
     keeps the topic pairs only (the user named the topics)."""
     within = lambda ms: [m for m in ms if sentence.start <= m.start and m.end <= sentence.end]  # noqa: E731
     first: dict[str, Mention] = {}
@@ -67,18 +88,24 @@ def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics:
         out += [Pair(sentence, a, t, "mention") for a in present if not (a.start < t.end and t.start < a.end)]
         if speaker is not None and speaker.canonical != t.canonical:
             out.append(Pair(sentence, speaker, t, "quote"))
+    holders = present + ([speaker] if speaker is not None else [])
+    for t in salient:
+        if t.canonical not in first and t.canonical not in found:
+            out += [Pair(sentence, a, t, "article") for a in holders if a.canonical != t.canonical]
     return out
 
 
 def model_record(article: Article, pair: Pair) -> dict:
-    """What the model sees: the sentence, the two mentions and their spans in the sentence
-    (the actor's span is None where it is a quote's speaker named in another sentence; a
-    speaker frame put in front of the quote scored no better with the tfidf model)."""
+    """What the model sees: the sentence, the two mentions and their spans in the sentence (a
+    span is None, and the name the canonical one, for a mention outside the sentence: a quote's
+    speaker, an article's subject; a speaker frame put in front of the quote scored no better
+    with the tfidf model)."""
     s = pair.sentence
     rel = lambda m: [m.start - s.start, m.end - s.start] if s.start <= m.start and m.end <= s.end else None  # noqa: E731
-    a_span = rel(pair.actor)
+    a_span, t_span = rel(pair.actor), rel(pair.target)
     return {"id": f"{article.id}:{s.index}:{pair.actor.start}:{pair.target.start}",
             "text": article.text[s.start:s.end],
-            "actor": pair.actor.text if a_span else pair.actor.canonical, "target": pair.target.text,
-            "actor_span": a_span, "target_span": rel(pair.target),
+            "actor": pair.actor.text if a_span else pair.actor.canonical,
+            "target": pair.target.text if t_span else pair.target.canonical,
+            "actor_span": a_span, "target_span": t_span,
             "via": pair.via, "actor_kind": pair.actor.kind, "target_kind": pair.target.kind}

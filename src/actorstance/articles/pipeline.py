@@ -17,7 +17,7 @@ from .. import LABELS
 from .coref import resolve_references
 from .inputs import Article
 from .mentions import ActorLexicon, group_mentions, resolve_mentions
-from .pairs import Pair, model_record, sentence_pairs
+from .pairs import SALIENT, Pair, model_record, salient_mentions, sentence_pairs
 from .quotes import attribute_quotes
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
 from .targets import find_topics, topic_mentions
@@ -52,18 +52,19 @@ class Analysed:
     sentences: list[Sentence]
     mentions: list  # actor mentions (named, nominal and resolved references) and topic mentions
     pairs: list[Pair]
+    salient: list = ()  # the article's main subjects, candidate targets of every sentence
 
 
 class ArticlePipeline:
     """Articles in, stance rows out, a chunk of articles at a time (one model call per chunk)."""
 
     def __init__(self, model, detector, actors: ActorLexicon | None = None, topics: ActorLexicon | None = None,
-                 chunk_articles: int = 64, per_sentence: int = PER_SENTENCE):
+                 chunk_articles: int = 64, per_sentence: int = PER_SENTENCE, salient: int = SALIENT):
         self.model, self.detector = model, detector
         self.actors = actors or ActorLexicon()
         self.topics = topics if topics else None
         self.chunk_articles = chunk_articles
-        self.per_sentence = per_sentence
+        self.per_sentence, self.salient = per_sentence, salient
         self.timings = Timings()
 
     def analyse(self, articles: Iterable[Article]) -> Iterator[Analysed]:
@@ -107,11 +108,13 @@ class ArticlePipeline:
         for para, sents in zip(paras, by_para):  # "..., he said": the speaker is whom "he" refers to
             previous = attribute_quotes(text, para, sents, actors, previous)
         topics = find_topics(text, self.topics) if self.topics else topic_mentions(text, raw, actors)
-        pairs = [p for s in sentences for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics)]
+        salient = salient_mentions(actors + topics, self.salient) if not self.topics else []
+        pairs = [p for s in sentences
+                 for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics, salient=salient)]
         self.timings.articles += 1
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)
-        return Analysed(article, sentences, actors + topics, pairs)
+        return Analysed(article, sentences, actors + topics, pairs, salient)
 
     def score(self, analysed: list[Analysed]) -> list[dict]:
         """One model call for all pairs of a chunk of articles."""
