@@ -324,6 +324,50 @@ def test_marker_head_reads_the_marker_positions_and_round_trips(tiny_bert_dir, t
         load_model(path)
 
 
+def test_span_head_reads_each_sentence_once_for_all_its_pairs(tiny_bert_dir, tmp_path):
+    """head=spans: a pair's logits come from the mean outputs over its actor's and target's tokens
+    in the plain sentence (or over its name, encoded alone, where it is not in the sentence); they
+    do not depend on which other pairs share the batch; ONNX and a saved copy give the same."""
+    pytest.importorskip("onnxruntime")
+    import torch
+
+    from actorstance.models import load_model
+
+    text = "Anna Weber praised the climate bill while Marco Ruiz attacked it."
+    pairs = [{"text": text, "actor": a, "target": t, "label": lab} for a, t, lab in [
+        ("Anna Weber", "the climate bill", "supportive"), ("Marco Ruiz", "the climate bill", "critical"),
+        ("Anna Weber", "Marco Ruiz", "neutral"), ("Marco Ruiz", "Anna Weber", "neutral")]]
+    absent = {"text": "It was a disgrace.", "actor": "Marco Ruiz", "target": "the climate bill", "label": "critical"}
+    records = tiny_records_with_lengths() + pairs + [absent]
+    model = tiny_model(tiny_bert_dir, epochs=2, head="spans", onnx=True).fit(records, records)
+    assert not set(MARKER_TOKENS) & set(model.tokenizer_.get_vocab())  # the plain sentence: no marker tokens
+    feats = model._encode(pairs + [absent])
+    _, batch = next(model._batches(feats, [list(range(5))]))
+    assert batch["input_ids"].shape[0] == 4  # one sentence, one other sentence, two names (Marco Ruiz, the climate bill)
+    logits = model._logits_torch(feats)
+    for i in range(5):  # alone in its batch, each pair scores the same
+        np.testing.assert_allclose(model._logits_torch([feats[i]]), logits[i:i + 1], atol=1e-5)
+    # by hand for the first pair: means over "Anna Weber" and "the climate bill"
+    head, tok = model.head_, model.tokenizer_
+    enc = tok(text, return_offsets_mapping=True)
+    within = lambda s, e: [j for j, (a, b) in enumerate(enc["offset_mapping"]) if b > a and a < e and b > s]  # noqa: E731
+    with torch.inference_mode():
+        states = model.model_.base_model(input_ids=torch.tensor([enc["input_ids"]])).last_hidden_state[0]
+        actor = states[within(0, 10)].mean(0)
+        target = states[within(text.index("the climate"), text.index(" while"))].mean(0)
+        pair = torch.cat([states.mean(0), actor, target, actor * target])
+        by_hand = head.out(torch.nn.functional.gelu(head.hidden(pair)))
+    np.testing.assert_allclose(by_hand.numpy(), logits[0], atol=1e-5)
+    # an actor outside the sentence is read from its name
+    other = model._logits_torch(model._encode([{**absent, "actor": "Anna Weber"}]))
+    assert not np.allclose(other, logits[4:5], atol=1e-4)
+    np.testing.assert_allclose(model._logits_onnx("fp32", feats), logits, atol=1e-4)
+    path = model.save(tmp_path / "spans")
+    loaded = load_model(path)
+    loaded.onnx = False
+    np.testing.assert_allclose(loaded.predict_proba(pairs + [absent]), softmax(logits), atol=1e-5)
+
+
 def test_a_saved_model_can_be_the_starting_point_of_another(tiny_bert_dir, tmp_path):
     """model.pretrained may name a saved actorstance model: training goes on from its encoder,
     marker tokens and head (e.g. NewsMTSC first, then your own sentences)."""

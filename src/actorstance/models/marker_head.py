@@ -49,3 +49,6 @@ class MarkerPoolingClassifier(torch.nn.Module):
     def head_state(self) -> dict[str, torch.Tensor]:
         """The head's own weights (the encoder is saved with the Hugging Face model)."""
         return {f"linear.{k}": v.detach().contiguous() for k, v in self.linear.state_dict().items()}
+
+    def load_head_state(self, state: dict[str, torch.Tensor]) -> None:
+        self.linear.load_state_dict({k.removeprefix("linear."): v for k, v in state.items()})

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 
+def char_span(ex: dict, role: str) -> tuple[int, int] | None:
+    """The ``role`` mention's character span: given, else its first occurrence in the text."""
+    span = ex.get(f"{role}_span")
+    if span is None and ex.get(role):
+        i = ex["text"].find(ex[role])
+        span = (i, i + len(ex[role])) if i >= 0 else None
+    return None if span is None else (int(span[0]), int(span[1]))
+
+
 def mention_spans(ex: dict) -> list[tuple[int, int, str]]:
     """Non-overlapping ``(start, end, role)`` for the actor and target mentions, in text order."""
     spans = []
     for role in ("actor", "target"):
-        span = ex.get(f"{role}_span")
-        if span is None and ex.get(role):
-            i = ex["text"].find(ex[role])
-            span = (i, i + len(ex[role])) if i >= 0 else None
+        span = char_span(ex, role)
         if span is not None:
             spans.append((int(span[0]), int(span[1]), role))
     spans.sort()

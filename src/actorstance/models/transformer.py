@@ -15,7 +15,10 @@ around the mentions, not at the end. ``head="cls"`` classifies with the encoder'
 sequence-classification head on [CLS] (a plain Hugging Face model); ``head="markers"`` from
 the outputs at [CLS], [A] and [T] (:mod:`.marker_head`; better on Park 2021's named pairs);
 ``head="markers_mean"`` the same with the mean of all token outputs in place of [CLS] (the
-pooling sentence-transformers encoders such as the default were trained with).
+pooling sentence-transformers encoders such as the default were trained with);
+``head="spans"`` reads the plain sentence once for all its pairs, from the mean outputs over
+the actor's and the target's tokens (:mod:`.span_head`; the articles' scorer: a sentence holds
+about eight candidate pairs).
 
 Training is a plain PyTorch loop (no Trainer: it imports slowly and length-groups its own
 prediction order): length-grouped batches with dynamic padding, fused AdamW (optionally with
@@ -47,14 +50,14 @@ from .. import LABEL2ID, LABELS
 from ..errors import ConfigError, ModelLoadError
 from .base import StanceModel, _as_records, check_examples
 from .hf import resolve_pretrained
-from .mentions import mention_spans, role_prompt, token_window, wrap_mentions
+from .mentions import WRITER, char_span, mention_spans, role_prompt, token_window, wrap_mentions
 
 log = logging.getLogger(__name__)
 
 ENCODINGS = ("markers", "pair", "markers+pair")
 MARKERS = {"actor": ("[A] ", " [/A]"), "target": ("[T] ", " [/T]")}
 MARKER_TOKENS = ["[A]", "[/A]", "[T]", "[/T]"]
-HEADS = ("cls", "markers", "markers_mean")
+HEADS = ("cls", "markers", "markers_mean", "spans")
 ONNX_FILES = {"fp32": "model.onnx", "int8": "model_int8.onnx"}
 HEAD_FILE = "head.safetensors"
 LOG_FILE = "training_log.json"
@@ -146,7 +149,7 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.layer_decay: {self.layer_decay}; use a factor in (0, 1] (1 = off)")
         if self.head not in HEADS:
             raise ConfigError(f"model.head: {self.head!r} is not one of {', '.join(HEADS)}")
-        if self.head != "cls" and not (self.marker_tokens and "markers" in self.encoding):
+        if self.head.startswith("markers") and not (self.marker_tokens and "markers" in self.encoding):
             raise ConfigError(f"model.head={self.head} reads the marker tokens: it needs model.marker_tokens=true "
                               "and model.encoding=markers or markers+pair")
         if self.max_length < 8 or self.batch_size < 1 or self.grad_accum < 1 or self.epochs < 1:
@@ -155,6 +158,8 @@ class TransformerStanceModel(StanceModel):
     # -- encoding ---------------------------------------------------------------------------
     def _encode(self, records: list[dict]) -> list[dict[str, list[int]]]:
         """Token ids per example (no padding), long sentences cut around their mentions."""
+        if self.head == "spans":
+            return self._encode_spans(records)
         tok = self.tokenizer_
         parts = [model_strings(ex, self.encoding) for ex in records]
         prompts = [p for p, _, _ in parts]
@@ -180,8 +185,94 @@ class TransformerStanceModel(StanceModel):
                 out[i] = {k: enc2[k][j] for k in names}
         return out
 
+    def _encode_spans(self, records: list[dict]) -> list[dict]:
+        """For the span head: the plain sentence's token ids (cut at ``max_length``) and, for
+        the actor and the target, ``(None, lo, hi)``, their tokens in the sentence, or
+        ``(name ids, lo, hi)``, the name's own tokens, where the mention is not in the (cut)
+        sentence."""
+        tok = self.tokenizer_
+        enc = tok([ex["text"] for ex in records], truncation=True, max_length=self.max_length,
+                  return_offsets_mapping=True, verbose=False)
+        out = []
+        for i, ex in enumerate(records):
+            offsets, f = enc["offset_mapping"][i], {"input_ids": enc["input_ids"][i]}
+            for role in ("actor", "target"):
+                span = char_span(ex, role)
+                hit = [j for j, (s, e) in enumerate(offsets) if e > s and span and s < span[1] and e > span[0]]
+                f[role] = (None, hit[0], hit[-1] + 1) if hit else (ex.get(role) or (WRITER if role == "actor" else "none"))
+            out.append(f)
+        names = sorted({f[r] for f in out for r in ("actor", "target") if isinstance(f[r], str)})
+        if names:
+            enc = tok(names, truncation=True, max_length=32, return_special_tokens_mask=True)
+            read = {}
+            for name, ids, special in zip(names, enc["input_ids"], enc["special_tokens_mask"]):
+                words = [j for j, sp in enumerate(special) if not sp] or list(range(len(ids)))
+                read[name] = (ids, words[0], words[-1] + 1)
+            for f in out:
+                for r in ("actor", "target"):
+                    if isinstance(f[r], str):
+                        f[r] = read[f[r]]
+        return out
+
+    def _span_batches(self, feats: list[dict], batches: list[list[int]]):
+        """Per batch of pairs: the unique sequences (sentences and names) padded, and each pair's
+        rows and token masks into them (see :mod:`.span_head`)."""
+        pad = self.tokenizer_.pad_token_id or 0
+        with_types = "token_type_ids" in self.tokenizer_.model_input_names
+        for idx in batches:
+            row_of: dict[tuple, int] = {}
+            seqs: list = []
+
+            def row(ids) -> int:
+                key = tuple(ids)
+                if key not in row_of:
+                    row_of[key] = len(seqs)
+                    seqs.append(ids)
+                return row_of[key]
+
+            rows = {k: np.zeros(len(idx), dtype=np.int64) for k in ("sentence_row", "actor_row", "target_row")}
+            spans = []
+            for p, i in enumerate(idx):
+                f = feats[i]
+                rows["sentence_row"][p] = row(f["input_ids"])
+                for r in ("actor", "target"):
+                    ids, lo, hi = f[r]
+                    rows[f"{r}_row"][p] = rows["sentence_row"][p] if ids is None else row(ids)
+                    spans.append((r, p, lo, hi))
+            width = max(len(q) for q in seqs)
+            batch = {"input_ids": np.full((len(seqs), width), pad, dtype=np.int64),
+                     "attention_mask": np.zeros((len(seqs), width), dtype=np.int64)}
+            for u, q in enumerate(seqs):
+                batch["input_ids"][u, :len(q)] = q
+                batch["attention_mask"][u, :len(q)] = 1
+            if with_types:
+                batch["token_type_ids"] = np.zeros((len(seqs), width), dtype=np.int64)
+            masks = {r: np.zeros((len(idx), width), dtype=np.float32) for r in ("actor", "target")}
+            for r, p, lo, hi in spans:
+                masks[r][p, lo:hi] = 1.0
+            yield idx, {**batch, **rows, "actor_mask": masks["actor"], "target_mask": masks["target"]}
+
+    def _prediction_batches(self, feats: list[dict]) -> list[list[int]]:
+        """Batches sorted by length; for the span head, the pairs of one sentence together and
+        ``predict_batch_size`` sentences a batch."""
+        lengths = [len(f["input_ids"]) for f in feats]
+        if self.head != "spans":
+            return self._sorted_batches(lengths, self.predict_batch_size)
+        batches, current, seen = [], [], set()
+        for i in sorted(range(len(feats)), key=lambda i: (lengths[i], feats[i]["input_ids"])):
+            key = tuple(feats[i]["input_ids"])
+            if key not in seen and len(seen) >= self.predict_batch_size:
+                batches.append(current)
+                current, seen = [], set()
+            seen.add(key)
+            current.append(i)
+        return batches + ([current] if current else [])
+
     def _batches(self, feats: list[dict], batches: list[list[int]]):
         """Padded numpy arrays per batch of indices, each padded to its own longest sequence."""
+        if self.head == "spans":
+            yield from self._span_batches(feats, batches)
+            return
         pad = self.tokenizer_.pad_token_id or 0
         for idx in batches:
             width = max(len(feats[i]["input_ids"]) for i in idx)
@@ -200,14 +291,25 @@ class TransformerStanceModel(StanceModel):
         return [order[b:b + batch_size] for b in range(0, len(order), batch_size)]
 
     @staticmethod
-    def _length_grouped(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
-        """Shuffled batches, each of sentences of similar length (less padding, still random)."""
-        order = list(range(len(lengths)))
-        rng.shuffle(order)
+    def _length_grouped(lengths: list[int], batch_size: int, rng: random.Random,
+                        groups: list[int] | None = None) -> list[list[int]]:
+        """Shuffled batches, each of sentences of similar length (less padding, still random);
+        with ``groups`` (a sentence id per example), the examples of a sentence kept together."""
+        if groups is None:
+            order = list(range(len(lengths)))
+            rng.shuffle(order)
+        else:
+            members: dict[int, list[int]] = {}
+            for i, g in enumerate(groups):
+                members.setdefault(g, []).append(i)
+            ids = list(members)
+            rng.shuffle(ids)
+            order = [i for g in ids for i in members[g]]
         mega = batch_size * 50
         batches = []
+        by = (lambda i: lengths[i]) if groups is None else (lambda i: (lengths[i], groups[i]))
         for m in range(0, len(order), mega):
-            chunk = sorted(order[m:m + mega], key=lambda i: lengths[i], reverse=True)
+            chunk = sorted(order[m:m + mega], key=by, reverse=True)
             batches += [chunk[b:b + batch_size] for b in range(0, len(chunk), batch_size)]
         rng.shuffle(batches)
         return batches
@@ -225,14 +327,18 @@ class TransformerStanceModel(StanceModel):
             raise ConfigError(f"model.pretrained={self.pretrained!r}: cannot load an encoder from {source} ({exc})") from None
         if not self.tokenizer_.is_fast:
             raise ConfigError(f"model.pretrained={self.pretrained!r}: needs a fast (Rust) tokenizer for offsets")
-        if self.marker_tokens:
+        if self.marker_tokens and self.head != "spans":
             self._add_marker_tokens()
-        self.head_ = self._marker_head() if self.head != "cls" else None
+        self.head_ = self._new_head() if self.head != "cls" else None
         if self.head_ is not None and (Path(source) / HEAD_FILE).is_file():
             log.info("starting from the marker head saved in %s", source)  # a saved actorstance model
             self._load_head(Path(source) / HEAD_FILE)
 
-    def _marker_head(self):
+    def _new_head(self):
+        if self.head == "spans":
+            from .span_head import SpanPoolingClassifier
+
+            return SpanPoolingClassifier(self.model_, n_labels=len(LABELS))
         from .marker_head import MarkerPoolingClassifier
 
         ids = self.tokenizer_.convert_tokens_to_ids(["[A]", "[T]"])
@@ -278,6 +384,9 @@ class TransformerStanceModel(StanceModel):
         labels = np.array([LABEL2ID[ex["label"]] for ex in records])
         dev_feats = self._encode(dev_records) if dev_records else None
         lengths = [len(f["input_ids"]) for f in feats]
+        sentence_of: dict[tuple, int] = {}
+        sentence_ids = [sentence_of.setdefault(tuple(f["input_ids"]), len(sentence_of)) for f in feats] \
+            if self.head == "spans" else None
 
         weight = class_weights(labels, self.class_weight)
         loss_fn = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight),
@@ -336,7 +445,7 @@ class TransformerStanceModel(StanceModel):
         net.train()
         seen = 0
         for epoch in range(self.epochs):
-            batches = self._length_grouped(lengths, self.batch_size, rng)
+            batches = self._length_grouped(lengths, self.batch_size, rng, sentence_ids)
             optimizer.zero_grad(set_to_none=True)
             for b, (idx, batch) in enumerate(self._batches(feats, batches)):
                 inputs = {k: torch.from_numpy(v) for k, v in batch.items()}
@@ -444,7 +553,7 @@ class TransformerStanceModel(StanceModel):
 
         self.model_.eval()
         scorer = self._scorer()
-        batches = self._sorted_batches([len(f["input_ids"]) for f in feats], self.predict_batch_size)
+        batches = self._prediction_batches(feats)
         out = np.zeros((len(feats), len(LABELS)), dtype=np.float32)
         with torch.inference_mode():
             for idx, batch in self._batches(feats, batches):
@@ -454,7 +563,7 @@ class TransformerStanceModel(StanceModel):
     def _logits_onnx(self, kind: str, feats: list[dict]) -> np.ndarray:
         session = self.onnx_sessions_[kind]
         names = {i.name for i in session.get_inputs()}
-        batches = self._sorted_batches([len(f["input_ids"]) for f in feats], self.predict_batch_size)
+        batches = self._prediction_batches(feats)
         out = np.zeros((len(feats), len(LABELS)), dtype=np.float32)
         for idx, batch in self._batches(feats, batches):
             out[idx] = session.run(None, {k: v for k, v in batch.items() if k in names})[0]
@@ -511,7 +620,9 @@ class TransformerStanceModel(StanceModel):
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fp32, int8 = Path(tmp) / ONNX_FILES["fp32"], Path(tmp) / ONNX_FILES["int8"]
-            axes = {k: {0: "batch", 1: "length"} for k in names} | {"logits": {0: "batch"}}
+            axes = {k: {0: "pairs"} if k.endswith("_row") else {0: "pairs" if k in ("actor_mask", "target_mask")
+                                                                 else "batch", 1: "length"} for k in names}
+            axes["logits"] = {0: "rows"}
             # the TorchScript exporter: the dynamo one needs onnxscript and exports no faster model
             torch.onnx.export(Positional(), tuple(torch.from_numpy(batch[k]) for k in names), str(fp32),
                               input_names=names, output_names=["logits"], dynamic_axes=axes, opset_version=17,
@@ -574,10 +685,9 @@ class TransformerStanceModel(StanceModel):
 
         if not path.is_file():
             raise ModelLoadError(f"{path}: missing (the model was trained with head: {self.head})")
-        self.head_ = self._marker_head()
-        state = {k.removeprefix("linear."): v for k, v in load_file(str(path)).items()}
+        self.head_ = self._new_head()
         try:
-            self.head_.linear.load_state_dict(state)
+            self.head_.load_head_state(load_file(str(path)))
         except RuntimeError as exc:
             raise ModelLoadError(f"{path}: does not fit the encoder ({exc})") from None
         self.head_.eval()

@@ -1,0 +1,59 @@
+"""A pair classifier that reads each sentence once, however many pairs it holds.
+
+The marker heads (:mod:`.marker_head`) encode a sentence once per (actor, target) pair, since
+the markers differ per pair. An article sentence holds about eight candidate pairs, so the
+encoder runs eight times per sentence. This head encodes the plain sentence once and reads
+each pair from it, as span-based relation extractors do (Lee et al. 2017; Zhong & Chen 2021,
+"PURE", whose approximate model shares one encoding between all pairs of a sentence):
+
+- the actor and the target are the means of the encoder's outputs over their tokens;
+- a mention that is not in the sentence (a quote's speaker, the article's subject) is the
+  mean over the tokens of its name, encoded on its own (names are short, and shared too);
+- the pair is ``[sentence mean, actor, target, actor * target]`` through one hidden layer.
+
+A batch holds ``U`` unique token sequences (sentences and names) and ``P`` pairs; each pair
+says which sequence its sentence, actor and target come from (``*_row``) and which tokens
+(``*_mask``, 0/1 over the sequence). All positions are tensors, so the module exports to ONNX.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+class SpanPoolingClassifier(torch.nn.Module):
+    """``forward(input_ids, attention_mask, sentence_row, actor_row, actor_mask, target_row,
+    target_mask[, token_type_ids]) -> logits`` (one row per pair)."""
+
+    def __init__(self, model, n_labels: int):
+        super().__init__()
+        self.encoder = model.base_model  # the encoder of a *ForSequenceClassification (shared weights)
+        hidden = model.config.hidden_size
+        self.dropout = torch.nn.Dropout(getattr(model.config, "hidden_dropout_prob", None) or 0.1)
+        self.hidden = torch.nn.Linear(4 * hidden, hidden)
+        self.out = torch.nn.Linear(hidden, n_labels)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, sentence_row: torch.Tensor,
+                actor_row: torch.Tensor, actor_mask: torch.Tensor, target_row: torch.Tensor,
+                target_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
+
+        def pool(rows: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            weights = mask.to(states.dtype)[:, :, None]
+            return (states.index_select(0, rows) * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+
+        sentence = pool(sentence_row, attention_mask.index_select(0, sentence_row))
+        actor, target = pool(actor_row, actor_mask), pool(target_row, target_mask)
+        pair = torch.cat([sentence, actor, target, actor * target], dim=-1)
+        return self.out(self.dropout(torch.nn.functional.gelu(self.hidden(self.dropout(pair)))))
+
+    def head_state(self) -> dict[str, torch.Tensor]:
+        """The head's own weights (the encoder is saved with the Hugging Face model)."""
+        return {f"{name}.{k}": v.detach().contiguous() for name in ("hidden", "out")
+                for k, v in getattr(self, name).state_dict().items()}
+
+    def load_head_state(self, state: dict[str, torch.Tensor]) -> None:
+        for name in ("hidden", "out"):
+            getattr(self, name).load_state_dict({k.split(".", 1)[1]: v for k, v in state.items()
+                                                 if k.startswith(name + ".")})
