@@ -332,3 +332,14 @@ def test_cli_writes_stance_rows_unless_all_pairs_are_asked_for(tmp_path, tiny_tf
     assert rows[False] and all(r["label"] != "neutral" for r in rows[False])
     assert [r for r in rows[True] if r["label"] != "neutral"] == rows[False]
     assert any(r["label"] == "neutral" for r in rows[True])
+
+
+@pytest.mark.parametrize("flag, value", [("--chunk", "0"), ("--evidence", "-1"), ("--ner-processes", "0"),
+                                         ("--per-sentence", "-2"), ("--salient", "x")])
+def test_cli_counts_out_of_range_are_refused(flag, value, capsys):
+    from actorstance.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", "-", flag, value])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and f"argument {flag}: expected a whole number" in err

@@ -1,4 +1,5 @@
-"""Every config composes, and every model config instantiates."""
+"""Every config composes, every model config instantiates its own family, every experiment's
+overrides take effect, and a misspelt experiment is an error."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ EXPERIMENTS = sorted(p.stem for p in (ROOT / "configs" / "experiment").glob("*.y
 def test_model_configs_instantiate(model):
     cfg = compose([f"model={model}"])
     m = instantiate(cfg.model)
-    assert m.family == model.split("_")[0] or hasattr(m, "fit")
+    from actorstance.models import model_class
+
+    assert m.family == model and type(m) is model_class(model)
 
 
 @pytest.mark.parametrize("data", DATAS)
@@ -27,5 +30,22 @@ def test_data_configs_compose(data):
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_experiment_configs_compose(experiment):
+    import yaml
+    from omegaconf import OmegaConf
+
     cfg = compose([f"experiment={experiment}"])
-    assert cfg.model._target_.startswith("actorstance.")
+    spec = yaml.safe_load((ROOT / "configs" / "experiment" / f"{experiment}.yaml").read_text())
+    for entry in spec.get("defaults", []):  # "override /model: transformer" selected that group
+        for key, value in entry.items():
+            group = key.split("/")[-1]
+            assert compose([f"{group}={value}"])[group] == cfg[group] or group in spec
+    for group in ("model", "data"):  # and each value set in the file is the composed one
+        for key, value in (spec.get(group) or {}).items():
+            assert OmegaConf.to_container(cfg[group], resolve=False)[key] == value, (group, key)
+
+
+def test_a_misspelt_experiment_is_an_error_not_the_default_run():
+    from hydra.errors import MissingConfigException
+
+    with pytest.raises(MissingConfigException, match="no_such_thing"):
+        compose(["experiment=no_such_thing"])

@@ -43,6 +43,21 @@ def _stdin_to_file() -> tuple[Path, bool]:
     return path, articles
 
 
+def _count(value: str, least: int = 0) -> int:
+    """argparse type: a whole number >= ``least``."""
+    try:
+        n = int(value)
+    except ValueError:
+        n = least - 1
+    if n < least:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {least}, got {value!r}")
+    return n
+
+
+def _positive(value: str) -> int:
+    return _count(value, 1)
+
+
 def _label_map(value: str | None):
     """``stance`` or ``favor=supportive,against=critical``."""
     if not value:
@@ -202,7 +217,8 @@ def cmd_evaluate_articles(args) -> int:
         raise DataError([f"{gold_dir}: no articles in {what}"])
     model_dir = Path(args.model) if args.model else _default_model()
     model = _load_for_prediction(model_dir, args)
-    pipeline = ArticlePipeline(model, make_detector(args.ner), load_lexicon(args.actors), chunk_articles=args.chunk,
+    pipeline = ArticlePipeline(model, make_detector(args.ner, processes=args.ner_processes), load_lexicon(args.actors),
+                               chunk_articles=args.chunk,
                                per_sentence=args.per_sentence, salient=args.salient)
     writer = None
     if args.rows:
@@ -213,7 +229,8 @@ def cmd_evaluate_articles(args) -> int:
     if writer is not None:
         writer.close()
     report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8),
-                   "actors": args.actors, "per_sentence": args.per_sentence, "salient": args.salient})
+                   "actors": args.actors, "per_sentence": args.per_sentence, "salient": args.salient,
+                   "ner_processes": args.ner_processes})
     print(format_report(report, f"{what}, model {model_dir.name}"))
     if args.out:
         import json
@@ -281,9 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a topic to take stances toward (repeatable); replaces the default targets "
                           "(the other actors in the sentence)")
     art.add_argument("--targets", metavar="FILE", help="topics with aliases, in the actor-file format")
-    art.add_argument("--per-sentence", type=int, default=PER_SENTENCE, metavar="N",
+    art.add_argument("--per-sentence", type=_count, default=PER_SENTENCE, metavar="N",
                      help=f"at most N stances per sentence, the most probable (0: no limit; default {PER_SENTENCE})")
-    art.add_argument("--salient", type=int, default=SALIENT, metavar="N",
+    art.add_argument("--salient", type=_count, default=SALIENT, metavar="N",
                      help="the article's N most mentioned names are candidate targets of every sentence with an "
                           f"actor, named there or not (0: off; default {SALIENT})")
     art.add_argument("--all-pairs", action="store_true",
@@ -293,10 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "(the table is always printed after table output)")
     art.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto",
                      help="actor detector: spaCy NER, capitalised-name rules, or auto (spaCy if installed)")
-    art.add_argument("--ner-processes", type=int, default=1, metavar="N",
+    art.add_argument("--ner-processes", type=_positive, default=1, metavar="N",
                      help="spaCy worker processes, which run ahead while the model scores (for large corpora)")
-    art.add_argument("--evidence", type=int, default=3, metavar="N", help="evidence sentences per summary entry")
-    art.add_argument("--chunk", type=int, default=64, metavar="N",
+    art.add_argument("--evidence", type=_positive, default=3, metavar="N", help="evidence sentences per summary entry")
+    art.add_argument("--chunk", type=_positive, default=64, metavar="N",
                      help="articles per model batch (memory holds one chunk)")
     art.add_argument("--progress", action="store_true", help="progress bar on stderr even when it is not a terminal")
     p.set_defaults(func=cmd_predict)
@@ -326,10 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actors", metavar="FILE", help="actor file (canonical names with aliases), as for predict")
     p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
     p.add_argument("--onnx", action="store_true", help="transformer models: predict in fp32 with ONNX Runtime")
-    p.add_argument("--chunk", type=int, default=64, metavar="N", help="articles per model batch")
-    p.add_argument("--per-sentence", type=int, default=PER_SENTENCE, metavar="N",
+    p.add_argument("--chunk", type=_positive, default=64, metavar="N", help="articles per model batch")
+    p.add_argument("--ner-processes", type=_positive, default=1, metavar="N",
+                   help="spaCy worker processes, which run ahead while the model scores (as predict)")
+    p.add_argument("--per-sentence", type=_count, default=PER_SENTENCE, metavar="N",
                    help=f"at most N stances per sentence (0: no limit; default {PER_SENTENCE}, as predict)")
-    p.add_argument("--salient", type=int, default=SALIENT, metavar="N",
+    p.add_argument("--salient", type=_count, default=SALIENT, metavar="N",
                    help=f"the article's N most mentioned names as targets of every sentence (default {SALIENT}, as predict)")
     p.add_argument("--out", help="write the report as JSON here")
     p.add_argument("--rows", metavar="FILE", help="write every candidate row (JSONL), the neutral ones too")
@@ -346,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .fetch import DEFAULT_BASE_URL
 
     f.add_argument("--base-url", default=DEFAULT_BASE_URL, help=f"raw-file server (default {DEFAULT_BASE_URL})")
-    f.add_argument("--workers", type=int, default=8, help="parallel downloads")
+    f.add_argument("--workers", type=_positive, default=8, help="parallel downloads")
     f.set_defaults(func=cmd_data_fetch)
 
     p = sub.add_parser("compare", help="compare training runs: differing config keys, mean ± sd, CIs, tests")
