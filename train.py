@@ -6,6 +6,7 @@ bad configuration never costs the others' results; ``actorstance compare`` lists
 """
 
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -15,9 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))  # works before
 import hydra  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.types import RunMode  # noqa: E402
-from omegaconf import DictConfig  # noqa: E402
+from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
 log = logging.getLogger("train")
+# run directories end in the process id: runs started in the same second get their own
+OmegaConf.register_new_resolver("pid", os.getpid, replace=True)
 ERROR_FILE = "error.json"  # what a failed multirun job leaves behind (read by actorstance compare)
 
 

@@ -73,6 +73,7 @@ def main() -> int:
     ap.add_argument("--only", choices=["seesaw", "bundled"], help="score one gold set only")
     ap.add_argument("--per-sentence", type=int, help="passed on to evaluate-articles")
     ap.add_argument("--salient", type=int, help="passed on to evaluate-articles")
+    ap.add_argument("--ner-processes", type=int, help="passed on to evaluate-articles")
     ap.add_argument("--table", action="store_true", help="only rebuild the table")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -91,7 +92,8 @@ def main() -> int:
             args.model = str(run_dir / "model")
         extra = (["--int8"] if args.int8 else []) + \
             ([] if args.per_sentence is None else ["--per-sentence", str(args.per_sentence)]) + \
-            ([] if args.salient is None else ["--salient", str(args.salient)])
+            ([] if args.salient is None else ["--salient", str(args.salient)]) + \
+            ([] if args.ner_processes is None else ["--ner-processes", str(args.ner_processes)])
         seesaw = SHARED / "seesaw"
         if args.only == "bundled":
             pass

@@ -48,6 +48,22 @@ def test_training_run_writes_everything(tmp_path, tiny_jsonl):
     assert meta["data"]["fingerprint"] == metrics["data_fingerprint"] and meta["config"]["seed"] == 0
 
 
+def test_runs_started_together_keep_their_own_directories_and_models(tmp_path, tiny_jsonl):
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    procs = [subprocess.Popen([PY, str(ROOT / "train.py"), *tiny_overrides(tmp_path, tiny_jsonl), f"seed={s}"],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for s in (1, 2, 3)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    runs = sorted((tmp_path / "outputs").iterdir())
+    assert len(runs) == 3
+    assert sorted(json.loads((r / "metrics.json").read_text())["seed"] for r in runs) == [1, 2, 3]
+    models = tmp_path / "models"
+    published = sorted(p.name for p in models.iterdir() if p.name != "LATEST")
+    assert len(published) == 3 and (models / "LATEST").read_text().strip() in published
+
+
 def test_train_py_then_predict_and_evaluate(tmp_path, tiny_jsonl):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     proc = subprocess.run([PY, str(ROOT / "train.py"), *tiny_overrides(tmp_path, tiny_jsonl),

@@ -160,9 +160,13 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     writer, summary, problems = RowWriter(fmt, args.out), Summary(args.evidence), []
     plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
     progress = args.progress or sys.stderr.isatty()
-    for rows in pipeline.run(iter_articles(paths, problems, names), progress, len(paths) if plain_files else None):
-        writer.write(rows if args.all_pairs else [r for r in rows if r["label"] != "neutral"])
-        summary.add(rows)
+    try:
+        for rows in pipeline.run(iter_articles(paths, problems, names), progress, len(paths) if plain_files else None):
+            writer.write(rows if args.all_pairs else [r for r in rows if r["label"] != "neutral"])
+            summary.add(rows)
+    except BaseException:  # an error or Ctrl-C: no half-written output file
+        writer.discard()
+        raise
     writer.close()
     if args.summary not in (None, "-"):
         summary.write_json(args.summary)
@@ -225,7 +229,12 @@ def cmd_evaluate_articles(args) -> int:
         from .articles.writer import RowWriter
 
         writer = RowWriter("jsonl", args.rows)
-    report = evaluate_articles(articles, pipeline, writer.write if writer else None)
+    try:
+        report = evaluate_articles(articles, pipeline, writer.write if writer else None)
+    except BaseException:
+        if writer is not None:
+            writer.discard()
+        raise
     if writer is not None:
         writer.close()
     report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8),

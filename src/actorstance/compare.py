@@ -517,7 +517,6 @@ def render_result(result: dict, fmt: str) -> str:
 
 def plot(result: dict, path: str | Path) -> None:
     """Macro-F1 per row with its 95% CI (and each run as a dot), and per-class F1 per row."""
-    import os
 
     import matplotlib
 
@@ -551,12 +550,13 @@ def plot(result: dict, path: str | Path) -> None:
     ax2.set_xlim(0, 1)
     ax2.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(LABELS), fontsize="small", frameon=False)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
+    from .atomic import atomic_open
+
+    try:
+        with atomic_open(path, binary=True) as fh:
+            fig.savefig(fh, dpi=110, format=Path(path).suffix.lstrip(".") or "png")
+    finally:
+        plt.close(fig)
 
 
 # ---------------------------------------------------------------------------- the command

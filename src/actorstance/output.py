@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -69,11 +68,10 @@ def write_text(text: str, out: str | Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    from .atomic import atomic_open
+
+    with atomic_open(out) as fh:
+        fh.write(text)
 
 
 def format_from_path(path: str | Path | None, default: str = "table") -> str:

@@ -6,10 +6,13 @@ a composed config and a temporary output directory.
 
 from __future__ import annotations
 
+import errno
+import itertools
 import logging
 import os
 import random
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -131,20 +134,30 @@ def write_jsonl(rows, path: Path) -> None:
 
 
 def publish_model(model_dir: Path, models_dir: Path, name: str) -> Path:
-    """Copy a trained model into ``models/`` and point ``models/LATEST`` at it."""
-    from .models.base import atomic_dir_write
+    """Copy a trained model into ``models/`` under the first free name (``NAME``, ``NAME-2``, ...;
+    safe when runs publish at once) and point ``models/LATEST`` at it."""
+    from .atomic import atomic_open, fsync_dir
 
     models_dir.mkdir(parents=True, exist_ok=True)
-    target = models_dir / name
-    i = 1
-    while target.exists():
-        i += 1
-        target = models_dir / f"{name}-{i}"
-    atomic_dir_write(target, lambda tmp: shutil.copytree(model_dir, tmp, dirs_exist_ok=True))
-    latest = models_dir / "LATEST"
-    tmp = models_dir / f".LATEST.{os.getpid()}.tmp"
-    tmp.write_text(target.name + "\n", encoding="utf-8")
-    os.replace(tmp, latest)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=models_dir))
+    try:
+        shutil.copytree(model_dir, tmp, dirs_exist_ok=True)
+        for i in itertools.count(1):  # claim the first free name; a rename never replaces a model (never empty)
+            target = models_dir / (name if i == 1 else f"{name}-{i}")
+            if target.exists():
+                continue
+            try:
+                os.rename(tmp, target)
+                break
+            except OSError as exc:  # another run took the name between the check and the rename
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    fsync_dir(models_dir)
+    with atomic_open(models_dir / "LATEST") as fh:
+        fh.write(target.name + "\n")
     return target
 
 

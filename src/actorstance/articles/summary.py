@@ -97,17 +97,13 @@ class Summary:
 
     def write_json(self, out: str | Path) -> None:
         """``{"corpus": ..., "articles": [...]}``, streamed to a temporary file, then renamed."""
-        import os
+        from ..atomic import atomic_open
 
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with atomic_open(out) as fh:
             fh.write('{"corpus": ' + json.dumps(self._corpus(), ensure_ascii=False, indent=1) + ',\n"articles": [\n')
             for k, line in enumerate(self._article_lines()):
                 fh.write((",\n" if k else "") + line)
             fh.write("\n]}\n")
-        os.replace(tmp, out)
 
     def tables(self, max_rows: int = 40) -> str:
         """The corpus summary as two readable tables: stance pairs first, then actors."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from .pipeline import ROW_COLUMNS, TABLE_COLUMNS
 
@@ -13,15 +12,13 @@ class RowWriter:
     are kept, since a table's column widths need them all."""
 
     def __init__(self, fmt: str, out: str | None):
-        import os
+        from ..atomic import AtomicFile
 
         self.fmt, self.out, self.rows = fmt, out, []
-        self._tmp, self._header_done = None, False
+        self._file, self._header_done = None, False
         if fmt != "table" and out not in (None, "-"):
-            path = Path(out)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-            self._fh = open(self._tmp, "w", encoding="utf-8")
+            self._file = AtomicFile(out)
+            self._fh = self._file.fh
         else:
             self._fh = sys.stdout
 
@@ -38,8 +35,6 @@ class RowWriter:
         self._fh.write(text)
 
     def close(self) -> None:
-        import os
-
         from ..output import render, write_text
 
         if self.fmt == "table":
@@ -48,6 +43,10 @@ class RowWriter:
         if not self._header_done:
             self.write([])
         self._fh.flush()
-        if self._tmp is not None:
-            self._fh.close()
-            os.replace(self._tmp, self.out)
+        if self._file is not None:
+            self._file.commit()
+
+    def discard(self) -> None:
+        """Leave no partial file behind (the run failed or was interrupted)."""
+        if self._file is not None:
+            self._file.discard()
