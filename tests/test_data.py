@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +114,25 @@ def test_csv_with_ragged_row(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text('text,actor,target,label\n"A met B.",A,B,neutral\n"C hit D.",C,D\n', encoding="utf-8")
     assert "r.csv:3: expected 4 columns" in problems_of(path)[0]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "too large"])
+def test_inputs_that_would_block_or_exhaust_memory_are_refused_at_once(tmp_path, monkeypatch, kind):
+    import os
+
+    from actorstance.data import read_text
+    from actorstance.errors import DataError
+
+    if kind == "fifo":
+        path = tmp_path / "pipe.jsonl"
+        os.mkfifo(path)  # nobody writes: opening it would block for ever
+        expected = "not a regular file"
+    elif kind == "device":
+        path, expected = Path("/dev/zero"), "not a regular file"  # endless
+    else:
+        path = tmp_path / "big.jsonl"
+        path.write_bytes(b"x" * (3 * 2**20))
+        monkeypatch.setenv("ACTORSTANCE_MAX_FILE_MB", "2")
+        expected = "over the input limit of 2 MiB"
+    with pytest.raises(DataError, match=expected):
+        read_text(path)

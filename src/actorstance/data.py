@@ -13,7 +13,9 @@ import csv
 import hashlib
 import io
 import json
+import os
 import random
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -63,13 +65,44 @@ def register_format(fmt: Format) -> Format:
 # ---------------------------------------------------------------------------- reading text
 
 
+#: Input files larger than this many MiB are refused (they are read whole); the environment
+#: variable ACTORSTANCE_MAX_FILE_MB raises or lowers it.
+MAX_FILE_MB = 512
+
+
+def max_file_bytes() -> int:
+    try:
+        return int(float(os.environ.get("ACTORSTANCE_MAX_FILE_MB", MAX_FILE_MB)) * 2**20)
+    except ValueError:
+        raise DataError([f"ACTORSTANCE_MAX_FILE_MB={os.environ['ACTORSTANCE_MAX_FILE_MB']!r}: expected a number "
+                         "of MiB"]) from None
+
+
+def check_input_file(path: Path) -> int:
+    """The size of a readable regular input file; a clear error for anything else (a missing
+    file, a folder, a pipe or device, which would block or never end, or a file over the limit)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise DataError([f"{path}: file not found"]) from None
+    except OSError as exc:
+        raise DataError([f"{path}: cannot read ({exc.strerror or exc})"]) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DataError([f"{path}: is a directory, expected a file"])
+    if not stat.S_ISREG(st.st_mode):
+        raise DataError([f"{path}: not a regular file (a pipe, socket or device); save it to a file, or pipe it to "
+                         "standard input as '-'"])
+    limit = max_file_bytes()
+    if st.st_size > limit:
+        raise DataError([f"{path}: {st.st_size / 2**20:,.0f} MiB, over the input limit of {limit / 2**20:,.0f} MiB "
+                         "(split the file, or set ACTORSTANCE_MAX_FILE_MB)"])
+    return st.st_size
+
+
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file, refusing binary files and naming the line of bad bytes."""
     path = Path(path)
-    if not path.exists():
-        raise DataError([f"{path}: file not found"])
-    if path.is_dir():
-        raise DataError([f"{path}: is a directory, expected a file"])
+    check_input_file(path)
     raw = path.read_bytes()
     if b"\x00" in raw[:65536]:
         raise DataError([f"{path}: binary file (contains NUL bytes), expected UTF-8 text"])
@@ -83,6 +116,8 @@ def read_text(path: Path) -> str:
 
 def _head_lines(path: Path, n: int = 5) -> list[str]:
     try:
+        if not stat.S_ISREG(Path(path).stat().st_mode):  # a pipe would block the sniffing
+            return []
         with open(path, "rb") as fh:
             head = fh.read(65536).decode("utf-8", errors="replace")
     except OSError:
