@@ -136,3 +136,22 @@ def test_inputs_that_would_block_or_exhaust_memory_are_refused_at_once(tmp_path,
         expected = "over the input limit of 2 MiB"
     with pytest.raises(DataError, match=expected):
         read_text(path)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('"Anna praised Bob,Anna,Bob,supportive\nBob hit Anna,Bob,Anna,critical\n', "unexpected end of data"),
+    ('"Anna praised "Bob",Anna,Bob,supportive\nBob hit Anna,Bob,Anna,critical\n', "unreadable CSV row"),
+    ('"Anna praised Bob,Anna,Bob,supportive\nBob hit Anna,Bob,Anna,critical\nX",Y,Z,neutral\n', "unbalanced quote"),
+])
+def test_an_unbalanced_csv_quote_is_an_error_not_merged_rows(tmp_path, body, expected):
+    path = tmp_path / "bad.csv"
+    path.write_text("text,actor,target,label\n" + body, encoding="utf-8")
+    with pytest.raises(DataError, match=expected) as err:
+        D.read_records(path)
+    assert "bad.csv:2:" in str(err.value)
+
+
+def test_a_quoted_multi_line_sentence_is_still_one_record(tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text('text,actor,target,label\n"Anna praised\nBob",Anna,Bob,supportive\n', encoding="utf-8")
+    assert [r["text"] for r in D.read_records(path)] == ["Anna praised\nBob"]

@@ -146,7 +146,7 @@ def read_jsonl(path: Path, options: dict) -> Iterator[RawRow]:
 def read_csv(path: Path, options: dict) -> Iterator[RawRow]:
     text = read_text(path)
     delimiter = options.get("delimiter") or ("\t" if Path(path).suffix.lower() == ".tsv" else ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -164,7 +164,12 @@ def read_csv(path: Path, options: dict) -> Iterator[RawRow]:
         except csv.Error as exc:
             yield RawRow(line, None, f"unreadable CSV row ({exc})")
             return
-        if any(cell.strip() for cell in row):
+        swallowed = [ln for cell in row if "\n" in cell for ln in cell.split("\n")[1:]
+                     if ln.count(delimiter) >= len(header) - 1 > 0]
+        if swallowed:  # a quote opened and closed rows later: the rows between became one field
+            yield RawRow(line, None, f"a quoted field runs over {reader.line_num - line + 1} lines and holds "
+                                     f"what look like rows ({swallowed[0][:40]!r}...): an unbalanced quote?")
+        elif any(cell.strip() for cell in row):
             if len(row) != len(header):
                 yield RawRow(line, None, f"expected {len(header)} columns as in the header, found {len(row)}")
             else:
