@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,16 @@ def test_a_quoted_multi_line_sentence_is_still_one_record(tmp_path):
     path = tmp_path / "ok.csv"
     path.write_text('text,actor,target,label\n"Anna praised\nBob",Anna,Bob,supportive\n', encoding="utf-8")
     assert [r["text"] for r in D.read_records(path)] == ["Anna praised\nBob"]
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('{"text": ' + "[" * 100_000 + "]" * 100_000 + "}", "unreadable JSON (nested too deeply)"),
+    ('{"text": "a", "actor": "", "target": "", "label": ' + "9" * 5000 + "}", "unreadable JSON (Exceeds the limit"),
+    ('{"text": "bad \\ud800 text", "actor": "", "target": "", "label": "neutral"}', "text: holds an unpaired surrogate"),
+])
+def test_pathological_json_lines_are_named_not_tracebacks(tmp_path, line, expected):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape(expected)) as err:
+        D.read_records(path)
+    assert "bad.jsonl:1:" in str(err.value)

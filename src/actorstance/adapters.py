@@ -15,13 +15,12 @@ in a config, or detected from the file's content where that is unambiguous. Adap
 from __future__ import annotations
 
 import csv
-import json
 import logging
 import re
 from pathlib import Path
 from typing import Iterator
 
-from .data import Format, RawRow, read_csv, read_jsonl, read_text, register_format
+from .data import Format, RawRow, parse_json, read_csv, read_jsonl, read_text, register_format
 from .errors import DataError
 
 log = logging.getLogger(__name__)
@@ -198,8 +197,8 @@ def read_newsmtsc(path: Path, options: dict) -> Iterator[RawRow]:
 
 def _looks_newsmtsc(path: Path, head: list[str]) -> bool:
     try:
-        obj = json.loads(head[0]) if head else None
-    except json.JSONDecodeError:
+        obj = parse_json(head[0]) if head else None
+    except ValueError:
         return False
     return isinstance(obj, dict) and "sentence_normalized" in obj and "targets" in obj
 
@@ -320,8 +319,8 @@ def read_columns(path: Path, options: dict) -> Iterator[RawRow]:
                 continue
             if field in ("actor_span", "target_span") and isinstance(value, str):
                 try:
-                    value = json.loads(value) if value.strip() else None
-                except json.JSONDecodeError:
+                    value = parse_json(value) if value.strip() else None
+                except ValueError:
                     pass  # reported by validation as a malformed span
             rec[field] = value
         if problems:

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import random
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,20 @@ def register_format(fmt: Format) -> Format:
 
 
 # ---------------------------------------------------------------------------- reading text
+
+
+def parse_json(text: str):
+    """``json.loads`` where every way to fail is a ``ValueError`` with a short reason: invalid
+    JSON (a ``json.JSONDecodeError``, with its line and column), an integer of thousands of
+    digits, or nesting too deep for Python's recursion."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except ValueError as exc:
+        raise ValueError(str(exc).split(";")[0]) from None
 
 
 #: Input files larger than this many MiB are refused (they are read whole); the environment
@@ -133,9 +148,12 @@ def read_jsonl(path: Path, options: dict) -> Iterator[RawRow]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = parse_json(line)
         except json.JSONDecodeError as exc:
             yield RawRow(i, None, f"invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except ValueError as exc:
+            yield RawRow(i, None, f"unreadable JSON ({exc})")
             continue
         if not isinstance(obj, dict):
             yield RawRow(i, None, f"expected a JSON object, got {type(obj).__name__}")
@@ -177,8 +195,8 @@ def read_csv(path: Path, options: dict) -> Iterator[RawRow]:
                 for key in ("actor_span", "target_span"):
                     if rec.get(key, "").strip():
                         try:
-                            rec[key] = json.loads(rec[key])
-                        except json.JSONDecodeError:
+                            rec[key] = parse_json(rec[key])
+                        except ValueError:
                             pass  # reported by validation as a malformed span
                     elif key in rec:
                         rec[key] = None
@@ -256,6 +274,9 @@ def _check_span(value, text: str, mention: str, field: str) -> tuple[list[int] |
     return [start, end], None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def validate_rows(rows: Iterable[RawRow], path: Path, label_map: dict | str | None = None,
                   require_label: bool = True) -> list[dict]:
     """Canonical records from raw rows; raises DataError naming every problem."""
@@ -303,6 +324,10 @@ def validate_rows(rows: Iterable[RawRow], path: Path, label_map: dict | str | No
             else:
                 hint = " (map aliases with a label map)" if amap == {} else ""
                 bad.append(f"label: unknown label {label!r}; expected one of {', '.join(LABELS)}{hint}")
+        for field, value in (("text", text), *fields.items()):
+            if isinstance(value, str) and _SURROGATE.search(value):
+                bad.append(f"{field}: holds an unpaired surrogate ({_SURROGATE.search(value).group(0).encode('unicode_escape').decode()}), "
+                           "not text: was it written by a tool that split UTF-16 pairs?")
         if bad:
             problems.extend(f"{where}:{row.line}: {b}" for b in bad)
             continue

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from ..data import parse_json
 from ..errors import DataError
 from .inputs import Article
 
@@ -66,11 +67,13 @@ def gold_sentence_ids(sentence_span: tuple[int, int], gold_spans: list[tuple[int
 
 def _load_json(path: Path, problems: list[str]):
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return parse_json(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{path}: cannot read ({exc})")
     except json.JSONDecodeError as exc:
         problems.append(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})")
+    except ValueError as exc:
+        problems.append(f"{path}: unreadable JSON ({exc})")
     return None
 
 
@@ -161,9 +164,9 @@ def read_bundled(folder: str | Path) -> Iterator[GoldArticle]:
             if not line.strip():
                 continue
             try:
-                g = json.loads(line)
+                g = parse_json(line)
                 actor, target, label, evidence = g["actor"], g["target"], g["label"], " ".join(g["evidence"].split())
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 problems.append(f"{gold}:{lineno}: expected JSON with actor, target, label, evidence ({exc})")
                 continue
             k = next((i for i, (s, e) in enumerate(spans)

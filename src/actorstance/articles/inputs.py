@@ -4,7 +4,6 @@ A file that cannot be read is reported by name and skipped; the rest are still r
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -75,12 +74,12 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
 
 def jsonl_holds_records(path: Path) -> bool:
     """A JSONL file of labeled/unlabeled records (has actor/target) rather than articles."""
-    from ..data import _head_lines
+    from ..data import _head_lines, parse_json
 
     for line in _head_lines(path, 1):
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
+            obj = parse_json(line)
+        except ValueError:
             return True  # let the record reader report it as it always has
         return not isinstance(obj, dict) or "actor" in obj or "target" in obj
     return True

@@ -136,16 +136,18 @@ def topic_lexicon(topics: list[str] | None = None, path: str | Path | None = Non
 def read_names(path: str | Path) -> dict[str, list[str]]:
     """An actor (or targets) file: JSON ``{canonical: [aliases]}`` or CSV/TSV rows
     ``canonical,alias,alias...`` (a header row starting with name/canonical/actor is skipped)."""
-    from ..data import read_text
+    from ..data import parse_json, read_text
 
     path = Path(path)
     text = read_text(path)
     entries: dict[str, list[str]] = {}
     if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
         try:
-            obj = json.loads(text)
+            obj = parse_json(text)
         except json.JSONDecodeError as exc:
             raise DataError([f"{path}:{exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})"]) from None
+        except ValueError as exc:
+            raise DataError([f"{path}: unreadable JSON ({exc})"]) from None
         if isinstance(obj, list):  # a plain list of names
             obj = {name: [] for name in obj}
         if not isinstance(obj, dict):
