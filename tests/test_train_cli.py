@@ -172,3 +172,37 @@ def test_columns_format_mapping_from_the_command_line(tmp_path, tiny_jsonl):
     assert json.loads((tmp_path / "m.json").read_text())["per_class"]["critical"]["support"] == 1
     p = run_cli("evaluate", "--model", model, data, "--format", "columns", "--option", "text")
     assert p.returncode == 2 and "expected KEY=VALUE" in p.stderr
+
+
+@pytest.mark.parametrize("records, expected", [
+    (tiny_records()[:1], "the training split is empty"),
+    ([r for r in tiny_records() if r["label"] == "critical"], "holds one label only"),
+])
+def test_training_data_no_classifier_can_learn_from_is_refused(tmp_path, records, expected):
+    from actorstance.errors import DataError
+    from actorstance.training import run
+
+    for i, r in enumerate(records):
+        r["id"], r["group"] = f"r{i}", f"g{i}"
+    path = write_jsonl(tmp_path / "train.jsonl", records)
+    overrides = [f"data.train={path}", "data.dev=null", "data.test=null", "data.dev_fraction=0.3",
+                 "save_to_models=false"]
+    with pytest.raises(DataError, match=expected):
+        run(compose(overrides), tmp_path / "run")
+    assert not (tmp_path / "run" / "model").exists()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["evaluate", "DATA", "--label-map", "==,x"], "--label-map: expected a map name or ALIAS=LABEL pairs"),
+    (["predict", "ARTICLE", "--actors", "ACTORS"], "a JSON list of names must hold strings only"),
+    (["predict", "DATA", "-o", "TMP"], "is a directory; give a file name"),
+    (["evaluate", "DATA", "--out", "UNDER_FILE"], "part of the path is a file, not a folder"),
+])
+def test_bad_options_are_one_line_errors(tmp_path, tiny_jsonl, tiny_tfidf_dir, args, expected):
+    actors = tmp_path / "actors.json"
+    actors.write_text('[1, 2, {"a": 1}]')
+    (tmp_path / "file.txt").write_text("x")
+    where = {"DATA": tiny_jsonl, "ARTICLE": ROOT / "data" / "articles" / "01-ceasefire-talks.txt", "ACTORS": actors,
+             "TMP": tmp_path, "UNDER_FILE": tmp_path / "file.txt" / "m.json"}
+    proc = run_cli(*[str(where.get(a, a)) for a in args], "--model", tiny_tfidf_dir)
+    assert proc.returncode == 2 and expected in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

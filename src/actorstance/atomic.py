@@ -35,6 +35,9 @@ class AtomicFile:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        except (FileExistsError, NotADirectoryError):
+            raise ActorstanceError(f"{self.path}: cannot write here (part of the path is a file, not a folder)") \
+                from None
         except OSError as exc:
             raise ActorstanceError(f"{self.path}: cannot write here ({exc.strerror or exc})") from None
         self.tmp = Path(tmp)

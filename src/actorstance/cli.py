@@ -64,7 +64,14 @@ def _label_map(value: str | None):
         return None
     if "=" not in value:
         return value
-    return dict(item.split("=", 1) for item in value.split(",") if item)
+    items = [item.split("=", 1) for item in value.split(",") if item]
+    bad = [item[0] for item in items if len(item) != 2 or not item[0].strip() or not item[1].strip()]
+    if bad:
+        from .errors import ActorstanceError
+
+        raise ActorstanceError(f"--label-map: expected a map name or ALIAS=LABEL pairs separated by commas "
+                               f"(e.g. favor=supportive,against=critical), got {value!r}")
+    return dict(items)
 
 
 def _reader_options(items: list[str]) -> dict:

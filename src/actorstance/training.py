@@ -133,6 +133,21 @@ def write_jsonl(rows, path: Path) -> None:
     write_text(render(rows, "jsonl"), path)
 
 
+def check_trainable(splits: dict) -> None:
+    """A clear error, before any model is built, for training data no classifier can learn from."""
+    from .errors import DataError
+
+    train = splits["train"]
+    labels = sorted({ex["label"] for ex in train})
+    dev = len(splits["dev"]) if splits["dev"] is not None else 0
+    if not train:
+        raise DataError([f"the training split is empty ({dev} records went to dev): give more data, or a "
+                         "smaller data.dev_fraction"])
+    if len(labels) < 2:
+        raise DataError([f"the training split holds one label only ({labels[0]!r} in all {len(train)} records): "
+                         "a classifier needs examples of at least two"])
+
+
 def publish_model(model_dir: Path, models_dir: Path, name: str) -> Path:
     """Copy a trained model into ``models/`` under the first free name (``NAME``, ``NAME-2``, ...;
     safe when runs publish at once) and point ``models/LATEST`` at it."""
@@ -175,6 +190,7 @@ def run(cfg, output_dir: str | Path, base_dir: str | Path | None = None) -> dict
     set_seed(seed)
     t_start = time.perf_counter()
     splits = load_splits(cfg.data, seed, base_dir)
+    check_trainable(splits)
     t_loaded = time.perf_counter()
     model = instantiate(cfg.model)
     log.info("training %s on %d examples (dev %s)", model.family, len(splits["train"]),

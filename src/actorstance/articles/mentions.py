@@ -149,6 +149,9 @@ def read_names(path: str | Path) -> dict[str, list[str]]:
         except ValueError as exc:
             raise DataError([f"{path}: unreadable JSON ({exc})"]) from None
         if isinstance(obj, list):  # a plain list of names
+            if not all(isinstance(name, str) for name in obj):
+                raise DataError([f"{path}: a JSON list of names must hold strings only; for aliases use "
+                                 "{canonical name: [aliases]}"])
             obj = {name: [] for name in obj}
         if not isinstance(obj, dict):
             raise DataError([f"{path}: expected a JSON object {{canonical name: [aliases]}}"])
