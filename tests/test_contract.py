@@ -13,40 +13,32 @@ from actorstance.errors import ModelLoadError
 from actorstance.models import load_model
 
 
-def make_tfidf(tmp_path):
+def make_tfidf(encoder):
     from actorstance.models.tfidf import TfidfStanceModel
 
     return TfidfStanceModel(seed=0)
 
 
-def make_transformer(tmp_path):
-    from conftest import make_tiny_bert
-
+def make_transformer(encoder):
     from actorstance.models.transformer import TransformerStanceModel
 
-    shared = tmp_path.parent / "tiny-bert-contract"  # once per session, outside the test's own tmp_path
-    encoder = str(shared) if (shared / "config.json").is_file() else make_tiny_bert(shared)
     return TransformerStanceModel(pretrained=encoder, epochs=1, batch_size=8, max_length=64, lr=1e-3,
                                   progress=False, seed=0)
 
 
-def make_embedding(tmp_path):
-    from conftest import make_tiny_bert
-
+def make_embedding(encoder):
     from actorstance.models.embedding import EmbeddingStanceModel
 
-    shared = tmp_path.parent / "tiny-bert-contract"  # the same tiny BERT as make_transformer's
-    encoder = str(shared) if (shared / "config.json").is_file() else make_tiny_bert(shared)
     return EmbeddingStanceModel(pretrained=encoder, batch_size=8, max_length=64, seed=0)
 
 
-#: family -> factory(tmp_path) of a small, fast, untrained model. New families add themselves here.
+#: family -> factory(tiny encoder dir) of a small, fast, untrained model. New families add themselves here.
 FACTORIES = {"tfidf": make_tfidf, "transformer": make_transformer, "embedding": make_embedding}
 
 
 @pytest.fixture(params=sorted(FACTORIES))
-def fitted(request, tmp_path, tiny_dataset):
-    model = FACTORIES[request.param](tmp_path)
+def fitted(request, tiny_bert_dir, tiny_dataset):
+    model = FACTORIES[request.param](tiny_bert_dir)
     return model.fit(tiny_dataset, tiny_dataset)
 
 
@@ -85,6 +77,42 @@ def test_tampered_or_corrupted_model_fails_clearly(fitted, tmp_path):
         load_model(path)
     with pytest.raises(ModelLoadError, match="not found"):
         load_model(tmp_path / "nowhere")
+
+
+def _edit_meta(path, change):
+    meta = json.loads((path / "meta.json").read_text())
+    change(meta)
+    (path / "meta.json").write_text(json.dumps(meta))
+
+
+def _set_nan_weights(path):
+    from safetensors.numpy import load_file, save_file
+
+    from actorstance.models.base import _sha256
+
+    arrays = load_file(str(path / "weights.safetensors"))
+    arrays["coef"] = np.full_like(arrays["coef"], np.nan)
+    save_file(arrays, str(path / "weights.safetensors"))
+    _edit_meta(path, lambda m: m["files"].update({"weights.safetensors": _sha256(path / "weights.safetensors")}))
+
+
+@pytest.mark.parametrize("tamper, expected", [
+    (lambda p: _edit_meta(p, lambda m: m["params"].update(C="abc")), "params: could not convert"),
+    (lambda p: _edit_meta(p, lambda m: m["params"].update(surprise=1)), "params: .*unexpected keyword"),
+    (lambda p: _edit_meta(p, lambda m: m.update(family="nonsense")), "unknown model family"),
+    (lambda p: _edit_meta(p, lambda m: m.update(files=["weights.safetensors"])), "files: expected"),
+    (lambda p: _edit_meta(p, lambda m: m.update(params=[1, 2])), "params: expected an object"),
+    (lambda p: _edit_meta(p, lambda m: m["files"].update({"../outside.txt": "0" * 64})), "not a file inside"),
+    (lambda p: _edit_meta(p, lambda m: m["files"].update({"/etc/hostname": "0" * 64})), "not a file inside"),
+    (lambda p: (p / "extra.py").write_text("print('hi')"), "files that meta.json does not list"),
+    (lambda p: (p / "link").symlink_to("/etc/hostname"), "files that meta.json does not list"),
+    (_set_nan_weights, "non-finite probabilities"),
+])
+def test_edited_model_metadata_fails_clearly(tmp_path, tiny_dataset, tamper, expected):
+    path = make_tfidf(None).fit(tiny_dataset).save(tmp_path / "m")
+    tamper(path)
+    with pytest.raises(ModelLoadError, match=expected):
+        load_model(path).predict_proba(tiny_dataset)
 
 
 def test_save_is_atomic(fitted, tmp_path, monkeypatch):

@@ -73,17 +73,35 @@ def read_meta(path: Path) -> dict:
                              f"(this actorstance reads format {FORMAT_VERSION})")
     if tuple(meta.get("labels", ())) != LABELS:
         raise ModelLoadError(f"{meta_path}: label order {meta.get('labels')} differs from {list(LABELS)}")
+    files, params = meta.get("files"), meta.get("params", {})
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise ModelLoadError(f"{meta_path}: files: expected {{file name: sha256}}")
+    if not isinstance(params, dict):
+        raise ModelLoadError(f"{meta_path}: params: expected an object of parameter values")
     return meta
 
 
 def verify_files(path: Path, meta: dict) -> None:
-    """Every weight file is present and unchanged since saving."""
+    """Every weight file is present, inside the directory, a plain file (no symlink) and
+    unchanged since saving; the directory holds nothing else. The checksums catch corruption and
+    careless edits, not a deliberate forgery (whoever can edit the files can edit meta.json):
+    load models from people you trust; loading never runs code either way."""
+    root = Path(path).resolve()
     for name, digest in meta["files"].items():
         f = Path(path) / name
+        if Path(name).is_absolute() or ".." in Path(name).parts or f.is_symlink() \
+                or not f.resolve().is_relative_to(root):
+            raise ModelLoadError(f"{Path(path) / META_FILE}: files: {name!r} is not a file inside the model directory")
         if not f.is_file():
             raise ModelLoadError(f"{f}: missing from the model directory")
         if _sha256(f) != digest:
             raise ModelLoadError(f"{f}: checksum mismatch: the file is corrupted or was modified after saving")
+    extra = sorted(p.relative_to(path).as_posix() for p in Path(path).rglob("*")
+                   if (p.is_file() or p.is_symlink()) and p.relative_to(path).as_posix() not in meta["files"]
+                   and p.name != META_FILE)
+    if extra:
+        raise ModelLoadError(f"{path}: holds files that meta.json does not list ({', '.join(extra[:5])}); "
+                             "a model directory holds only what was saved")
 
 
 def atomic_dir_write(target: Path, write) -> Path:
@@ -144,7 +162,11 @@ class StanceModel:
         if not records:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
         check_examples(records)
-        return self._predict_proba(records)
+        proba = self._predict_proba(records)
+        if not np.isfinite(proba).all():
+            raise ModelLoadError(f"the {self.family} model gives non-finite probabilities (NaN or inf): its weights "
+                                 "are broken; retrain it")
+        return proba
 
     def _predict_proba(self, records: list[dict]) -> np.ndarray:
         raise NotImplementedError
@@ -181,7 +203,10 @@ class StanceModel:
         if meta["family"] != cls.family:
             raise ModelLoadError(f"{directory}: holds a {meta['family']!r} model, not {cls.family!r}")
         verify_files(directory, meta)
-        model = cls(**meta.get("params", {}))
+        try:
+            model = cls(**meta.get("params", {}))
+        except (TypeError, ValueError) as exc:  # an unknown parameter, or a value of the wrong kind
+            raise ModelLoadError(f"{directory / META_FILE}: params: {exc}") from None
         model.info = {k: meta[k] for k in ("config", "data", "metrics") if k in meta}
         try:
             model._load_weights(directory, meta)
