@@ -4,6 +4,7 @@ errors for paths that cannot be written; run directories and publishing that do 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,17 @@ def test_publishing_takes_the_next_free_name_and_points_latest_at_it(tmp_path):
     assert (models / "LATEST").read_text() == "m-2\n"
     assert sorted(p.name for p in models.iterdir()) == ["LATEST", "m", "m-2"]  # no temporary left
 
+
+
+@pytest.mark.parametrize("data_name", ["team/news", "../../escape", "..", "a b"])
+def test_a_data_name_cannot_steer_where_a_model_is_published(tmp_path, tiny_jsonl, data_name):
+    from conftest import compose
+
+    from actorstance.training import run
+
+    models = tmp_path / "models"
+    cfg = compose([f"data.train={tiny_jsonl}", "data.dev=null", "data.test=null", "data.dev_fraction=0.3",
+                   f"models_dir={models}", f"data.name='{data_name}'"])
+    published = Path(run(cfg, tmp_path / "run")["published_model"])
+    assert published.parent == models and "/" not in published.name and not published.name.startswith(".")
+    assert (models / (models / "LATEST").read_text().strip() / "meta.json").is_file()

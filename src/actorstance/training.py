@@ -11,6 +11,7 @@ import itertools
 import logging
 import os
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -220,7 +221,8 @@ def run(cfg, output_dir: str | Path, base_dir: str | Path | None = None) -> dict
                   "metrics": {k: results[k] for k in ("dev", "test") if k in results}}
     model_dir = model.save(out / "model")
     if cfg.get("save_to_models", True):
-        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{model.family}-{cfg.data.get('name')}-s{seed}"
+        data_name = re.sub(r"[^\w.-]+", "_", str(cfg.data.get("name"))).strip("._") or "data"  # no "/" or ".."
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{model.family}-{data_name}-s{seed}"
         published = publish_model(model_dir, resolve_path(cfg.get("models_dir", "models"), base_dir), name)
         results["published_model"] = str(published)
     M.write_json(results, out / "metrics.json")
