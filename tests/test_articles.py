@@ -343,3 +343,35 @@ def test_cli_counts_out_of_range_are_refused(flag, value, capsys):
         main(["predict", "-", flag, value])
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and f"argument {flag}: expected a whole number" in err
+
+
+@pytest.mark.parametrize("who", ["process group", "parent only"])
+def test_ctrl_c_with_spacy_workers_exits_130_in_one_line(tmp_path, tiny_tfidf_dir, who):
+    """Ctrl-C reaches the whole process group from a terminal, or the parent alone from a
+    supervisor: either way exit 130 at once, one line, no worker tracebacks, no output file."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    pytest.importorskip("spacy")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(40):
+        for f in ARTICLES.glob("*.txt"):
+            (corpus / f"{i}-{f.name}").write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT / "src"))
+    proc = subprocess.Popen([sys.executable, "-m", "actorstance", "predict", str(corpus), "--model", tiny_tfidf_dir,
+                             "--ner", "spacy", "--ner-processes", "2", "-o", str(tmp_path / "rows.csv")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: (os.setsid(), signal.signal(signal.SIGINT, signal.SIG_DFL)))
+    time.sleep(5)  # the workers are running
+    assert proc.poll() is None, proc.communicate()[1]
+    (os.killpg if who == "process group" else os.kill)(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("hung after Ctrl-C")
+    assert proc.returncode == 130 and err.strip() == "interrupted", err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]  # no rows.csv, no temporary file

@@ -7,6 +7,7 @@ it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -408,6 +409,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        import multiprocessing
+
+        if multiprocessing.active_children() or getattr(args, "ner_processes", 1) > 1:
+            for worker in multiprocessing.active_children():
+                worker.terminate()
+            sys.stdout.flush()  # spaCy's queues to its stopped workers would block a normal exit
+            sys.stderr.flush()
+            os._exit(130)
         return 130
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -212,12 +213,39 @@ class SpacyDetector:
         """``(text, context)`` in, ``(entities, context)`` out, in order and lazily; with
         ``processes > 1`` worker processes run ahead of the caller (spaCy's ``n_process``)."""
         parsed = "parser" in self.nlp.pipe_names
-        for doc, ctx in self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size, n_process=self.processes):
+        docs = self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size, n_process=self.processes)
+        for doc, ctx in (_workers_ignore_ctrl_c(docs) if self.processes > 1 else docs):
             spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
             if parsed:
                 spans += [(c.start_char, c.end_char, f"{NOUN_PHRASE}:{c.root.tag_}:{c.root.dep_}")
                           for c in doc.noun_chunks]
             yield spans, ctx
+
+
+def _workers_ignore_ctrl_c(docs: Iterator) -> Iterator:
+    """spaCy's worker processes (started at the first item) inherit a Ctrl-C handler that does
+    nothing in them; in this process it stops the workers, then interrupts as usual. Without
+    it, each worker prints a traceback, and spaCy's clean-up waits for workers that are still
+    busy (a hang when only this process got the signal)."""
+    import multiprocessing
+    import signal
+    import warnings
+
+    parent = os.getpid()
+
+    def on_ctrl_c(signum, frame):
+        if os.getpid() != parent:
+            return  # a worker: the parent stops it
+        for worker in multiprocessing.active_children():
+            worker.terminate()
+        warnings.filterwarnings("ignore", message=r".*\[W127\]")  # "not all workers completed": we stopped them
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield from docs
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 _CAP = r"(?:(?:al|el|ad|ul)-[A-Z][a-z]+|[A-Z][a-z]+(?:[-'’][A-Za-z][a-z]+)*|[A-Z]{2,}s?|(?:[A-Z]\.){2,}|[A-Z][a-z]*[A-Z][A-Za-z]+)"
