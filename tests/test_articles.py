@@ -375,3 +375,21 @@ def test_ctrl_c_with_spacy_workers_exits_130_in_one_line(tmp_path, tiny_tfidf_di
         pytest.fail("hung after Ctrl-C")
     assert proc.returncode == 130 and err.strip() == "interrupted", err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]  # no rows.csv, no temporary file
+
+
+def test_html_pages_are_read_as_their_text(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
+    from actorstance.articles.inputs import text_of_html
+
+    page = ('<!DOCTYPE html><html><head><title>T</title><script>var s = "<p>Kyiv thanked Warsaw.</p>";</script>'
+            '</head><body><nav>Home | World</nav><article><h1>Talks stall</h1><p>Anna Weber praised '
+            'Marco&nbsp;Ruiz for his courage.</p><p>Ruiz <em>thanked</em> Weber.<br>Then it rained.</p></article>'
+            '</body></html>')
+    assert text_of_html(page) == ("Talks stall\n\nAnna Weber praised Marco Ruiz for his courage.\n\n"
+                                  "Ruiz thanked Weber.\n\nThen it rained.")
+    assert text_of_html("Plain text with a <b>bold</b> word.") == "Plain text with a <b>bold</b> word."  # one tag: text
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, path, "--all-pairs", "-f", "jsonl",
+                         "--ner", "rules")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and rows and not any("<" in r["sentence"] or "Kyiv" in r["sentence"] for r in rows)

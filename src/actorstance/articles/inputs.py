@@ -1,10 +1,15 @@
 """Reading articles: text files, folders of them, JSONL of ``{"id", "text"}``, standard input.
 
-A file that cannot be read is reported by name and skipped; the rest are still read."""
+A file that cannot be read is reported by name and skipped; the rest are still read. HTML (a
+saved web page, or HTML in a JSONL text field) is turned into its text first, one paragraph per
+block element, without scripts, styles or the page head: tags are never sentence text, and
+rows point into the extracted text."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -15,7 +20,52 @@ MAX_LINE_CHARS = 100_000
 #: spaCy's own limit per text; articles are far shorter.
 MAX_ARTICLE_CHARS = 1_000_000
 #: What a folder of articles is searched for (a file named on the command line may be any text).
-ARTICLE_SUFFIXES = (".txt", ".text")
+ARTICLE_SUFFIXES = (".txt", ".text", ".html", ".htm")
+#: Text is HTML when it opens as a page, or holds at least this many block or break tags.
+_HTML_START = re.compile(r"\s*(?:<!doctype html|<html\b)", re.I)
+_HTML_TAG = re.compile(r"</?(?:p|div|br|h[1-6]|li|ul|ol|article|section|span|a|em|strong|b|i|table|tr|td)\b[^>]*>", re.I)
+_BLOCKS = frozenset("p div br h1 h2 h3 h4 h5 h6 li ul ol article section header footer blockquote tr table "
+                    "figcaption title pre hr".split())
+_SKIPPED = frozenset("script style noscript template head svg nav".split())
+
+
+class _TextOfHtml(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.paragraphs, self.current, self.skipping = [], [], 0
+
+    def _end_paragraph(self):
+        text = " ".join("".join(self.current).split())
+        if text:
+            self.paragraphs.append(text)
+        self.current = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIPPED:
+            self.skipping += 1
+        elif tag in _BLOCKS:
+            self._end_paragraph()
+
+    def handle_endtag(self, tag):
+        if tag in _SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCKS:
+            self._end_paragraph()
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.current.append(data)
+
+
+def text_of_html(text: str) -> str:
+    """The article text of ``text`` if it is HTML (paragraphs separated by blank lines), else ``text``."""
+    if not (_HTML_START.match(text) or len(_HTML_TAG.findall(text[:100_000])) >= 2):
+        return text
+    parser = _TextOfHtml()
+    parser.feed(text)
+    parser.close()
+    parser._end_paragraph()
+    return "\n\n".join(parser.paragraphs)
 
 
 @dataclass
@@ -63,6 +113,7 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
         if not isinstance(text, str):
             problems.append(f"{where}: text: missing field or not a string")
             continue
+        text = text_of_html(text)
         try:
             check_article_text(text, where)
         except DataError as exc:
@@ -132,7 +183,7 @@ def iter_articles(inputs: Iterable[str | Path], problems: list[str],
                 yield from _articles_from_jsonl(f, name, problems)
                 continue
             try:
-                text = _read_checked(f, name)
+                text = text_of_html(_read_checked(f, name))
                 check_article_text(text, name)
             except DataError as exc:
                 problems.extend(exc.problems)
