@@ -23,7 +23,7 @@ MAX_ARTICLE_CHARS = 1_000_000
 ARTICLE_SUFFIXES = (".txt", ".text", ".html", ".htm")
 #: Text is HTML when it opens as a page, or holds at least this many block or break tags.
 _HTML_START = re.compile(r"\s*(?:<!doctype html|<html\b)", re.I)
-_HTML_TAG = re.compile(r"</?(?:p|div|br|h[1-6]|li|ul|ol|article|section|span|a|em|strong|b|i|table|tr|td)\b[^>]*>", re.I)
+_HTML_TAG = re.compile(r"</?(?:p|div|br|h[1-6]|li|ul|ol|article|section|table|tr|td)\b[^>]*>", re.I)
 _BLOCKS = frozenset("p div br h1 h2 h3 h4 h5 h6 li ul ol article section header footer blockquote tr table "
                     "figcaption title pre hr".split())
 _SKIPPED = frozenset("script style noscript template head svg nav".split())
