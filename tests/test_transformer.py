@@ -428,3 +428,16 @@ def test_config_instantiates_with_best_defaults():
     model = instantiate(compose(["model=transformer"]).model)
     assert isinstance(model, TransformerStanceModel) and model.pretrained == "default"
     assert model.encoding in ("markers", "pair", "markers+pair") and set(LABELS)
+
+
+def test_a_hub_name_fails_at_once_without_a_network(monkeypatch):
+    from actorstance.errors import ConfigError
+    from actorstance.models import hf
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ConfigError, match="HF_HUB_OFFLINE is set"):
+        hf.resolve_pretrained("org/some-encoder")
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setenv("HF_ENDPOINT", "https://hub.invalid")
+    with pytest.raises(ConfigError, match="hub.invalid cannot be reached"):
+        hf.resolve_pretrained("org/some-encoder")
