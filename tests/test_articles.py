@@ -393,3 +393,16 @@ def test_html_pages_are_read_as_their_text(tmp_path, tiny_tfidf_dir, capsys, mon
                          "--ner", "rules")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and rows and not any("<" in r["sentence"] or "Kyiv" in r["sentence"] for r in rows)
+
+
+def test_standard_input_is_named_and_its_copy_removed(tiny_tfidf_dir, capsys, monkeypatch, tmp_path):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    bad = b'{"text": "Anna praised Marco.", "actor": "Anna", "target": 5}\n'
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, "-", stdin=bad)
+    assert code == 2 and "<stdin>:1: target: expected a string" in err
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, "-", "--ner", "rules",
+                         stdin=b"Anna Weber praised Marco Ruiz for his courage.")
+    assert code == 0 and "Anna Weber" in out
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("actorstance-")]  # no copy of stdin left

@@ -30,7 +30,14 @@ def _stdin_to_file() -> tuple[Path, bool]:
     """Spool standard input to a temp file named so that its kind can be detected: records
     (JSONL/CSV naming actor and target) or articles (JSONL of id/text, or plain text).
     Returns the path and whether it holds articles."""
-    raw = sys.stdin.buffer.read()
+    from .data import max_file_bytes
+    from .errors import DataError
+
+    limit = max_file_bytes()
+    raw = sys.stdin.buffer.read(limit + 1)
+    if len(raw) > limit:
+        raise DataError([f"<stdin>: over the input limit of {limit / 2**20:,.0f} MiB (split the input, or set "
+                         "ACTORSTANCE_MAX_FILE_MB)"])
     head = raw.lstrip()[:1]
     first_line = raw.lstrip().split(b"\n", 1)[0].decode("utf-8", errors="replace")
     if head in (b"{", b""):
@@ -122,12 +129,33 @@ def _load_for_prediction(model_dir: Path, args):
 
 
 def cmd_predict(args) -> int:
+    import shutil
+
+    from .errors import DataError
+
+    names: dict[str, str] = {}
+    try:
+        return _predict(args, names)
+    except DataError as exc:  # name standard input as such, not by its spool file
+        raise DataError([_stdin_named(p, names) for p in exc.problems]) from None
+    finally:
+        for spool in names:  # the copies of standard input
+            shutil.rmtree(Path(spool).parent, ignore_errors=True)
+
+
+def _stdin_named(problem: str, names: dict[str, str]) -> str:
+    for spool, name in names.items():
+        problem = problem.replace(spool, name)
+    return problem
+
+
+def _predict(args, names: dict[str, str]) -> int:
     from . import data as D
     from .articles import is_article_input
     from .errors import ActorstanceError
     from .output import format_from_path, render, write_text
 
-    paths, names, article_flags = [], {}, []
+    paths, article_flags = [], []
     for p in args.inputs:
         if p == "-":
             path, is_articles = _stdin_to_file()
