@@ -13,7 +13,9 @@ each pair from it, as span-based relation extractors do (Lee et al. 2017; Zhong 
 
 A batch holds ``U`` unique token sequences (sentences and names) and ``P`` pairs; each pair
 says which sequence its sentence, actor and target come from (``*_row``) and which tokens
-(``*_mask``, 0/1 over the sequence). All positions are tensors, so the module exports to ONNX.
+(``*_start`` to ``*_end``). A span's mean is a difference of running sums over its sequence,
+so a pair costs a few vectors, not a copy of its sentence's outputs. All positions are
+tensors, so the module exports to ONNX.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ import torch
 
 
 class SpanPoolingClassifier(torch.nn.Module):
-    """``forward(input_ids, attention_mask, sentence_row, actor_row, actor_mask, target_row,
-    target_mask[, token_type_ids]) -> logits`` (one row per pair)."""
+    """``forward(input_ids, attention_mask, sentence_row, actor_row, actor_start, actor_end,
+    target_row, target_start, target_end[, token_type_ids]) -> logits`` (one row per pair)."""
 
     def __init__(self, model, n_labels: int):
         super().__init__()
@@ -34,17 +36,22 @@ class SpanPoolingClassifier(torch.nn.Module):
         self.out = torch.nn.Linear(hidden, n_labels)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, sentence_row: torch.Tensor,
-                actor_row: torch.Tensor, actor_mask: torch.Tensor, target_row: torch.Tensor,
-                target_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+                actor_row: torch.Tensor, actor_start: torch.Tensor, actor_end: torch.Tensor,
+                target_row: torch.Tensor, target_start: torch.Tensor, target_end: torch.Tensor,
+                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
         extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
         states = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
+        mask = attention_mask.to(states.dtype)[:, :, None]
+        means = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)  # one per sequence
+        # running sums with a zero in front: the sum over tokens [lo, hi) is sums[hi] - sums[lo]
+        sums = torch.cat([torch.zeros_like(states[:, :1]), states], dim=1).cumsum(dim=1)
 
-        def pool(rows: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-            weights = mask.to(states.dtype)[:, :, None]
-            return (states.index_select(0, rows) * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+        def pool(rows: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+            total = sums[rows, end] - sums[rows, start]
+            return total / (end - start).clamp(min=1).to(states.dtype)[:, None]
 
-        sentence = pool(sentence_row, attention_mask.index_select(0, sentence_row))
-        actor, target = pool(actor_row, actor_mask), pool(target_row, target_mask)
+        sentence = means.index_select(0, sentence_row)
+        actor, target = pool(actor_row, actor_start, actor_end), pool(target_row, target_start, target_end)
         pair = torch.cat([sentence, actor, target, actor * target], dim=-1)
         return self.out(self.dropout(torch.nn.functional.gelu(self.hidden(self.dropout(pair)))))
 

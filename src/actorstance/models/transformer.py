@@ -230,15 +230,16 @@ class TransformerStanceModel(StanceModel):
                     seqs.append(ids)
                 return row_of[key]
 
-            rows = {k: np.zeros(len(idx), dtype=np.int64) for k in ("sentence_row", "actor_row", "target_row")}
-            spans = []
+            rows = {f"{r}_{k}": np.zeros(len(idx), dtype=np.int64) for r in ("actor", "target")
+                    for k in ("row", "start", "end")}
+            rows["sentence_row"] = np.zeros(len(idx), dtype=np.int64)
             for p, i in enumerate(idx):
                 f = feats[i]
                 rows["sentence_row"][p] = row(f["input_ids"])
                 for r in ("actor", "target"):
                     ids, lo, hi = f[r]
                     rows[f"{r}_row"][p] = rows["sentence_row"][p] if ids is None else row(ids)
-                    spans.append((r, p, lo, hi))
+                    rows[f"{r}_start"][p], rows[f"{r}_end"][p] = lo, hi
             width = max(len(q) for q in seqs)
             batch = {"input_ids": np.full((len(seqs), width), pad, dtype=np.int64),
                      "attention_mask": np.zeros((len(seqs), width), dtype=np.int64)}
@@ -247,10 +248,7 @@ class TransformerStanceModel(StanceModel):
                 batch["attention_mask"][u, :len(q)] = 1
             if with_types:
                 batch["token_type_ids"] = np.zeros((len(seqs), width), dtype=np.int64)
-            masks = {r: np.zeros((len(idx), width), dtype=np.float32) for r in ("actor", "target")}
-            for r, p, lo, hi in spans:
-                masks[r][p, lo:hi] = 1.0
-            yield idx, {**batch, **rows, "actor_mask": masks["actor"], "target_mask": masks["target"]}
+            yield idx, {**batch, **rows}
 
     def _prediction_batches(self, feats: list[dict]) -> list[list[int]]:
         """Batches sorted by length; for the span head, the pairs of one sentence together and
@@ -620,8 +618,7 @@ class TransformerStanceModel(StanceModel):
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fp32, int8 = Path(tmp) / ONNX_FILES["fp32"], Path(tmp) / ONNX_FILES["int8"]
-            axes = {k: {0: "pairs"} if k.endswith("_row") else {0: "pairs" if k in ("actor_mask", "target_mask")
-                                                                 else "batch", 1: "length"} for k in names}
+            axes = {k: {0: "pairs"} if batch[k].ndim == 1 else {0: "batch", 1: "length"} for k in names}
             axes["logits"] = {0: "rows"}
             # the TorchScript exporter: the dynamo one needs onnxscript and exports no faster model
             torch.onnx.export(Positional(), tuple(torch.from_numpy(batch[k]) for k in names), str(fp32),
