@@ -50,7 +50,8 @@ def table() -> str:
     for f in sorted(OUT.glob("*.json")):
         r = json.loads(f.read_text())
         t, st, sm = r["triples"], r["stages"], r["summary"]
-        rows.append(f"| {r['name']}{' int8' if r.get('int8') else ''} | {r['gold']} | {r.get('per_sentence', '')} | {r.get('salient', 0)} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
+        recheck = f" (recheck {r['int8_recheck']:g})" if r.get("int8") and r.get("int8_recheck") is not None else ""
+        rows.append(f"| {r['name']}{' int8' if r.get('int8') else ''}{recheck} | {r['gold']} | {r.get('per_sentence', '')} | {r.get('salient', 0)} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
                     f"{st['actor_recall']:.3f} | {st['target_recall']:.3f} | {st['pair_recall']:.3f} | "
                     f"{st['label_accuracy_on_found']:.3f} | {sm['f1']:.3f} | {r['timings'].get('sentences_per_s')} | "
                     f"[{f.name}]({f.name}) |")
@@ -74,6 +75,7 @@ def main() -> int:
     ap.add_argument("--per-sentence", type=int, help="passed on to evaluate-articles")
     ap.add_argument("--salient", type=int, help="passed on to evaluate-articles")
     ap.add_argument("--ner-processes", type=int, help="passed on to evaluate-articles")
+    ap.add_argument("--int8-recheck", help="passed on to evaluate-articles")
     ap.add_argument("--table", action="store_true", help="only rebuild the table")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -93,7 +95,8 @@ def main() -> int:
         extra = (["--int8"] if args.int8 else []) + \
             ([] if args.per_sentence is None else ["--per-sentence", str(args.per_sentence)]) + \
             ([] if args.salient is None else ["--salient", str(args.salient)]) + \
-            ([] if args.ner_processes is None else ["--ner-processes", str(args.ner_processes)])
+            ([] if args.ner_processes is None else ["--ner-processes", str(args.ner_processes)]) + \
+            ([] if args.int8_recheck is None else ["--int8-recheck", args.int8_recheck])
         seesaw = SHARED / "seesaw"
         if args.only == "bundled":
             pass

@@ -66,6 +66,17 @@ def _positive(value: str) -> int:
     return _count(value, 1)
 
 
+def _share(value: str) -> float:
+    """argparse type: a number in [0, 1]."""
+    try:
+        x = float(value)
+    except ValueError:
+        x = -1.0
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value!r}")
+    return x
+
+
 def _label_map(value: str | None):
     """``stance`` or ``favor=supportive,against=critical``."""
     if not value:
@@ -125,6 +136,11 @@ def _load_for_prediction(model_dir: Path, args):
         if not hasattr(model, "use_onnx"):
             raise ActorstanceError(f"{flag}: {model_dir} is a {model.family} model; {flag} applies to transformer models")
         model.use_onnx(fp32=args.onnx, int8=args.int8)
+    if getattr(args, "int8_recheck", None) is not None:
+        if not hasattr(model, "int8_recheck"):
+            raise ActorstanceError(f"--int8-recheck: {model_dir} is a {model.family} model; it applies to transformer "
+                                   "models")
+        model.int8_recheck = args.int8_recheck
     return model
 
 
@@ -275,7 +291,8 @@ def cmd_evaluate_articles(args) -> int:
         writer.close()
     report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8),
                    "actors": args.actors, "per_sentence": args.per_sentence, "salient": args.salient,
-                   "ner_processes": args.ner_processes})
+                   "ner_processes": args.ner_processes,
+                   "int8_recheck": getattr(pipeline.model, "int8_recheck", None) if args.int8 else None})
     print(format_report(report, f"{what}, model {model_dir.name}"))
     if args.out:
         import json
@@ -336,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--onnx", action="store_true",
                    help="transformer models: predict in fp32 with ONNX Runtime (0.96-1.15x torch's speed; with "
                         "--int8, its close calls are rechecked there too); exported on the fly if not saved")
+    p.add_argument("--int8-recheck", type=_share, metavar="X",
+                   help="with --int8, redo in fp32 the rows whose two best probabilities lie closer than X "
+                        "(default: the model's own, 0.2; 0 is faster)")
     art = p.add_argument_group("articles")
     art.add_argument("--actors", metavar="FILE", help="actor file: JSON {canonical: [aliases]} or CSV/TSV rows "
                                                       "canonical,alias,...; merges mentions across articles")
@@ -387,6 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto", help="mention detector")
     p.add_argument("--actors", metavar="FILE", help="actor file (canonical names with aliases), as for predict")
     p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
+    p.add_argument("--int8-recheck", type=_share, metavar="X",
+                   help="with --int8, redo in fp32 the pairs whose two best probabilities lie closer than X "
+                        "(default: the model's own, 0.2; 0 is faster)")
     p.add_argument("--onnx", action="store_true", help="transformer models: predict in fp32 with ONNX Runtime")
     p.add_argument("--chunk", type=_positive, default=64, metavar="N", help="articles per model batch")
     p.add_argument("--ner-processes", type=_positive, default=1, metavar="N",
