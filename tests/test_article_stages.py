@@ -253,3 +253,13 @@ def test_seesaw_format_keeps_every_stance_when_thinning_neutrals(tmp_path, spacy
     for bad in ({"neutral_rate": "abc"}, {"neutral_rate": 0}, {"nuetral_rate": 0.5}):
         with pytest.raises(DataError):
             list(read_seesaw_candidates(root, {"split": "train", **bad}))
+
+
+def test_only_scorers_trained_on_article_candidates_get_the_articles_subjects_by_default():
+    from types import SimpleNamespace
+
+    from actorstance.articles.pairs import SALIENT, default_salient
+
+    trained_on = lambda fmt: SimpleNamespace(info={"config": {"data": {"format": fmt}}})  # noqa: E731
+    assert default_salient(trained_on("seesaw")) == SALIENT > 0
+    assert default_salient(trained_on(None)) == default_salient(SimpleNamespace(info={})) == 0

@@ -159,6 +159,12 @@ def cmd_predict(args) -> int:
             shutil.rmtree(Path(spool).parent, ignore_errors=True)
 
 
+def _salient(args, model) -> int:
+    from .articles.pairs import default_salient
+
+    return default_salient(model) if args.salient is None else args.salient
+
+
 def _stdin_named(problem: str, names: dict[str, str]) -> str:
     for spool, name in names.items():
         problem = problem.replace(spool, name)
@@ -207,7 +213,7 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     topics = topic_lexicon(args.target, args.targets)
     detector = make_detector(args.ner, processes=args.ner_processes)
     pipeline = ArticlePipeline(model, detector, load_lexicon(args.actors), topics or None, args.chunk,
-                               args.per_sentence, args.salient)
+                               args.per_sentence, _salient(args, model))
     fmt = args.output_format or format_from_path(args.out)
     writer, summary, problems = RowWriter(fmt, args.out), Summary(args.evidence), []
     plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
@@ -275,7 +281,7 @@ def cmd_evaluate_articles(args) -> int:
     model = _load_for_prediction(model_dir, args)
     pipeline = ArticlePipeline(model, make_detector(args.ner, processes=args.ner_processes), load_lexicon(args.actors),
                                chunk_articles=args.chunk,
-                               per_sentence=args.per_sentence, salient=args.salient)
+                               per_sentence=args.per_sentence, salient=_salient(args, model))
     writer = None
     if args.rows:
         from .articles.writer import RowWriter
@@ -290,7 +296,7 @@ def cmd_evaluate_articles(args) -> int:
     if writer is not None:
         writer.close()
     report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8),
-                   "actors": args.actors, "per_sentence": args.per_sentence, "salient": args.salient,
+                   "actors": args.actors, "per_sentence": args.per_sentence, "salient": pipeline.salient,
                    "ner_processes": args.ner_processes,
                    "int8_recheck": getattr(pipeline.model, "int8_recheck", None) if args.int8 else None})
     print(format_report(report, f"{what}, model {model_dir.name}"))
@@ -365,9 +371,10 @@ def build_parser() -> argparse.ArgumentParser:
     art.add_argument("--targets", metavar="FILE", help="topics with aliases, in the actor-file format")
     art.add_argument("--per-sentence", type=_count, default=PER_SENTENCE, metavar="N",
                      help=f"at most N stances per sentence, the most probable (0: no limit; default {PER_SENTENCE})")
-    art.add_argument("--salient", type=_count, default=SALIENT, metavar="N",
+    art.add_argument("--salient", type=_count, metavar="N",
                      help="the article's N most mentioned names are candidate targets of every sentence with an "
-                          f"actor, named there or not (0: off; default {SALIENT})")
+                          f"actor, named there or not (0: off; default {SALIENT} for scorers trained on article "
+                          "candidates, else 0)")
     art.add_argument("--all-pairs", action="store_true",
                      help="write a row for every candidate pair, the neutral ones too (default: rows with a stance)")
     art.add_argument("--summary", nargs="?", const="-", metavar="FILE",
@@ -416,8 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="spaCy worker processes, which run ahead while the model scores (as predict)")
     p.add_argument("--per-sentence", type=_count, default=PER_SENTENCE, metavar="N",
                    help=f"at most N stances per sentence (0: no limit; default {PER_SENTENCE}, as predict)")
-    p.add_argument("--salient", type=_count, default=SALIENT, metavar="N",
-                   help=f"the article's N most mentioned names as targets of every sentence (default {SALIENT}, as predict)")
+    p.add_argument("--salient", type=_count, metavar="N",
+                   help="the article's N most mentioned names as targets of every sentence (default as predict)")
     p.add_argument("--out", help="write the report as JSON here")
     p.add_argument("--rows", metavar="FILE", help="write every candidate row (JSONL), the neutral ones too")
     p.set_defaults(func=cmd_evaluate_articles)

@@ -37,8 +37,17 @@ class Pair:
 #: How many of the article's most mentioned names are candidate targets of every sentence with an
 #: actor, named there or not ("It was mass murder", said of the story's shooting). Chosen on the
 #: SEESAW train stories used for selection: 2 gives most of the candidate-pair recall that 3 gives
-#: with fewer pairs (docs/articles.md, "Candidates").
+#: with fewer pairs (docs/articles.md, "Candidates"). Only for scorers trained on article
+#: candidates (which saw such pairs); others get 0 by default (:func:`default_salient`).
 SALIENT = 2
+
+
+def default_salient(model) -> int:
+    """``SALIENT`` for a scorer trained on article candidates (data format ``seesaw``), else 0: a
+    scorer trained on single sentences never saw a target that the sentence does not name, and
+    gives such pairs the sentence's tone."""
+    config = (getattr(model, "info", None) or {}).get("config") or {}
+    return SALIENT if (config.get("data") or {}).get("format") == "seesaw" else 0
 
 
 def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]:
