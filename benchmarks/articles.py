@@ -92,7 +92,7 @@ def evaluate(pipeline: ArticlePipeline, folder: Path, lexicon) -> dict:
         "per_article": {},
     }
     for aid in sorted({t[0] for t in gold}):
-        mine = lambda s: {t for t in s if t[0] == aid}  # noqa: E731
+        mine = lambda s, aid=aid: {t for t in s if t[0] == aid}  # noqa: E731
         result["per_article"][aid] = {"rows_all": prf(mine(by_rows), mine(gold)),
                                       "summary_polar": prf(polar(mine(by_summary)), polar(mine(gold)))}
     return result
@@ -152,7 +152,8 @@ def to_markdown(res: dict) -> str:
               f"detector {res['load_s']['detector']} s.", "",
               f"CPU time of the main process {s.get('cpu_s_main_process')} s; 1-minute load average before/after "
               f"{s.get('load_avg_1min')} on {os.cpu_count()} cores (other jobs shared the machine when the load "
-              f"is above {os.cpu_count()}). NER worker processes: {res.get('ner_processes', 1)}; int8: {res.get('int8', False)}; ONNX fp32: {res.get('onnx', False)}.", ""]
+              f"is above {os.cpu_count()}). NER worker processes: {res.get('ner_processes', 1)}; "
+              f"int8: {res.get('int8', False)}; ONNX fp32: {res.get('onnx', False)}.", ""]
     return "\n".join(lines)
 
 

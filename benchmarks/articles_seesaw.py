@@ -51,7 +51,8 @@ def table() -> str:
         r = json.loads(f.read_text())
         t, st, sm = r["triples"], r["stages"], r["summary"]
         recheck = f" (recheck {r['int8_recheck']:g})" if r.get("int8") and r.get("int8_recheck") is not None else ""
-        rows.append(f"| {r['name']}{' int8' if r.get('int8') else ''}{recheck} | {r['gold']} | {r.get('per_sentence', '')} | {r.get('salient', 0)} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
+        rows.append(f"| {r['name']}{' int8' if r.get('int8') else ''}{recheck} | {r['gold']} | {r.get('per_sentence', '')} | "
+                    f"{r.get('salient', 0)} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
                     f"{st['actor_recall']:.3f} | {st['target_recall']:.3f} | {st['pair_recall']:.3f} | "
                     f"{st['label_accuracy_on_found']:.3f} | {sm['f1']:.3f} | {r['timings'].get('sentences_per_s')} | "
                     f"[{f.name}]({f.name}) |")

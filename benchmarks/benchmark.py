@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     datas = [d.strip() for d in args.data.split(",") if d.strip()]
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
-    command = " ".join(shlex.quote(a) for a in [".venv/bin/python", "benchmarks/benchmark.py", *(sys.argv[1:] if argv is None else argv)])
+    given = sys.argv[1:] if argv is None else argv
+    command = " ".join(shlex.quote(a) for a in [".venv/bin/python", "benchmarks/benchmark.py", *given])
     info, libs = machine(), versions()
 
     entries = []

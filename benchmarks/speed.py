@@ -119,7 +119,8 @@ def prediction_speed(model, pipe, records: list[dict], repeats: int, what: str) 
         {"text": p, "text_pair": t} if p else t for p, t, _ in (model_strings(ex, model.encoding) for ex in records)]
     label_index = {lab: i for i, lab in enumerate(LABELS)}
     for bs in (1, 64) if pipe is not None else ():
-        s, all_s, out = timed(lambda: pipe(inputs, batch_size=bs, truncation=True, max_length=model.max_length), repeats)
+        s, all_s, out = timed(lambda bs=bs: pipe(inputs, batch_size=bs, truncation=True, max_length=model.max_length),
+                              repeats)
         name = f"HF pipeline, batch_size={bs}" + (" (its default)" if bs == 1 else "")
         paths[name] = (s, all_s, np.array([label_index[o["label"]] for o in out]))
     preds = {k: (v[2] if v[2].ndim == 1 else v[2].argmax(axis=1)) for k, v in paths.items()}
@@ -251,7 +252,8 @@ def int8_agreement(runs: list[Path], threads: int | None, out: Path, argv) -> in
             int8 = [LABELS[i] for i in model.predict_proba(ds).argmax(axis=1)]
             seconds = time.perf_counter() - t0
             gold, fp = ds["label"], [r["pred"] for r in fp32]
-            same = lambda pred: round(sum(a == b for a, b in zip(fp, pred)) / len(ds), 4)  # noqa: E731
+            n = len(ds)
+            same = lambda pred, fp=fp, n=n: round(sum(a == b for a, b in zip(fp, pred)) / n, 4)  # noqa: E731
             rows.append({"run": run.name, "data": cfg.data.name, "split": name, "n": len(ds),
                          "encoding": model.encoding, "int8_recheck": recheck, "agreement": same(int8),
                          "agreement_without_recheck": same(raw),
@@ -287,11 +289,13 @@ def write(result: dict, out: Path) -> None:
         "# Transformer speed", "",
         f"Command: `{result['command']}`  ",
         f"Machine: {result['machine']['cpu']}, {result['machine']['cores']} cores, {result['threads']} threads; "
-        f"load average (1/5/15 min) before {result['load_average_before_after'][:3]}, after {result['load_average_before_after'][3:]}  ",
+        f"load average (1/5/15 min) before {result['load_average_before_after'][:3]}, "
+        f"after {result['load_average_before_after'][3:]}  ",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()), "",
         "## Training (default encoder all-MiniLM-L6-v2, fp32, fused AdamW, length-grouped batches)", "",
         "| examples | mean tokens | batch | seconds | examples/s | peak RSS MB |", "|---|---|---|---|---|---|",
-        f"| {t['examples']} | {t['mean_tokens']} | {t['batch_size']} | {t['seconds']} | **{t['examples_per_second']}** | {t['peak_rss_mb']} |",
+        f"| {t['examples']} | {t['mean_tokens']} | {t['batch_size']} | {t['seconds']} | **{t['examples_per_second']}** "
+        f"| {t['peak_rss_mb']} |",
         "", f"## Prediction (model: {m['path']}; encoding {m['encoding']}, marker tokens {m['marker_tokens']}, "
         f"head {m.get('head', 'cls')})", "",
     ]

@@ -319,7 +319,8 @@ def _bench():
 
 
 def _metrics(f1s, n=10):
-    per_class = {lab: {"f1": f, "precision": f, "recall": f, "support": n} for lab, f in zip(("supportive", "critical", "neutral"), f1s)}
+    per_class = {lab: {"f1": f, "precision": f, "recall": f, "support": n}
+                 for lab, f in zip(("supportive", "critical", "neutral"), f1s)}
     return {"n": 3 * n, "macro_f1": sum(f1s) / 3, "accuracy": 0.5, "f_avg": (f1s[0] + f1s[1]) / 2,
             "per_class": per_class, "sentences_per_second": 100.0}
 

@@ -49,7 +49,8 @@ def records(splits) -> list[dict]:
 
 
 def test_near_duplicate_finder_flags_a_reworded_copy():
-    a = "Foreign Minister Amara Okonkwo of Nigeria said on Tuesday that the ceasefire proposal offered the only credible path out of the fighting."
+    a = ("Foreign Minister Amara Okonkwo of Nigeria said on Tuesday that the ceasefire proposal offered the only credible "
+         "path out of the fighting.")
     b = a.replace(" said ", " stated ")  # one word swapped mid-sentence: still the same sentence
     c = "The central bank held rates steady on Thursday, citing stubborn services inflation in the capital."
     assert [h[1:] for h in near_duplicates([a], [b, c])] == [(a, b)]

@@ -125,7 +125,7 @@ def test_only_differing_keys_and_seed_groups(sweep):
     result = compare(sweep, "--bootstrap", "0")
     assert result["keys"] == ["model.C"]  # not seed, models_dir, save_to_models or unchanged keys
     assert [r["keys"]["model.C"] for r in result["rows"]] == [4.0, 1.0]
-    for row, C, base in zip(result["rows"], (4.0, 1.0), (6, 24)):
+    for row, base in zip(result["rows"], (6, 24)):
         assert row["n"] == 3 and sorted(row["seeds"]) == [1, 2, 3]
         per_seed = [independent_macro_f1(GOLD, predictions(base + k)) for k in range(3)]
         assert row["macro_f1"] == pytest.approx(np.mean(per_seed))

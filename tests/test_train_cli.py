@@ -116,7 +116,8 @@ def test_bad_input_gives_one_clear_message(tmp_path, tiny_jsonl, content, messag
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(content if isinstance(content, bytes) else content.encode())
     for command in ("evaluate", "predict"):
-        p = run_cli(command, "--model", model, bad, "--out" if command == "predict" else "--by", tmp_path / "o.csv" if command == "predict" else "x")
+        extra = ["--out", tmp_path / "o.csv"] if command == "predict" else ["--by", "x"]
+        p = run_cli(command, "--model", model, bad, *extra)
         if command == "predict" and "label" in message:
             continue  # labels are optional when predicting
         assert p.returncode == 2, (command, p.stdout)

@@ -511,7 +511,8 @@ def render_result(result: dict, fmt: str) -> str:
         return text
     text = render(rows, "table", columns) + describe(result) + "\n"
     if skipped:
-        text += f"\n{len(skipped)} run{'s' if len(skipped) != 1 else ''} without results (listed, not compared):\n" + "\n".join(skipped) + "\n"
+        text += (f"\n{len(skipped)} run{'s' if len(skipped) != 1 else ''} without results (listed, not compared):\n"
+                 + "\n".join(skipped) + "\n")
     return text
 
 
@@ -612,7 +613,8 @@ def main(args) -> int:
     fmt = _format(args)
     write_text(render_result(result, fmt), args.out)
     if fmt in ("csv", "json") and result["skipped"]:
-        print("runs without results (listed, not compared):\n  " + "\n  ".join(f"{s['run']}: {s['reason']}" for s in result["skipped"]),
+        listed = "\n  ".join(f"{s['run']}: {s['reason']}" for s in result["skipped"])
+        print("runs without results (listed, not compared):\n  " + listed,
               file=sys.stderr)
     if args.plot:
         plot(result, args.plot)

@@ -325,8 +325,9 @@ def validate_rows(rows: Iterable[RawRow], path: Path, label_map: dict | str | No
                 hint = " (map aliases with a label map)" if amap == {} else ""
                 bad.append(f"label: unknown label {label!r}; expected one of {', '.join(LABELS)}{hint}")
         for field, value in (("text", text), *fields.items()):
-            if isinstance(value, str) and _SURROGATE.search(value):
-                bad.append(f"{field}: holds an unpaired surrogate ({_SURROGATE.search(value).group(0).encode('unicode_escape').decode()}), "
+            lone = _SURROGATE.search(value) if isinstance(value, str) else None
+            if lone:
+                bad.append(f"{field}: holds an unpaired surrogate ({lone.group(0).encode('unicode_escape').decode()}), "
                            "not text: was it written by a tool that split UTF-16 pairs?")
         if bad:
             problems.extend(f"{where}:{row.line}: {b}" for b in bad)

@@ -538,7 +538,7 @@ def group_mentions(text: str, raw: list[tuple[int, int, str]], taken: list[Menti
     """Groups named by a common noun ("lawmakers", "Senate Republicans", "the administration"),
     from the detector's noun phrases, where no named mention overlaps them."""
     out = []
-    for s, e, tag, dep in noun_phrases(raw):
+    for s, e, tag, _dep in noun_phrases(raw):
         head = re.findall(r"[\w-]+", text[s:e].lower())
         if not head or head[-1] not in GROUP_HEADS or tag in ("PRP", "PRP$", "WP", "WDT"):
             continue

@@ -220,10 +220,10 @@ class TransformerStanceModel(StanceModel):
         pad = self.tokenizer_.pad_token_id or 0
         with_types = "token_type_ids" in self.tokenizer_.model_input_names
         for idx in batches:
-            row_of: dict[tuple, int] = {}
+            row_of: dict[tuple, int] = {}  # each unique sequence once: its row in the batch
             seqs: list = []
 
-            def row(ids) -> int:
+            def row(ids, row_of=row_of, seqs=seqs) -> int:
                 key = tuple(ids)
                 if key not in row_of:
                     row_of[key] = len(seqs)
