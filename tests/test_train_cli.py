@@ -207,3 +207,19 @@ def test_bad_options_are_one_line_errors(tmp_path, tiny_jsonl, tiny_tfidf_dir, a
              "TMP": tmp_path, "UNDER_FILE": tmp_path / "file.txt" / "m.json"}
     proc = run_cli(*[str(where.get(a, a)) for a in args], "--model", tiny_tfidf_dir)
     assert proc.returncode == 2 and expected in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_seed_gives_the_same_model_whatever_the_string_hashing(tmp_path, tiny_jsonl):
+    """Same seed, two processes with different PYTHONHASHSEED: identical weights and predictions
+    (nothing may depend on set or dict-of-hash order)."""
+    outs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"run{hash_seed}"
+        env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONHASHSEED=hash_seed)
+        proc = subprocess.run([PY, str(ROOT / "train.py"), *tiny_overrides(tmp_path, tiny_jsonl), "save_to_models=false",
+                               f"hydra.run.dir={out}"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out)
+    meta = [json.loads((o / "model" / "meta.json").read_text())["files"] for o in outs]
+    assert meta[0] == meta[1]  # every weight file's SHA-256
+    assert (outs[0] / "predictions_dev.jsonl").read_text() == (outs[1] / "predictions_dev.jsonl").read_text()
