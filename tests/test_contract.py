@@ -146,3 +146,10 @@ def test_tfidf_masks_names(tiny_dataset):
     a = {"text": "Jones praised Smith warmly.", "actor": "Jones", "target": "Smith"}
     b = {"text": "Brown praised Smith warmly.", "actor": "Brown", "target": "Smith"}
     np.testing.assert_allclose(model.predict_proba([a]), model.predict_proba([b]), atol=1e-2)
+
+
+def test_every_example_is_checked_not_only_the_first(tiny_dataset):
+    model = make_tfidf(None).fit(tiny_dataset)
+    good = {"text": "Anna praised Marco.", "actor": "Anna", "target": "Marco"}
+    with pytest.raises(ValueError, match="example 1 lacks \\['target'\\]"):
+        model.predict_proba([good, {"text": "x", "actor": "y"}])

@@ -244,7 +244,8 @@ def expand_to_labels(proba: np.ndarray, classes) -> np.ndarray:
 
 
 def check_examples(examples: Sequence[dict]) -> None:
-    for ex in examples[:1]:
+    """Every example has text, actor and target (API callers skip the file validation)."""
+    for i, ex in enumerate(examples):
         missing = [k for k in ("text", "actor", "target") if k not in ex]
         if missing:
-            raise ValueError(f"examples need the fields text, actor and target; missing {missing}")
+            raise ValueError(f"examples need the fields text, actor and target; example {i} lacks {missing}")
