@@ -9,7 +9,7 @@ from hydra.utils import instantiate
 from conftest import ROOT, compose
 
 MODELS = sorted(p.stem for p in (ROOT / "configs" / "model").glob("*.yaml"))
-DATAS = sorted(p.stem for p in (ROOT / "configs" / "data").glob("*.yaml"))
+DATAS = sorted(p.stem for p in (ROOT / "configs" / "data").glob("*.yaml") if not p.stem.startswith("_"))
 EXPERIMENTS = sorted(p.stem for p in (ROOT / "configs" / "experiment").glob("*.yaml"))
 
 
@@ -49,3 +49,12 @@ def test_a_misspelt_experiment_is_an_error_not_the_default_run():
 
     with pytest.raises(MissingConfigException, match="no_such_thing"):
         compose(["experiment=no_such_thing"])
+
+
+@pytest.mark.parametrize("data", DATAS)
+def test_every_data_config_has_the_common_keys_so_each_can_be_overridden(data):
+    import yaml
+
+    base = set(yaml.safe_load((ROOT / "configs" / "data" / "_base.yaml").read_text()))
+    cfg = compose([f"data={data}", "data.split_seed=3", "data.limit=5"])
+    assert base <= set(cfg.data) and cfg.data.split_seed == 3 and cfg.data.limit == 5
