@@ -153,3 +153,9 @@ def test_every_example_is_checked_not_only_the_first(tiny_dataset):
     good = {"text": "Anna praised Marco.", "actor": "Anna", "target": "Marco"}
     with pytest.raises(ValueError, match="example 1 lacks \\['target'\\]"):
         model.predict_proba([good, {"text": "x", "actor": "y"}])
+
+
+def test_parameters_have_one_source_of_truth(tiny_dataset):
+    model = make_tfidf(None)
+    model.C = 0.5
+    assert model.get_params()["C"] == 0.5

@@ -145,7 +145,9 @@ class StanceModel:
         self.info: dict[str, Any] = {}  # config, data fingerprint, metrics: saved beside the weights
 
     def get_params(self) -> dict:
-        return dict(self._params)
+        """The parameters as they are now: the attributes are the one source of truth (a model
+        switched to ``int8`` after training saves ``int8: true``)."""
+        return {k: getattr(self, k) for k in self._params}
 
     # -- contract ---------------------------------------------------------------------------
     def fit(self, train, dev=None) -> "StanceModel":

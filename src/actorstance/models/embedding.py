@@ -241,7 +241,7 @@ class EmbeddingStanceModel(StanceModel):
         else:
             try:
                 self._load_encoder(resolve_pretrained(self.pretrained))
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, ConfigError) as exc:
                 raise ModelLoadError(f"{directory}: saved without its encoder, and the encoder "
                                      f"{self.pretrained!r} cannot be loaded ({exc})") from None
             saved = json.loads((directory / REFERENCE_FILE).read_text(encoding="utf-8"))

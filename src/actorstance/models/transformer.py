@@ -697,7 +697,7 @@ class TransformerStanceModel(StanceModel):
         for name in ("config.json", "model.safetensors"):
             if not (directory / name).is_file():
                 raise ModelLoadError(f"{directory / name}: missing from the model directory")
-        self.threads = self._params["threads"] = None  # the training machine's thread count says nothing about this one
+        self.threads = None  # the training machine's thread count says nothing about this one
         self.tokenizer_ = AutoTokenizer.from_pretrained(directory, local_files_only=True)
         self.model_ = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True,
                                                                          use_safetensors=True).eval()
