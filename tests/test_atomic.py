@@ -74,3 +74,16 @@ def test_a_data_name_cannot_steer_where_a_model_is_published(tmp_path, tiny_json
     published = Path(run(cfg, tmp_path / "run")["published_model"])
     assert published.parent == models and "/" not in published.name and not published.name.startswith(".")
     assert (models / (models / "LATEST").read_text().strip() / "meta.json").is_file()
+
+
+def test_published_models_have_the_usual_permissions(tmp_path):
+    from actorstance.training import publish_model
+
+    model = tmp_path / "run" / "model"
+    model.mkdir(parents=True)
+    (model / "meta.json").write_text("{}")
+    published = publish_model(model, tmp_path / "models", "m")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert published.stat().st_mode & 0o777 == 0o777 & ~mask
+    assert (published / "meta.json").stat().st_mode & 0o777 == 0o666 & ~mask

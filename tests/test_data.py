@@ -43,6 +43,8 @@ def test_spans_found_and_checked(tmp_path):
     assert "b.jsonl:1: target_span:" in msg and "not the mention 'Weber'" in msg
     outside = dict(good, actor_span=[0, 99])
     assert "outside the text" in problems_of(write_jsonl(tmp_path / "c.jsonl", [outside]))[0]
+    reversed_span = dict(good, actor_span=[4, 0])
+    assert "is empty or reversed" in problems_of(write_jsonl(tmp_path / "d.jsonl", [reversed_span]))[0]
 
 
 def test_every_problem_is_reported_with_line_and_field(tmp_path):

@@ -25,6 +25,12 @@ def _umask() -> int:
     return mask
 
 
+def usual_dir_mode(folder: Path) -> None:
+    """Give a folder made by ``tempfile.mkdtemp`` (0700) the usual permissions (0777 less the
+    umask), as the files written into it have: a published model is readable like any output."""
+    os.chmod(folder, 0o777 & ~_umask())
+
+
 class AtomicFile:
     """An output file open under a temporary name until :meth:`commit` (or :meth:`discard`)."""
 

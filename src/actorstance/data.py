@@ -267,7 +267,9 @@ def _check_span(value, text: str, mention: str, field: str) -> tuple[list[int] |
             or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
         return None, f"{field}: expected [start, end] character offsets, got {value!r}"
     start, end = value
-    if not (0 <= start < end <= len(text)):
+    if start >= end:
+        return None, f"{field}: [{start}, {end}) is empty or reversed: expected start < end"
+    if not (0 <= start and end <= len(text)):
         return None, f"{field}: [{start}, {end}) lies outside the text (length {len(text)})"
     if mention and text[start:end] != mention:
         return None, f"{field}: text[{start}:{end}] is {text[start:end]!r}, not the mention {mention!r}"

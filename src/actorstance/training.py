@@ -154,11 +154,12 @@ def check_trainable(splits: dict) -> None:
 def publish_model(model_dir: Path, models_dir: Path, name: str) -> Path:
     """Copy a trained model into ``models/`` under the first free name (``NAME``, ``NAME-2``, ...;
     safe when runs publish at once) and point ``models/LATEST`` at it."""
-    from .atomic import atomic_open, fsync_dir
+    from .atomic import atomic_open, fsync_dir, usual_dir_mode
 
     models_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=models_dir))
     try:
+        usual_dir_mode(tmp)
         shutil.copytree(model_dir, tmp, dirs_exist_ok=True)
         for i in itertools.count(1):  # claim the first free name; a rename never replaces a model (never empty)
             target = models_dir / (name if i == 1 else f"{name}-{i}")

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import LABELS, __version__
+from ..atomic import usual_dir_mode
 from ..errors import ModelLoadError
 
 META_FILE = "meta.json"
@@ -113,6 +114,7 @@ def atomic_dir_write(target: Path, write) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
+        usual_dir_mode(tmp)
         write(tmp)
         if target.exists():
             old = target.parent / f".{target.name}.old-{os.getpid()}-{time.time_ns()}"
