@@ -86,12 +86,19 @@ def _edit_meta(path, change):
 
 
 def _set_nan_weights(path):
+    from safetensors.numpy import load_file
+
+    _set_weights(path, coef=np.full_like(load_file(str(path / "weights.safetensors"))["coef"], np.nan))
+
+
+def _set_weights(path, **changed):
+    """Edit the tfidf weights and re-hash them (an edit the checksums cannot catch)."""
     from safetensors.numpy import load_file, save_file
 
     from actorstance.models.base import _sha256
 
     arrays = load_file(str(path / "weights.safetensors"))
-    arrays["coef"] = np.full_like(arrays["coef"], np.nan)
+    arrays.update(changed)
     save_file(arrays, str(path / "weights.safetensors"))
     _edit_meta(path, lambda m: m["files"].update({"weights.safetensors": _sha256(path / "weights.safetensors")}))
 
@@ -107,6 +114,7 @@ def _set_nan_weights(path):
     (lambda p: (p / "extra.py").write_text("print('hi')"), "files that meta.json does not list"),
     (lambda p: (p / "link").symlink_to("/etc/hostname"), "files that meta.json does not list"),
     (_set_nan_weights, "non-finite probabilities"),
+    (lambda p: _set_weights(p, classes=np.array([0, 1, 7])), "expected distinct label ids"),
 ])
 def test_edited_model_metadata_fails_clearly(tmp_path, tiny_dataset, tamper, expected):
     path = make_tfidf(None).fit(tiny_dataset).save(tmp_path / "m")

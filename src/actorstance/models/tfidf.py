@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import LABEL2ID
+from .. import LABEL2ID, LABELS
 from .base import StanceModel, _as_records, check_examples, expand_to_labels
 from .mentions import mention_spans, replace_mentions
 
@@ -133,6 +133,9 @@ class TfidfStanceModel(StanceModel):
         clf = LogisticRegression(C=self.C)
         clf.coef_, clf.intercept_ = arrays["coef"], arrays["intercept"]
         clf.classes_ = arrays["classes"]
+        classes = [int(c) for c in clf.classes_]
+        if len(set(classes)) != len(classes) or not all(0 <= c < len(LABELS) for c in classes) or len(classes) < 2:
+            raise ValueError(f"classes {classes}: expected distinct label ids from 0 to {len(LABELS) - 1}")
         n_features = sum(len(vocab[n]) for n in self._active_views())
         if clf.coef_.shape[1] != n_features:
             raise ValueError(f"weights have {clf.coef_.shape[1]} features, vocabulary {n_features}")
