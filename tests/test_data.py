@@ -145,6 +145,7 @@ def test_inputs_that_would_block_or_exhaust_memory_are_refused_at_once(tmp_path,
     ('"Anna praised Bob,Anna,Bob,supportive\nBob hit Anna,Bob,Anna,critical\n', "unexpected end of data"),
     ('"Anna praised "Bob",Anna,Bob,supportive\nBob hit Anna,Bob,Anna,critical\n', "unreadable CSV row"),
     ('"Anna praised Bob,Anna,Bob,supportive\nBob hit Anna,Bob,Anna,critical\nX",Y,Z,neutral\n', "unbalanced quote"),
+    ('"Anna praised Bob,Anna,Bob,supportive\nX",Y,Z,neutral\n', "unbalanced quote"),
 ])
 def test_an_unbalanced_csv_quote_is_an_error_not_merged_rows(tmp_path, body, expected):
     path = tmp_path / "bad.csv"

@@ -182,7 +182,7 @@ def read_csv(path: Path, options: dict) -> Iterator[RawRow]:
         except csv.Error as exc:
             yield RawRow(line, None, f"unreadable CSV row ({exc})")
             return
-        swallowed = [ln for cell in row if "\n" in cell for ln in cell.split("\n")[1:]
+        swallowed = [ln for cell in row if "\n" in cell for ln in cell.split("\n")
                      if ln.count(delimiter) >= len(header) - 1 > 0]
         if swallowed:  # a quote opened and closed rows later: the rows between became one field
             yield RawRow(line, None, f"a quoted field runs over {reader.line_num - line + 1} lines and holds "
