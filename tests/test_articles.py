@@ -406,3 +406,18 @@ def test_standard_input_is_named_and_its_copy_removed(tiny_tfidf_dir, capsys, mo
                          stdin=b"Anna Weber praised Marco Ruiz for his courage.")
     assert code == 0 and "Anna Weber" in out
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("actorstance-")]  # no copy of stdin left
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_records_are_predicted_and_written_a_chunk_at_a_time(tmp_path, tiny_tfidf_dir, capsys, monkeypatch, fmt):
+    from actorstance import cli as cli_module
+
+    rec = tmp_path / "r.jsonl"
+    rec.write_text("".join(json.dumps(r) + "\n" for r in tiny_records()), encoding="utf-8")
+    outs = []
+    for chunk in (10_000, 3):
+        monkeypatch.setattr(cli_module, "RECORD_CHUNK", chunk)
+        code, _, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, rec, "-o", tmp_path / f"o{chunk}.{fmt}")
+        assert code == 0, err
+        outs.append((tmp_path / f"o{chunk}.{fmt}").read_text())
+    assert outs[0] == outs[1] and len(outs[0].splitlines()) == len(tiny_records()) + (fmt == "csv")

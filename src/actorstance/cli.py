@@ -107,9 +107,12 @@ def _reader_options(items: list[str]) -> dict:
 
 
 PREDICT_COLUMNS = ["id", "actor", "target", "label", "probability", "text"]
+#: Records predicted (and written) at a time.
+RECORD_CHUNK = 4096
 
 
 def prediction_rows(model, ds) -> list[dict]:
+    """One output row per record (a list of dicts or a Dataset)."""
     from . import LABELS
 
     proba = model.predict_proba(ds)
@@ -175,7 +178,7 @@ def _predict(args, names: dict[str, str]) -> int:
     from . import data as D
     from .articles import is_article_input
     from .errors import ActorstanceError
-    from .output import format_from_path, render, write_text
+    from .output import format_from_path
 
     paths, article_flags = [], []
     for p in args.inputs:
@@ -194,11 +197,18 @@ def _predict(args, names: dict[str, str]) -> int:
     model = _load_for_prediction(model_dir, args)
     if all(article_flags):
         return predict_articles(args, model, paths, names)
-    ds = D.load_many(paths, format=args.format, label_map=_label_map(args.label_map), require_label=False,
-                     options=_reader_options(args.option))
-    rows = prediction_rows(model, ds)
-    fmt = args.output_format or format_from_path(args.out)
-    write_text(render(rows, fmt, PREDICT_COLUMNS if fmt == "table" else None), args.out)
+    from .articles.writer import RowWriter
+
+    label_map, options = _label_map(args.label_map), _reader_options(args.option)
+    records = [r for p in paths for r in D.read_records(p, args.format, label_map, require_label=False, options=options)]
+    writer = RowWriter(args.output_format or format_from_path(args.out), args.out, None, PREDICT_COLUMNS)
+    try:  # a chunk at a time: rows leave memory as they are written (JSONL/CSV)
+        for start in range(0, len(records), RECORD_CHUNK):
+            writer.write(prediction_rows(model, records[start:start + RECORD_CHUNK]))
+    except BaseException:
+        writer.discard()
+        raise
+    writer.close()
     return 0
 
 

@@ -9,12 +9,15 @@ from .pipeline import ROW_COLUMNS, TABLE_COLUMNS
 
 class RowWriter:
     """JSONL/CSV rows written as they come (to stdout, or atomically to a file); table rows
-    are kept, since a table's column widths need them all."""
+    are kept, since a table's column widths need them all. ``columns`` (CSV; None: the first
+    row's keys) and ``table_columns`` default to the article rows'."""
 
-    def __init__(self, fmt: str, out: str | None):
+    def __init__(self, fmt: str, out: str | None, columns: list[str] | None = ROW_COLUMNS,
+                 table_columns: list[str] = TABLE_COLUMNS):
         from ..atomic import AtomicFile
 
         self.fmt, self.out, self.rows = fmt, out, []
+        self.columns, self.table_columns = columns, table_columns
         self._file, self._header_done = None, False
         if fmt != "table" and out not in (None, "-"):
             self._file = AtomicFile(out)
@@ -28,7 +31,7 @@ class RowWriter:
         if self.fmt == "table":
             self.rows += rows
             return
-        text = render(rows, self.fmt, ROW_COLUMNS)
+        text = render(rows, self.fmt, self.columns)
         if self.fmt == "csv" and self._header_done:
             text = text.split("\n", 1)[1]
         self._header_done = True
@@ -38,7 +41,7 @@ class RowWriter:
         from ..output import render, write_text
 
         if self.fmt == "table":
-            write_text(render(self.rows, "table", TABLE_COLUMNS), self.out)
+            write_text(render(self.rows, "table", self.table_columns), self.out)
             return
         if not self._header_done:
             self.write([])
