@@ -55,12 +55,20 @@ class Format:
     description: str = ""
 
 
-FORMATS: dict[str, Format] = {}
+_FORMATS: dict[str, Format] = {}
 
 
 def register_format(fmt: Format) -> Format:
-    FORMATS[fmt.name] = fmt
+    _FORMATS[fmt.name] = fmt
     return fmt
+
+
+def formats() -> dict[str, Format]:
+    """Every input format by name: the built-in ones here and the adapters' (registered when
+    :mod:`.adapters` is imported, which happens here, so no caller depends on import order)."""
+    from . import adapters  # noqa: F401  (adapters imports this module: imported here, not at the top)
+
+    return _FORMATS
 
 
 # ---------------------------------------------------------------------------- reading text
@@ -129,7 +137,7 @@ def read_text(path: Path) -> str:
     return text
 
 
-def _head_lines(path: Path, n: int = 5) -> list[str]:
+def head_lines(path: Path, n: int = 5) -> list[str]:
     try:
         if not stat.S_ISREG(Path(path).stat().st_mode):  # a pipe would block the sniffing
             return []
@@ -218,18 +226,17 @@ register_format(Format("csv", read_csv, _looks_csv, "canonical records, a header
 
 def get_format(name: str | None, path: Path) -> Format:
     """The named format, or the one detected from the file."""
-    from . import adapters  # noqa: F401  (registers the adapter formats)
-
+    known = formats()
     if name:
-        if name not in FORMATS:
-            raise DataError([f"{path}: unknown format {name!r}; known: {', '.join(sorted(FORMATS))}"])
-        return FORMATS[name]
-    head = _head_lines(path)
+        if name not in known:
+            raise DataError([f"{path}: unknown format {name!r}; known: {', '.join(sorted(known))}"])
+        return known[name]
+    head = head_lines(path)
     # adapters first: they recognise content, the built-ins only an extension
-    for fmt in sorted(FORMATS.values(), key=lambda f: f.name in ("jsonl", "csv")):
+    for fmt in sorted(known.values(), key=lambda f: f.name in ("jsonl", "csv")):
         if fmt.detect and fmt.detect(path, head):
             return fmt
-    raise DataError([f"{path}: cannot tell the format from the file; pass a format ({', '.join(sorted(FORMATS))})"])
+    raise DataError([f"{path}: cannot tell the format from the file; pass a format ({', '.join(sorted(known))})"])
 
 
 # ---------------------------------------------------------------------------- validation

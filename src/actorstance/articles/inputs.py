@@ -125,9 +125,9 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
 
 def jsonl_holds_records(path: Path) -> bool:
     """A JSONL file of labeled/unlabeled records (has actor/target) rather than articles."""
-    from ..data import _head_lines, parse_json
+    from ..data import head_lines, parse_json
 
-    for line in _head_lines(path, 1):
+    for line in head_lines(path, 1):
         try:
             obj = parse_json(line)
         except ValueError:
@@ -150,11 +150,10 @@ def is_article_input(path: str | Path, format: str | None = None) -> bool:
         return False
     if not path.is_file():
         return suffix in ARTICLE_SUFFIXES or suffix in (".md", "")  # reported as not found by the reader
-    from .. import adapters  # noqa: F401  (registers the adapter formats, e.g. park2021's .txt)
-    from ..data import FORMATS, _head_lines
+    from ..data import formats, head_lines
 
-    head = _head_lines(path)
-    return not any(f.detect and f.name not in ("jsonl", "csv") and f.detect(path, head) for f in FORMATS.values())
+    head = head_lines(path)
+    return not any(f.detect and f.name not in ("jsonl", "csv") and f.detect(path, head) for f in formats().values())
 
 
 def iter_articles(inputs: Iterable[str | Path], problems: list[str],
