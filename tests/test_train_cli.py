@@ -198,6 +198,7 @@ def test_training_data_no_classifier_can_learn_from_is_refused(tmp_path, records
     (["predict", "ARTICLE", "--actors", "ACTORS"], "a JSON list of names must hold strings only"),
     (["predict", "DATA", "-o", "TMP"], "is a directory; give a file name"),
     (["evaluate", "DATA", "--out", "UNDER_FILE"], "part of the path is a file, not a folder"),
+    (["evaluate", "DATA", "--predictions", "TMP"], "is a directory"),
 ])
 def test_bad_options_are_one_line_errors(tmp_path, tiny_jsonl, tiny_tfidf_dir, args, expected):
     actors = tmp_path / "actors.json"
@@ -207,6 +208,7 @@ def test_bad_options_are_one_line_errors(tmp_path, tiny_jsonl, tiny_tfidf_dir, a
              "TMP": tmp_path, "UNDER_FILE": tmp_path / "file.txt" / "m.json"}
     proc = run_cli(*[str(where.get(a, a)) for a in args], "--model", tiny_tfidf_dir)
     assert proc.returncode == 2 and expected in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert "macro" not in proc.stdout  # the error comes before the work, not after its table
 
 
 def test_a_seed_gives_the_same_model_whatever_the_string_hashing(tmp_path, tiny_jsonl):

@@ -162,6 +162,15 @@ def cmd_predict(args) -> int:
             shutil.rmtree(Path(spool).parent, ignore_errors=True)
 
 
+def _check_writable(*outputs) -> None:
+    """A clear error now for an output path that cannot be written (a folder, or under a file)."""
+    from .atomic import AtomicFile
+
+    for out in outputs:
+        if out not in (None, "-"):
+            AtomicFile(out).discard()
+
+
 def _salient(args, model) -> int:
     from .articles.pairs import default_salient
 
@@ -220,6 +229,7 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     from .errors import DataError
     from .output import format_from_path
 
+    _check_writable(args.summary)
     topics = topic_lexicon(args.target, args.targets)
     detector = make_detector(args.ner, processes=args.ner_processes)
     pipeline = ArticlePipeline(model, detector, load_lexicon(args.actors), topics or None, args.chunk,
@@ -255,6 +265,7 @@ def cmd_evaluate(args) -> int:
     from .models import load_model
     from .training import evaluate_model, write_jsonl
 
+    _check_writable(args.out, args.predictions)  # before the work, not after the table is printed
     model = load_model(Path(args.model) if args.model else _default_model())
     ds = D.load_many([Path(p) for p in args.data], format=args.format, label_map=_label_map(args.label_map),
                      options=_reader_options(args.option))
@@ -277,6 +288,7 @@ def cmd_evaluate_articles(args) -> int:
     from .errors import DataError
     from .output import write_text
 
+    _check_writable(args.out)
     gold_dir = Path(args.gold)
     if (gold_dir / "meta").is_dir() and (gold_dir / "annotations").is_dir():
         articles, what = list(read_seesaw(gold_dir, args.split, args.part)), f"SEESAW {args.split} ({args.part})"
