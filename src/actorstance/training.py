@@ -223,10 +223,11 @@ def run(cfg, output_dir: str | Path, base_dir: str | Path | None = None) -> dict
                            "n_train": results["n_train"]},
                   "metrics": {k: results[k] for k in ("dev", "test") if k in results}}
     model_dir = model.save(out / "model")
+    M.write_json(results, out / "metrics.json")  # the run's results are complete before a model is published
     if cfg.get("save_to_models", True):
         data_name = re.sub(r"[^\w.-]+", "_", str(cfg.data.get("name"))).strip("._") or "data"  # no "/" or ".."
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{model.family}-{data_name}-s{seed}"
         published = publish_model(model_dir, resolve_path(cfg.get("models_dir", "models"), base_dir), name)
         results["published_model"] = str(published)
-    M.write_json(results, out / "metrics.json")
+        M.write_json(results, out / "metrics.json")
     return results
