@@ -1,8 +1,8 @@
 """A pair classifier that reads each sentence once, however many pairs it holds.
 
 The marker heads (:mod:`.marker_head`) encode a sentence once per (actor, target) pair, since
-the markers differ per pair. An article sentence holds about eight candidate pairs, so the
-encoder runs eight times per sentence. This head encodes the plain sentence once and reads
+the markers differ per pair. An article sentence holds about ten candidate pairs (SEESAW), so
+the encoder runs about ten times per sentence. This head encodes the plain sentence once and reads
 each pair from it, as span-based relation extractors do (Lee et al. 2017; Zhong & Chen 2021,
 "PURE", whose approximate model shares one encoding between all pairs of a sentence):
 

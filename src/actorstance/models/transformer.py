@@ -18,7 +18,7 @@ the outputs at [CLS], [A] and [T] (:mod:`.marker_head`; better on Park 2021's na
 pooling sentence-transformers encoders such as the default were trained with);
 ``head="spans"`` reads the plain sentence once for all its pairs, from the mean outputs over
 the actor's and the target's tokens (:mod:`.span_head`; the articles' scorer: a sentence holds
-about eight candidate pairs).
+about ten candidate pairs).
 
 Training is a plain PyTorch loop (no Trainer: it imports slowly and length-groups its own
 prediction order): length-grouped batches with dynamic padding, fused AdamW (optionally with
