@@ -362,6 +362,11 @@ def test_span_head_reads_each_sentence_once_for_all_its_pairs(tiny_bert_dir, tmp
     other = model._logits_torch(model._encode([{**absent, "actor": "Anna Weber"}]))
     assert not np.allclose(other, logits[4:5], atol=1e-4)
     np.testing.assert_allclose(model._logits_onnx("fp32", feats), logits, atol=1e-4)
+    # span_between: the words between the mentions join the pair's features ("praised", for pair 0)
+    wide = tiny_model(tiny_bert_dir, epochs=1, head="spans", span_between=True).fit(records)
+    assert wide.head_.hidden.in_features == 5 * wide.model_.config.hidden_size
+    wide_feats = wide._encode(pairs)
+    np.testing.assert_allclose(wide._logits_torch(wide_feats[:1]), wide._logits_torch(wide_feats)[:1], atol=1e-5)
     path = model.save(tmp_path / "spans")
     loaded = load_model(path)
     loaded.onnx = False

@@ -9,7 +9,9 @@ each pair from it, as span-based relation extractors do (Lee et al. 2017; Zhong 
 - the actor and the target are the means of the encoder's outputs over their tokens;
 - a mention that is not in the sentence (a quote's speaker, the article's subject) is the
   mean over the tokens of its name, encoded on its own (names are short, and shared too);
-- the pair is ``[sentence mean, actor, target, actor * target]`` through one hidden layer.
+- the pair is ``[sentence mean, actor, target, actor * target]`` through one hidden layer;
+  with ``between=True`` also the mean over the tokens between the two mentions (zeros where
+  they are not both in the sentence, or touch): the words that relate them.
 
 A batch holds ``U`` unique token sequences (sentences and names) and ``P`` pairs; each pair
 says which sequence its sentence, actor and target come from (``*_row``) and which tokens
@@ -27,12 +29,13 @@ class SpanPoolingClassifier(torch.nn.Module):
     """``forward(input_ids, attention_mask, sentence_row, actor_row, actor_start, actor_end,
     target_row, target_start, target_end[, token_type_ids]) -> logits`` (one row per pair)."""
 
-    def __init__(self, model, n_labels: int):
+    def __init__(self, model, n_labels: int, between: bool = False):
         super().__init__()
+        self.between = between
         self.encoder = model.base_model  # the encoder of a *ForSequenceClassification (shared weights)
         hidden = model.config.hidden_size
         self.dropout = torch.nn.Dropout(getattr(model.config, "hidden_dropout_prob", None) or 0.1)
-        self.hidden = torch.nn.Linear(4 * hidden, hidden)
+        self.hidden = torch.nn.Linear((5 if between else 4) * hidden, hidden)
         self.out = torch.nn.Linear(hidden, n_labels)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, sentence_row: torch.Tensor,
@@ -52,7 +55,13 @@ class SpanPoolingClassifier(torch.nn.Module):
 
         sentence = means.index_select(0, sentence_row)
         actor, target = pool(actor_row, actor_start, actor_end), pool(target_row, target_start, target_end)
-        pair = torch.cat([sentence, actor, target, actor * target], dim=-1)
+        parts = [sentence, actor, target, actor * target]
+        if self.between:
+            start, end = torch.minimum(actor_end, target_end), torch.maximum(actor_start, target_start)
+            inside = (actor_row == sentence_row) & (target_row == sentence_row) & (end > start)
+            zero = torch.zeros_like(start)
+            parts.append(pool(sentence_row, torch.where(inside, start, zero), torch.where(inside, end, zero)))
+        pair = torch.cat(parts, dim=-1)
         return self.out(self.dropout(torch.nn.functional.gelu(self.hidden(self.dropout(pair)))))
 
     def head_state(self) -> dict[str, torch.Tensor]:
