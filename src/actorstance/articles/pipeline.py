@@ -24,7 +24,7 @@ from .targets import find_topics, topic_mentions
 
 
 #: At most this many stances per sentence (the most probable; 0: no limit). Chosen on the SEESAW
-#: train stories used for selection: with the span scorer, triple F1 0.157 against 0.143 / 0.152 /
+#: train stories used for selection: with a span scorer, triple F1 0.157 against 0.143 / 0.152 /
 #: 0.149 with 1 / 3 / no limit (benchmarks/results/articles/minilm-spans-select-ps*.json).
 PER_SENTENCE = 2
 
