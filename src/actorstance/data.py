@@ -88,9 +88,9 @@ def parse_json(text: str):
         raise ValueError(str(exc).split(";")[0]) from None
 
 
-#: Input files larger than this many MiB are refused (they are read whole); the environment
-#: variable ACTORSTANCE_MAX_FILE_MB raises or lowers it.
-MAX_FILE_MB = 512
+#: Input files larger than this many MiB are refused (they are read whole, bytes and text at once);
+#: the environment variable ACTORSTANCE_MAX_FILE_MB raises or lowers it.
+MAX_FILE_MB = 256
 
 
 def max_file_bytes() -> int:
