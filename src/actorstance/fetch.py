@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from .atomic import AtomicFile
 from .errors import ActorstanceError
 
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com"
@@ -43,30 +42,27 @@ def _download(url: str, dest: Path, sha256: str, size: int, timeout: float) -> s
 
     if dest.is_file() and dest.stat().st_size == size and _sha256(dest) == sha256:
         return None
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    out = AtomicFile(dest, binary=True)  # appears under its name only once complete and checked
     try:
         h, n = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (https/http only)
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (https/http only)
             while block := resp.read(CHUNK):
                 n += len(block)
                 if n > size:
                     return f"{url}: larger than the {size:,} bytes expected"
                 h.update(block)
-                out.write(block)
+                out.fh.write(block)
         if n != size or h.hexdigest() != sha256:
             return f"{url}: checksum mismatch ({n:,} bytes, sha256 {h.hexdigest()[:12]}...; expected {size:,} " \
                    f"bytes, {sha256[:12]}...)"
-        os.replace(tmp, dest)
-        tmp = None
+        out.commit()
         return None
     except urllib.error.HTTPError as exc:
         return f"{url}: HTTP {exc.code} {exc.reason}"
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         return f"{url}: {getattr(exc, 'reason', exc)}"
     finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+        out.discard()  # a no-op after commit
 
 
 def fetch(names: list[str], to: str | Path, base_url: str = DEFAULT_BASE_URL, manifest: dict | None = None,
