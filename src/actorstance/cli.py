@@ -84,8 +84,7 @@ def _label_map(value: str | None):
     if "=" not in value:
         return value
     items = [item.split("=", 1) for item in value.split(",") if item]
-    bad = [item[0] for item in items if len(item) != 2 or not item[0].strip() or not item[1].strip()]
-    if bad:
+    if any(len(item) != 2 or not item[0].strip() or not item[1].strip() for item in items):
         from .errors import ActorstanceError
 
         raise ActorstanceError(f"--label-map: expected a map name or ALIAS=LABEL pairs separated by commas "
@@ -210,14 +209,9 @@ def _predict(args, names: dict[str, str]) -> int:
 
     label_map, options = _label_map(args.label_map), _reader_options(args.option)
     records = [r for p in paths for r in D.read_records(p, args.format, label_map, require_label=False, options=options)]
-    writer = RowWriter(args.output_format or format_from_path(args.out), args.out, None, PREDICT_COLUMNS)
-    try:  # a chunk at a time: rows leave memory as they are written (JSONL/CSV)
-        for start in range(0, len(records), RECORD_CHUNK):
+    with RowWriter(args.output_format or format_from_path(args.out), args.out, None, PREDICT_COLUMNS) as writer:
+        for start in range(0, len(records), RECORD_CHUNK):  # rows leave memory as they are written (JSONL/CSV)
             writer.write(prediction_rows(model, records[start:start + RECORD_CHUNK]))
-    except BaseException:
-        writer.discard()
-        raise
-    writer.close()
     return 0
 
 
@@ -235,17 +229,13 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     pipeline = ArticlePipeline(model, detector, load_lexicon(args.actors), topics or None, args.chunk,
                                args.per_sentence, _salient(args, model))
     fmt = args.output_format or format_from_path(args.out)
-    writer, summary, problems = RowWriter(fmt, args.out), Summary(args.evidence), []
+    summary, problems = Summary(args.evidence), []
     plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
     progress = args.progress or sys.stderr.isatty()
-    try:
+    with RowWriter(fmt, args.out) as writer:
         for rows in pipeline.run(iter_articles(paths, problems, names), progress, len(paths) if plain_files else None):
             writer.write(rows if args.all_pairs else [r for r in rows if r["label"] != "neutral"])
             summary.add(rows)
-    except BaseException:  # an error or Ctrl-C: no half-written output file
-        writer.discard()
-        raise
-    writer.close()
     if args.summary not in (None, "-"):
         summary.write_json(args.summary)
     if fmt == "table" or args.summary == "-":
@@ -304,19 +294,12 @@ def cmd_evaluate_articles(args) -> int:
     pipeline = ArticlePipeline(model, make_detector(args.ner, processes=args.ner_processes), load_lexicon(args.actors),
                                chunk_articles=args.chunk,
                                per_sentence=args.per_sentence, salient=_salient(args, model))
-    writer = None
-    if args.rows:
-        from .articles.writer import RowWriter
+    from contextlib import nullcontext
 
-        writer = RowWriter("jsonl", args.rows)
-    try:
+    from .articles.writer import RowWriter
+
+    with RowWriter("jsonl", args.rows) if args.rows else nullcontext() as writer:
         report = evaluate_articles(articles, pipeline, writer.write if writer else None)
-    except BaseException:
-        if writer is not None:
-            writer.discard()
-        raise
-    if writer is not None:
-        writer.close()
     report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8),
                    "actors": args.actors, "per_sentence": args.per_sentence, "salient": pipeline.salient,
                    "ner_processes": args.ner_processes,

@@ -53,3 +53,13 @@ class RowWriter:
         """Leave no partial file behind (the run failed or was interrupted)."""
         if self._file is not None:
             self._file.discard()
+
+    def __enter__(self) -> "RowWriter":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        """Complete on success; on an error or Ctrl-C, no half-written output file."""
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
