@@ -343,7 +343,9 @@ def test_span_head_reads_each_sentence_once_for_all_its_pairs(tiny_bert_dir, tmp
     assert not set(MARKER_TOKENS) & set(model.tokenizer_.get_vocab())  # the plain sentence: no marker tokens
     feats = model._encode(pairs + [absent])
     _, batch = next(model._batches(feats, [list(range(5))]))
-    assert batch["input_ids"].shape[0] == 4  # one sentence, one other sentence, two names (Marco Ruiz, the climate bill)
+    assert batch["input_ids"].shape[0] == 2  # one sentence, one other sentence; and apart, shorter,
+    assert batch["name_ids"].shape[0] == 2  # two names (Marco Ruiz, the climate bill)
+    assert batch["name_ids"].shape[1] < batch["input_ids"].shape[1]
     logits = model._logits_torch(feats)
     for i in range(5):  # alone in its batch, each pair scores the same
         np.testing.assert_allclose(model._logits_torch([feats[i]]), logits[i:i + 1], atol=1e-5)
@@ -362,6 +364,7 @@ def test_span_head_reads_each_sentence_once_for_all_its_pairs(tiny_bert_dir, tmp
     other = model._logits_torch(model._encode([{**absent, "actor": "Anna Weber"}]))
     assert not np.allclose(other, logits[4:5], atol=1e-4)
     np.testing.assert_allclose(model._logits_onnx("fp32", feats), logits, atol=1e-4)
+    np.testing.assert_allclose(model._logits_onnx("fp32", feats[4:]), logits[4:], atol=1e-4)  # other shapes
     # span_between: the words between the mentions join the pair's features ("praised", for pair 0)
     wide = tiny_model(tiny_bert_dir, epochs=1, head="spans", span_between=True).fit(records)
     assert wide.head_.hidden.in_features == 5 * wide.model_.config.hidden_size

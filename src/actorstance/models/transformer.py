@@ -216,40 +216,42 @@ class TransformerStanceModel(StanceModel):
         return out
 
     def _span_batches(self, feats: list[dict], batches: list[list[int]]):
-        """Per batch of pairs: the unique sequences (sentences and names) padded, and each pair's
-        rows and token masks into them (see :mod:`.span_head`)."""
+        """Per batch of pairs: the unique sentences and the unique names, each padded to its own
+        longest, and each pair's rows and token masks into them (see :mod:`.span_head`)."""
         pad = self.tokenizer_.pad_token_id or 0
         with_types = "token_type_ids" in self.tokenizer_.model_input_names
+        empty_name = self.tokenizer_("")["input_ids"] or [pad]  # when no pair needs a name
+
+        def padded(seqs: list) -> tuple[np.ndarray, np.ndarray]:
+            ids = np.full((len(seqs), max(len(q) for q in seqs)), pad, dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for u, q in enumerate(seqs):
+                ids[u, :len(q)], mask[u, :len(q)] = q, 1
+            return ids, mask
+
         for idx in batches:
-            row_of: dict[tuple, int] = {}  # each unique sequence once: its row in the batch
-            seqs: list = []
-
-            def row(ids, row_of=row_of, seqs=seqs) -> int:
-                key = tuple(ids)
-                if key not in row_of:
-                    row_of[key] = len(seqs)
-                    seqs.append(ids)
-                return row_of[key]
-
+            sentences: dict[tuple, int] = {}  # each unique sequence once: its row among its kind
+            names: dict[tuple, int] = {}
             rows = {f"{r}_{k}": np.zeros(len(idx), dtype=np.int64) for r in ("actor", "target")
                     for k in ("row", "start", "end")}
             rows["sentence_row"] = np.zeros(len(idx), dtype=np.int64)
             for p, i in enumerate(idx):
                 f = feats[i]
-                rows["sentence_row"][p] = row(f["input_ids"])
+                rows["sentence_row"][p] = sentences.setdefault(tuple(f["input_ids"]), len(sentences))
                 for r in ("actor", "target"):
                     ids, lo, hi = f[r]
-                    rows[f"{r}_row"][p] = rows["sentence_row"][p] if ids is None else row(ids)
+                    if ids is None:
+                        rows[f"{r}_row"][p] = rows["sentence_row"][p]
+                    else:
+                        rows[f"{r}_row"][p] = -1 - names.setdefault(tuple(ids), len(names))
                     rows[f"{r}_start"][p], rows[f"{r}_end"][p] = lo, hi
-            width = max(len(q) for q in seqs)
-            batch = {"input_ids": np.full((len(seqs), width), pad, dtype=np.int64),
-                     "attention_mask": np.zeros((len(seqs), width), dtype=np.int64)}
-            for u, q in enumerate(seqs):
-                batch["input_ids"][u, :len(q)] = q
-                batch["attention_mask"][u, :len(q)] = 1
+            input_ids, attention_mask = padded(list(sentences))
+            name_ids, name_mask = padded(list(names) or [empty_name])
+            batch = {"input_ids": input_ids, "attention_mask": attention_mask, **rows,
+                     "name_ids": name_ids, "name_mask": name_mask}
             if with_types:
-                batch["token_type_ids"] = np.zeros((len(seqs), width), dtype=np.int64)
-            yield idx, {**batch, **rows}
+                batch["token_type_ids"] = np.zeros_like(input_ids)
+            yield idx, batch
 
     def _prediction_batches(self, feats: list[dict]) -> list[list[int]]:
         """Batches sorted by length; for the span head, the pairs of one sentence together and
@@ -619,7 +621,8 @@ class TransformerStanceModel(StanceModel):
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fp32, int8 = Path(tmp) / ONNX_FILES["fp32"], Path(tmp) / ONNX_FILES["int8"]
-            axes = {k: {0: "pairs"} if batch[k].ndim == 1 else {0: "batch", 1: "length"} for k in names}
+            axes = {k: {0: "pairs"} if batch[k].ndim == 1 else {0: "names", 1: "name_length"} if k.startswith("name_")
+                    else {0: "batch", 1: "length"} for k in names}
             axes["logits"] = {0: "rows"}
             # the TorchScript exporter: the dynamo one needs onnxscript and exports no faster model
             torch.onnx.export(Positional(), tuple(torch.from_numpy(batch[k]) for k in names), str(fp32),
@@ -713,5 +716,10 @@ class TransformerStanceModel(StanceModel):
             self.onnx_bytes_[kind] = path.read_bytes()
         if self.onnx_bytes_:
             self._open_onnx()
+            if self.head == "spans" and any("name_ids" not in {i.name for i in sess.get_inputs()}
+                                            for sess in self.onnx_sessions_.values()):
+                log.info("rebuilding the ONNX copies (saved before names had their own batch)")
+                self.onnx_bytes_ = {}
+                self._build_onnx()
         if (directory / LOG_FILE).is_file():
             self.training_log_ = json.loads((directory / LOG_FILE).read_text(encoding="utf-8"))
