@@ -15,17 +15,6 @@ from pathlib import Path
 from . import __version__
 
 
-def _default_model() -> Path:
-    from .errors import ModelLoadError
-
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        latest = base / "models" / "LATEST"
-        if latest.is_file():
-            return base / "models" / latest.read_text(encoding="utf-8").strip()
-    raise ModelLoadError("no --model given and no models/LATEST found: train one with `python train.py` "
-                         "or pass --model DIR")
-
-
 def _stdin_to_file() -> tuple[Path, bool]:
     """Spool standard input to a temp file named so that its kind can be detected: records
     (JSONL/CSV naming actor and target) or articles (JSONL of id/text, or plain text).
@@ -104,6 +93,8 @@ def _reader_options(items: list[str]) -> dict:
         options[key.strip()] = value.strip() or None
     return options
 
+
+MODEL_HELP = "model directory, or a models folder (or its LATEST file) to use the latest there (default: models/LATEST)"
 
 PREDICT_COLUMNS = ["id", "actor", "target", "label", "probability", "text"]
 #: Records predicted (and written) at a time.
@@ -186,6 +177,7 @@ def _predict(args, names: dict[str, str]) -> int:
     from . import data as D
     from .articles import is_article_input
     from .errors import ActorstanceError
+    from .models import resolve_model_dir
     from .output import format_from_path
 
     paths, article_flags = [], []
@@ -201,7 +193,7 @@ def _predict(args, names: dict[str, str]) -> int:
     if any(article_flags) and not all(article_flags):
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
-    model_dir = Path(args.model) if args.model else _default_model()
+    model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)
     if all(article_flags):
         return predict_articles(args, model, paths, names)
@@ -252,11 +244,11 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
 def cmd_evaluate(args) -> int:
     from . import data as D
     from . import metrics as M
-    from .models import load_model
+    from .models import load_model, resolve_model_dir
     from .training import evaluate_model, write_jsonl
 
     _check_writable(args.out, args.predictions)  # before the work, not after the table is printed
-    model = load_model(Path(args.model) if args.model else _default_model())
+    model = load_model(resolve_model_dir(args.model))
     ds = D.load_many([Path(p) for p in args.data], format=args.format, label_map=_label_map(args.label_map),
                      options=_reader_options(args.option))
     metrics, rows = evaluate_model(model, ds, tuple(args.by))
@@ -276,6 +268,7 @@ def cmd_evaluate_articles(args) -> int:
     from .articles.mentions import load_lexicon, make_detector
     from .articles.pipeline import ArticlePipeline
     from .errors import DataError
+    from .models import resolve_model_dir
     from .output import write_text
 
     _check_writable(args.out)
@@ -289,7 +282,7 @@ def cmd_evaluate_articles(args) -> int:
                          "NAME.txt with NAME.gold.jsonl"])
     if not articles:
         raise DataError([f"{gold_dir}: no articles in {what}"])
-    model_dir = Path(args.model) if args.model else _default_model()
+    model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)
     pipeline = ArticlePipeline(model, make_detector(args.ner, processes=args.ner_processes), load_lexicon(args.actors),
                                chunk_articles=args.chunk,
@@ -353,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "their stances in articles: text files, folders of them, JSONL of {id, text}, "
                                    "or - (standard input).")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder of .txt articles, or - for standard input")
-    p.add_argument("--model", help="model directory (default: the one named in models/LATEST)")
+    p.add_argument("--model", help=MODEL_HELP)
     data_options(p)
     p.add_argument("-f", "--output-format", choices=["table", "jsonl", "csv"],
                    help="default: from --out's extension, else table")
@@ -398,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="score a model on labeled data",
                        description="Macro-F1, accuracy, F_avg, per-class scores and the confusion matrix.")
     p.add_argument("data", nargs="+", metavar="DATA", help="labeled file(s)")
-    p.add_argument("--model", help="model directory (default: the one named in models/LATEST)")
+    p.add_argument("--model", help=MODEL_HELP)
     data_options(p)
     p.add_argument("--by", action="append", default=["hard_case"], metavar="FIELD",
                    help="also score each value of this field separately (default: hard_case, when present)")
@@ -412,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "report precision, recall and F1 of supportive/critical triples per sentence "
                                    "(lenient name matching), each stage's recall, and the summary's agreement.")
     p.add_argument("gold", metavar="GOLD", help="SEESAW folder, or a folder of NAME.txt + NAME.gold.jsonl")
-    p.add_argument("--model", help="model directory (default: the one named in models/LATEST)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--split", default="valid", choices=["train", "valid", "test"], help="SEESAW split (default valid)")
     p.add_argument("--part", default="all", choices=["all", "fit", "select"],
                    help="SEESAW train stories: all, or the part models learn from (fit) / settings are picked on (select)")
