@@ -161,12 +161,6 @@ def _check_writable(*outputs) -> None:
             AtomicFile(out).discard()
 
 
-def _salient(args, model) -> int:
-    from .articles.pairs import default_salient
-
-    return default_salient(model) if args.salient is None else args.salient
-
-
 def _stdin_named(problem: str, names: dict[str, str]) -> str:
     for spool, name in names.items():
         problem = problem.replace(spool, name)
@@ -210,16 +204,14 @@ def _predict(args, names: dict[str, str]) -> int:
 def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> int:
     """The article pipeline: rows streamed chunk by chunk, then the summary; unreadable
     inputs are reported at the end (exit 2) while the rest of the corpus is processed."""
-    from .articles.mentions import load_lexicon, make_detector, topic_lexicon
     from .articles import ArticlePipeline, RowWriter, Summary, iter_articles
     from .errors import DataError
     from .output import format_from_path
 
     _check_writable(args.summary)
-    topics = topic_lexicon(args.target, args.targets)
-    detector = make_detector(args.ner, processes=args.ner_processes)
-    pipeline = ArticlePipeline(model, detector, load_lexicon(args.actors), topics or None, args.chunk,
-                               args.per_sentence, _salient(args, model))
+    pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
+                                     topics=args.target, topics_file=args.targets, chunk_articles=args.chunk,
+                                     per_sentence=args.per_sentence, salient=args.salient)
     fmt = args.output_format or format_from_path(args.out)
     summary, problems = Summary(args.evidence), []
     plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
@@ -265,7 +257,6 @@ def cmd_evaluate_articles(args) -> int:
     """The article pipeline end to end on articles with gold triples (SEESAW or *.gold.jsonl)."""
     from .articles.evaluate import evaluate_articles, format_report
     from .articles.gold import read_bundled, read_seesaw
-    from .articles.mentions import load_lexicon, make_detector
     from .articles.pipeline import ArticlePipeline
     from .errors import DataError
     from .models import resolve_model_dir
@@ -284,9 +275,8 @@ def cmd_evaluate_articles(args) -> int:
         raise DataError([f"{gold_dir}: no articles in {what}"])
     model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)
-    pipeline = ArticlePipeline(model, make_detector(args.ner, processes=args.ner_processes), load_lexicon(args.actors),
-                               chunk_articles=args.chunk,
-                               per_sentence=args.per_sentence, salient=_salient(args, model))
+    pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
+                                     chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient)
     from contextlib import nullcontext
 
     from .articles.writer import RowWriter
