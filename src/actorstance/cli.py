@@ -220,6 +220,8 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
         for rows in pipeline.run(iter_articles(paths, problems, names), progress, len(paths) if plain_files else None):
             writer.write(rows if args.all_pairs else [r for r in rows if r["label"] != "neutral"])
             summary.add(rows)
+        if problems and not pipeline.timings.articles:  # nothing was read: the error alone, no empty tables
+            raise DataError(problems)
     if args.summary not in (None, "-"):
         summary.write_json(args.summary)
     if fmt == "table" or args.summary == "-":
