@@ -187,7 +187,7 @@ def test_misnamed_columns_are_one_message_with_the_mapping_to_paste(tmp_path):
     options = {"text": "sentence", "actor": "speaker", "target": "about", "label": "stance"}
     assert len(D.read_records(path, format="columns", options=options, label_map="stance")) == 30
     # prediction needs no label column, and an unguessable column is a placeholder
-    path.write_text("line,speaker,about\nS praised T.,S,T\n", encoding="utf-8")
+    path.write_text("line,speaker,about\nS praised T.,S,T\nR met T.,R,T\n", encoding="utf-8")
     problem, = problems_of(path, require_label=False)
     assert "expected text, actor, target (missing: text, actor, target)" in problem
     assert "--option text=COLUMN --option actor=speaker --option target=about" in problem

@@ -378,7 +378,8 @@ def validate_rows(rows: Iterable[RawRow], path: Path, label_map: dict | str | No
         records.append(out)
     if n_rows == 0:
         raise DataError([f"{where}: no records found (empty file?)"])
-    absent = [f for f, n in lacking.items() if n and n == n_read]  # a column named otherwise, not a row's slip
+    # missing from every record of several: a column named otherwise, not a row's slip
+    absent = [f for f, n in lacking.items() if n == n_read > 1]
     if problems:
         raise DataError(_collapse(where, problems, list(columns), absent, require_label))
     return records
