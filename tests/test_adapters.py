@@ -210,7 +210,8 @@ def test_columns_jsonl_nested_null_and_missing(tmp_path):
     path = write(tmp_path / "nested.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
     opts = {"text": "s", "actor": None, "target": "about.name", "label": "y"}
     found = problems(path, format="columns", options=opts)
-    assert found == [f"{path}:2: about.name: missing column (mapped to target by the column mapping)"]
+    assert found == [f"{path}:2: about.name: missing column (mapped to target by the column mapping) (the columns here: "
+                     "s, about, y)"]
     rows[1]["about"]["name"] = "The plan"
     write(path, "".join(json.dumps(r) + "\n" for r in rows))
     recs = D.read_records(path, format="columns", options=opts)

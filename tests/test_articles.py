@@ -300,6 +300,13 @@ def test_cli_bad_inputs_exit_nonzero_but_process_the_rest(tmp_path, tiny_tfidf_d
     assert "bad.txt: binary file" in err and "Traceback" not in err
 
 
+def test_cli_missing_article_prints_its_error_and_no_empty_tables(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, tmp_path / "nonexistent.txt",
+                         "--ner", "rules")
+    assert code == 2 and out == ""
+    assert err.strip().endswith("nonexistent.txt: file not found") and err.count("error:") == 1
+
+
 def test_cli_record_files_still_work(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
     rec = tmp_path / "r.jsonl"
     rec.write_text("".join(json.dumps(r) + "\n" for r in tiny_records()[:3]), encoding="utf-8")

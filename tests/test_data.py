@@ -172,3 +172,31 @@ def test_pathological_json_lines_are_named_not_tracebacks(tmp_path, line, expect
     with pytest.raises(DataError, match=re.escape(expected)) as err:
         D.read_records(path)
     assert "bad.jsonl:1:" in str(err.value)
+
+
+def test_misnamed_columns_are_one_message_with_the_mapping_to_paste(tmp_path):
+    path = tmp_path / "my.csv"
+    path.write_text("sentence,speaker,about,stance\n" + "".join(f"S{i} praised T.,S{i},T,favor\n" for i in range(30)),
+                    encoding="utf-8")
+    problems = problems_of(path)
+    assert len(problems) == 1  # not four 'missing field' lines per row
+    assert "columns sentence, speaker, about, stance; expected text, actor, target, label" in problems[0]
+    assert ("data=columns data.path=" + str(path) + " data.options.text=sentence data.options.actor=speaker "
+            "data.options.target=about data.options.label=stance") in problems[0]
+    # the mapping shown reads the file
+    options = {"text": "sentence", "actor": "speaker", "target": "about", "label": "stance"}
+    assert len(D.read_records(path, format="columns", options=options, label_map="stance")) == 30
+    # prediction needs no label column, and an unguessable column is a placeholder
+    path.write_text("line,speaker,about\nS praised T.,S,T\nR met T.,R,T\n", encoding="utf-8")
+    problem, = problems_of(path, require_label=False)
+    assert "expected text, actor, target (missing: text, actor, target)" in problem
+    assert "--option text=COLUMN --option actor=speaker --option target=about" in problem
+
+
+def test_the_same_error_on_many_rows_is_reported_once_with_its_count(tmp_path):
+    rows = [{"text": f"A{i} met B.", "actor": f"A{i}", "target": "B", "label": "pro"} for i in range(8)]
+    path = write_jsonl(tmp_path / "x.jsonl", rows + [{"text": "", "actor": "A", "target": "B", "label": "neutral"}])
+    assert problems_of(path) == [
+        f"{path}: label: unknown label 'pro'; expected one of supportive, critical, neutral (map aliases with a label "
+        "map) (8 rows: lines 1, 2, 3, 4, 5, ...)",
+        f"{path}:9: text: empty"]

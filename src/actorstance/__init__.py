@@ -1,7 +1,7 @@
 """actorstance: learn who stands where on what from news text.
 
 Importing the package is cheap on purpose: torch, transformers and scikit-learn load
-only where a command needs them.
+only where a command needs them; so do pandas and the models behind ``load`` and ``analyze``.
 """
 
 __version__ = "0.1.0"
@@ -10,4 +10,6 @@ __version__ = "0.1.0"
 LABELS = ("supportive", "critical", "neutral")
 LABEL2ID = {label: i for i, label in enumerate(LABELS)}
 
-__all__ = ["LABELS", "LABEL2ID", "__version__"]
+from .api import Analysis, Model, analyze, load  # noqa: E402  (light: pandas and the models load when used)
+
+__all__ = ["LABELS", "LABEL2ID", "Analysis", "Model", "__version__", "analyze", "load"]

@@ -324,7 +324,7 @@ def read_columns(path: Path, options: dict) -> Iterator[RawRow]:
                     pass  # reported by validation as a malformed span
             rec[field] = value
         if problems:
-            yield RawRow(raw.line, None, "; ".join(problems))
+            yield RawRow(raw.line, None, "; ".join(problems) + f" (the columns here: {', '.join(raw.record)})")
             continue
         yield RawRow(raw.line, rec)
 

@@ -15,17 +15,6 @@ from pathlib import Path
 from . import __version__
 
 
-def _default_model() -> Path:
-    from .errors import ModelLoadError
-
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        latest = base / "models" / "LATEST"
-        if latest.is_file():
-            return base / "models" / latest.read_text(encoding="utf-8").strip()
-    raise ModelLoadError("no --model given and no models/LATEST found: train one with `python train.py` "
-                         "or pass --model DIR")
-
-
 def _stdin_to_file() -> tuple[Path, bool]:
     """Spool standard input to a temp file named so that its kind can be detected: records
     (JSONL/CSV naming actor and target) or articles (JSONL of id/text, or plain text).
@@ -105,6 +94,8 @@ def _reader_options(items: list[str]) -> dict:
     return options
 
 
+MODEL_HELP = "model directory, or a models folder (or its LATEST file) to use the latest there (default: models/LATEST)"
+
 PREDICT_COLUMNS = ["id", "actor", "target", "label", "probability", "text"]
 #: Records predicted (and written) at a time.
 RECORD_CHUNK = 4096
@@ -170,12 +161,6 @@ def _check_writable(*outputs) -> None:
             AtomicFile(out).discard()
 
 
-def _salient(args, model) -> int:
-    from .articles.pairs import default_salient
-
-    return default_salient(model) if args.salient is None else args.salient
-
-
 def _stdin_named(problem: str, names: dict[str, str]) -> str:
     for spool, name in names.items():
         problem = problem.replace(spool, name)
@@ -186,6 +171,7 @@ def _predict(args, names: dict[str, str]) -> int:
     from . import data as D
     from .articles import is_article_input
     from .errors import ActorstanceError
+    from .models import resolve_model_dir
     from .output import format_from_path
 
     paths, article_flags = [], []
@@ -201,7 +187,7 @@ def _predict(args, names: dict[str, str]) -> int:
     if any(article_flags) and not all(article_flags):
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
-    model_dir = Path(args.model) if args.model else _default_model()
+    model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)
     if all(article_flags):
         return predict_articles(args, model, paths, names)
@@ -218,16 +204,14 @@ def _predict(args, names: dict[str, str]) -> int:
 def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> int:
     """The article pipeline: rows streamed chunk by chunk, then the summary; unreadable
     inputs are reported at the end (exit 2) while the rest of the corpus is processed."""
-    from .articles.mentions import load_lexicon, make_detector, topic_lexicon
     from .articles import ArticlePipeline, RowWriter, Summary, iter_articles
     from .errors import DataError
     from .output import format_from_path
 
     _check_writable(args.summary)
-    topics = topic_lexicon(args.target, args.targets)
-    detector = make_detector(args.ner, processes=args.ner_processes)
-    pipeline = ArticlePipeline(model, detector, load_lexicon(args.actors), topics or None, args.chunk,
-                               args.per_sentence, _salient(args, model))
+    pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
+                                     topics=args.target, topics_file=args.targets, chunk_articles=args.chunk,
+                                     per_sentence=args.per_sentence, salient=args.salient)
     fmt = args.output_format or format_from_path(args.out)
     summary, problems = Summary(args.evidence), []
     plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
@@ -236,6 +220,8 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
         for rows in pipeline.run(iter_articles(paths, problems, names), progress, len(paths) if plain_files else None):
             writer.write(rows if args.all_pairs else [r for r in rows if r["label"] != "neutral"])
             summary.add(rows)
+        if problems and not pipeline.timings.articles:  # nothing was read: the error alone, no empty tables
+            raise DataError(problems)
     if args.summary not in (None, "-"):
         summary.write_json(args.summary)
     if fmt == "table" or args.summary == "-":
@@ -252,11 +238,11 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
 def cmd_evaluate(args) -> int:
     from . import data as D
     from . import metrics as M
-    from .models import load_model
+    from .models import load_model, resolve_model_dir
     from .training import evaluate_model, write_jsonl
 
     _check_writable(args.out, args.predictions)  # before the work, not after the table is printed
-    model = load_model(Path(args.model) if args.model else _default_model())
+    model = load_model(resolve_model_dir(args.model))
     ds = D.load_many([Path(p) for p in args.data], format=args.format, label_map=_label_map(args.label_map),
                      options=_reader_options(args.option))
     metrics, rows = evaluate_model(model, ds, tuple(args.by))
@@ -273,9 +259,9 @@ def cmd_evaluate_articles(args) -> int:
     """The article pipeline end to end on articles with gold triples (SEESAW or *.gold.jsonl)."""
     from .articles.evaluate import evaluate_articles, format_report
     from .articles.gold import read_bundled, read_seesaw
-    from .articles.mentions import load_lexicon, make_detector
     from .articles.pipeline import ArticlePipeline
     from .errors import DataError
+    from .models import resolve_model_dir
     from .output import write_text
 
     _check_writable(args.out)
@@ -289,11 +275,10 @@ def cmd_evaluate_articles(args) -> int:
                          "NAME.txt with NAME.gold.jsonl"])
     if not articles:
         raise DataError([f"{gold_dir}: no articles in {what}"])
-    model_dir = Path(args.model) if args.model else _default_model()
+    model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)
-    pipeline = ArticlePipeline(model, make_detector(args.ner, processes=args.ner_processes), load_lexicon(args.actors),
-                               chunk_articles=args.chunk,
-                               per_sentence=args.per_sentence, salient=_salient(args, model))
+    pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
+                                     chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient)
     from contextlib import nullcontext
 
     from .articles.writer import RowWriter
@@ -353,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "their stances in articles: text files, folders of them, JSONL of {id, text}, "
                                    "or - (standard input).")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder of .txt articles, or - for standard input")
-    p.add_argument("--model", help="model directory (default: the one named in models/LATEST)")
+    p.add_argument("--model", help=MODEL_HELP)
     data_options(p)
     p.add_argument("-f", "--output-format", choices=["table", "jsonl", "csv"],
                    help="default: from --out's extension, else table")
@@ -398,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="score a model on labeled data",
                        description="Macro-F1, accuracy, F_avg, per-class scores and the confusion matrix.")
     p.add_argument("data", nargs="+", metavar="DATA", help="labeled file(s)")
-    p.add_argument("--model", help="model directory (default: the one named in models/LATEST)")
+    p.add_argument("--model", help=MODEL_HELP)
     data_options(p)
     p.add_argument("--by", action="append", default=["hard_case"], metavar="FIELD",
                    help="also score each value of this field separately (default: hard_case, when present)")
@@ -412,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "report precision, recall and F1 of supportive/critical triples per sentence "
                                    "(lenient name matching), each stage's recall, and the summary's agreement.")
     p.add_argument("gold", metavar="GOLD", help="SEESAW folder, or a folder of NAME.txt + NAME.gold.jsonl")
-    p.add_argument("--model", help="model directory (default: the one named in models/LATEST)")
+    p.add_argument("--model", help=MODEL_HELP)
     p.add_argument("--split", default="valid", choices=["train", "valid", "test"], help="SEESAW split (default valid)")
     p.add_argument("--part", default="all", choices=["all", "fit", "select"],
                    help="SEESAW train stories: all, or the part models learn from (fit) / settings are picked on (select)")

@@ -290,18 +290,25 @@ def validate_rows(rows: Iterable[RawRow], path: Path, label_map: dict | str | No
                   require_label: bool = True) -> list[dict]:
     """Canonical records from raw rows; raises DataError naming every problem."""
     amap = normalize_label_map(label_map)
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []  # (line, message)
     records: list[dict] = []
+    columns: dict[str, None] = {}  # every column seen, in order
+    required = ("text", "actor", "target") + (("label",) if require_label else ())
+    lacking = dict.fromkeys(required, 0)  # records without the field
     seen_ids: dict[str, int] = {}
     seen_keys: dict[tuple, tuple[int, str]] = {}
     where = str(path)
-    n_rows = 0
+    n_rows = n_read = 0
     for row in rows:
         n_rows += 1
         if row.error:
-            problems.append(f"{where}:{row.line}: {row.error}")
+            problems.append((row.line, row.error))
             continue
         rec = row.record or {}
+        n_read += 1
+        columns.update(dict.fromkeys(rec))
+        for field in required:
+            lacking[field] += field not in rec
         bad = []
         text = rec.get("text")
         if text is None:
@@ -339,25 +346,25 @@ def validate_rows(rows: Iterable[RawRow], path: Path, label_map: dict | str | No
                 bad.append(f"{field}: holds an unpaired surrogate ({lone.group(0).encode('unicode_escape').decode()}), "
                            "not text: was it written by a tool that split UTF-16 pairs?")
         if bad:
-            problems.extend(f"{where}:{row.line}: {b}" for b in bad)
+            problems.extend((row.line, b) for b in bad)
             continue
         spans = {}
         for field in ("actor", "target"):
             span, err = _check_span(rec.get(f"{field}_span"), text, fields[field], f"{field}_span")
             if err:
-                problems.append(f"{where}:{row.line}: {err}")
+                problems.append((row.line, err))
             spans[field] = span
         rid = rec.get("id")
         rid = f"{Path(path).stem}-{row.line}" if rid in (None, "") else str(rid)
         if rid in seen_ids:
-            problems.append(f"{where}:{row.line}: id: duplicate id {rid!r} (first on line {seen_ids[rid]})")
+            problems.append((row.line, f"id: duplicate id {rid!r} (first on line {seen_ids[rid]})"))
         seen_ids.setdefault(rid, row.line)
         key = (text, fields["actor"], fields["target"])
         if label is not None:
             if key in seen_keys and seen_keys[key][1] != label:
                 first_line, first_label = seen_keys[key]
-                problems.append(f"{where}:{row.line}: label: {label!r} contradicts {first_label!r} on line "
-                                f"{first_line} for the same text, actor and target")
+                problems.append((row.line, f"label: {label!r} contradicts {first_label!r} on line {first_line} for the "
+                                           "same text, actor and target"))
             seen_keys.setdefault(key, (row.line, label))
         out = {
             "id": rid, "text": text, "actor": fields["actor"], "target": fields["target"], "label": label,
@@ -370,10 +377,67 @@ def validate_rows(rows: Iterable[RawRow], path: Path, label_map: dict | str | No
                 out[k] = None if v is None else (v if isinstance(v, str) else json.dumps(v))
         records.append(out)
     if n_rows == 0:
-        problems.append(f"{where}: no records found (empty file?)")
+        raise DataError([f"{where}: no records found (empty file?)"])
+    # missing from every record of several: a column named otherwise, not a row's slip
+    absent = [f for f, n in lacking.items() if n == n_read > 1]
     if problems:
-        raise DataError(problems)
+        raise DataError(_collapse(where, problems, list(columns), absent, require_label))
     return records
+
+
+#: Column names that often hold a canonical field: the guesses that a column-mapping hint shows.
+COLUMN_GUESSES = {
+    "text": ("sentence", "content", "body", "tweet", "snippet", "passage"),
+    "actor": ("speaker", "holder", "source", "agent", "subject", "who"),
+    "target": ("about", "entity", "object", "topic", "aspect", "towards"),
+    "label": ("stance", "sentiment", "polarity", "class", "gold"),
+}
+
+
+def guess_columns(found: Iterable[str], fields: Iterable[str]) -> dict[str, str | None]:
+    """``{field: column}`` for each canonical field, guessed from usual names among ``found``
+    (None where nothing fits), so that error messages can show a mapping to paste."""
+    lower = {c.lower(): c for c in found}
+    guesses: dict[str, str | None] = {}
+    for field in fields:
+        guesses[field] = next((lower[g] for g in COLUMN_GUESSES.get(field, ())
+                               if g in lower and lower[g] not in guesses.values()), None)
+    return guesses
+
+
+def columns_problem(where: str, found: list[str], absent: list[str], require_label: bool = True) -> str:
+    """One message for a file whose columns are named otherwise: the columns found, those
+    expected, and the mapping that reads the file anyway (train.py and the command line)."""
+    expected = ["text", "actor", "target"] + (["label"] if require_label else [])
+    mapping = {f: c or "COLUMN" for f, c in guess_columns(found, absent).items()}
+    train = " ".join(f"data.options.{f}={c}" for f, c in mapping.items())
+    cli = " ".join(f"--option {f}={c}" for f, c in mapping.items())
+    return (f"{where}: columns {', '.join(found) or '(none)'}; expected {', '.join(expected)} "
+            f"(missing: {', '.join(absent)}). Map your columns to them:\n"
+            f"    python train.py data=columns data.path={where} {train}\n"
+            f"    actorstance predict|evaluate {where} --format columns {cli}")
+
+
+def _collapse(where: str, problems: list[tuple[int, str]], found: list[str], absent: list[str],
+              require_label: bool) -> list[str]:
+    """``file:line: message`` per problem, except that a field missing from every record is one
+    message about the columns, and a message repeated on many lines is one line with its count."""
+    if absent == ["label"]:  # unlabeled records, not misnamed columns
+        out = [f"{where}: label: missing field in every record (the columns: {', '.join(found)}); training and "
+               "evaluation need labeled data"]
+    else:
+        out = [columns_problem(where, found, absent, require_label)] if absent else []
+    lines_of: dict[str, list[int]] = {}
+    for line, message in problems:
+        if not any(message.startswith(f"{f}: missing field") for f in absent):
+            lines_of.setdefault(message, []).append(line)
+    for message, lines in lines_of.items():
+        if len(lines) == 1:
+            out.append(f"{where}:{lines[0]}: {message}")
+        else:
+            shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
+            out.append(f"{where}: {message} ({len(lines)} rows: lines {shown})")
+    return out
 
 
 def read_records(path: str | Path, format: str | None = None, label_map=None, require_label: bool = True,

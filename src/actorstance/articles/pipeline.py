@@ -67,6 +67,22 @@ class ArticlePipeline:
         self.per_sentence, self.salient = per_sentence, salient
         self.timings = Timings()
 
+    @classmethod
+    def build(cls, model, *, ner: str = "auto", ner_processes: int = 1, actors=None, topics: list[str] | None = None,
+              topics_file=None, chunk_articles: int = 64, per_sentence: int = PER_SENTENCE,
+              salient: int | None = None) -> "ArticlePipeline":
+        """The pipeline as ``actorstance predict`` sets it up, one place for its defaults (shared by
+        the command line and :func:`actorstance.analyze`). ``actors``: an actor file or a dict
+        ``{canonical: [aliases]}``; ``topics``/``topics_file``: targets that replace the default
+        ones; ``salient``: None for the model's own default (:func:`~.pairs.default_salient`)."""
+        from .mentions import load_lexicon, make_detector, topic_lexicon
+        from .pairs import default_salient
+
+        lexicon = ActorLexicon(actors) if isinstance(actors, dict) else load_lexicon(actors)
+        return cls(model, make_detector(ner, processes=ner_processes), lexicon,
+                   topic_lexicon(topics, topics_file) or None, chunk_articles, per_sentence,
+                   default_salient(model) if salient is None else salient)
+
     def analyse(self, articles: Iterable[Article]) -> Iterator[Analysed]:
         """Sentences, mentions, speakers and pairs of each article (no model yet), streamed:
         the detector may run ahead in worker processes while the caller scores pairs."""

@@ -31,3 +31,26 @@ def load_model(path: str | Path):
 
     meta = read_meta(Path(path))
     return model_class(meta.get("family", "?")).load(path)
+
+
+def resolve_model_dir(path: str | Path | None = None) -> Path:
+    """The model directory that ``path`` names: a model directory, a models folder holding
+    ``LATEST``, or a ``LATEST`` file; without a path, ``models/LATEST`` in the working directory
+    or the project. One rule for the command line's ``--model`` and ``actorstance.load``."""
+    if path is None:
+        for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
+            if (base / "models" / "LATEST").is_file():
+                return _named_by_latest(base / "models" / "LATEST")
+        raise ModelLoadError("no model given and no models/LATEST found: train one with `python train.py`, or name "
+                             "a model directory (--model DIR on the command line)")
+    path = Path(path)
+    if path.is_dir() and not (path / "meta.json").exists() and (path / "LATEST").is_file():
+        path = path / "LATEST"
+    return _named_by_latest(path) if path.name == "LATEST" and path.is_file() else path
+
+
+def _named_by_latest(latest: Path) -> Path:
+    name = latest.read_text(encoding="utf-8").strip()
+    if not name:
+        raise ModelLoadError(f"{latest}: empty; it should name a model directory beside it")
+    return latest.parent / name

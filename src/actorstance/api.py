@@ -1,0 +1,194 @@
+"""The Python API: ``actorstance.load`` and ``actorstance.analyze``, DataFrames in and out.
+
+A thin layer over what the command line uses (model resolution, the model contract, the article
+pipeline and its summary), so that both give the same answers; pandas is imported only here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import LABELS
+from .errors import ActorstanceError, DataError
+
+#: The columns every record needs (``actor_span``/``target_span`` are optional).
+REQUIRED = ("text", "actor", "target")
+PROBA_COLUMNS = [f"p_{label}" for label in LABELS]
+
+
+def _pandas():
+    try:
+        import pandas
+    except ImportError:
+        raise ActorstanceError("the Python API returns pandas DataFrames: pip install 'actorstance[api]'") from None
+    return pandas
+
+
+def _frame(data):
+    """``data`` as a DataFrame (a copy: the caller's is never changed)."""
+    pd = _pandas()
+    if isinstance(data, pd.DataFrame):
+        return data.copy()
+    if isinstance(data, (list, tuple)) and all(isinstance(r, dict) for r in data):
+        return pd.DataFrame(list(data))
+    raise ActorstanceError(f"expected a pandas DataFrame or a list of dicts with the columns {', '.join(REQUIRED)}, "
+                           f"got {type(data).__name__}")
+
+
+def _check_columns(df) -> None:
+    """One clear error for misnamed columns, or for columns the prediction would overwrite."""
+    from .data import guess_columns
+
+    found = [str(c) for c in df.columns]
+    missing = [c for c in REQUIRED if c not in found]
+    if missing:
+        guess = {c: f for f, c in guess_columns(found, missing).items() if c}
+        hint = f": rename them, e.g. df.rename(columns={guess})" if guess else ""
+        raise ActorstanceError(f"the input has the columns {', '.join(found) or '(none)'}; expected "
+                               f"{', '.join(REQUIRED)} (missing: {', '.join(missing)}){hint}")
+    clash = [c for c in ("label", *PROBA_COLUMNS) if c in found]
+    if clash:
+        raise ActorstanceError(f"the input already has the column(s) {', '.join(clash)}, which the prediction would "
+                               f"overwrite: rename them first, e.g. df.rename(columns={{{clash[0]!r}: 'gold'}})")
+
+
+def _records(df) -> list[dict]:
+    """Validated model records from a frame's rows: the file validation, with problems named
+    ``row:N`` where N is the row's position (``df.iloc[N]``)."""
+    from .data import RawRow, validate_rows
+
+    pd = _pandas()
+    found = [str(c) for c in df.columns]
+    keep = [c for c in ("text", "actor", "target", "actor_span", "target_span") if c in found]
+    rows = []
+    for i, values in enumerate(df[keep].itertuples(index=False, name=None)):
+        # a missing cell (NaN, None) is an empty actor/target as in a CSV file; spans may be lists
+        rec = {k: (None if not isinstance(v, (list, tuple)) and pd.isna(v) else v) for k, v in zip(keep, values)}
+        rows.append(RawRow(i, rec))
+    return validate_rows(rows, Path("row"), require_label=False)
+
+
+class Model:
+    """A saved model for use from Python: ``predict``/``predict_proba`` take a DataFrame or a
+    list of dicts (``text``, ``actor``, ``target``, optional ``actor_span``/``target_span``) and
+    return a DataFrame. The model of the common contract, which training and the command line
+    use, is :attr:`stance_model`."""
+
+    def __init__(self, stance_model, path: Path | None = None):
+        self.stance_model, self.path = stance_model, path
+
+    @property
+    def family(self) -> str:
+        return self.stance_model.family
+
+    def __repr__(self) -> str:
+        return f"actorstance.Model({self.family}, {str(self.path)!r})"
+
+    def predict_proba(self, data):
+        """The input columns plus ``p_supportive``, ``p_critical``, ``p_neutral`` (same index)."""
+        df = _frame(data)
+        _check_columns(df)
+        proba = self.stance_model.predict_proba(_records(df)) if len(df) else None
+        for j, column in enumerate(PROBA_COLUMNS):
+            df[column] = proba[:, j] if proba is not None else []
+        return df
+
+    def predict(self, data):
+        """The input columns plus the predicted ``label`` and ``p_<label>`` for each label."""
+        df = self.predict_proba(data)
+        df.insert(len(df.columns) - len(LABELS), "label",
+                  [LABELS[i] for i in df[PROBA_COLUMNS].to_numpy().argmax(axis=1)] if len(df) else [])
+        return df
+
+
+def load(path: str | Path | None = None) -> Model:
+    """A saved model: a model directory, a models folder (its ``LATEST``), or a ``LATEST`` file;
+    without a path, ``models/LATEST`` as ``actorstance predict`` finds it."""
+    from .models import load_model, resolve_model_dir
+
+    model_dir = resolve_model_dir(path)
+    return Model(load_model(model_dir), model_dir)
+
+
+@dataclass
+class Analysis:
+    """What :func:`analyze` found: ``rows`` (one per sentence, actor and target; those with a
+    stance unless ``all_pairs``), ``pairs`` and ``actors`` (the corpus summary, as the CLI's
+    tables), and ``summary`` (the full summary, per article too, as ``--summary FILE.json``)."""
+
+    rows: Any
+    pairs: Any
+    actors: Any
+    summary: dict
+
+    def __iter__(self):  # rows, pairs, actors = actorstance.analyze(...)
+        return iter((self.rows, self.pairs, self.actors))
+
+
+def _articles(texts) -> list:
+    """Articles from a str, a list of str (ids "0", "1", ...) or a list of (id, text)."""
+    from .articles.inputs import Article, check_article_text, text_of_html
+
+    items = [texts] if isinstance(texts, str) else list(texts) if isinstance(texts, (list, tuple)) else None
+    if items is None:
+        raise ActorstanceError(f"expected article text: a str, a list of str or a list of (id, text), got "
+                               f"{type(texts).__name__}")
+    articles, problems, seen = [], [], set()
+    for i, item in enumerate(items):
+        aid, text = (str(i), item) if isinstance(item, str) else (item if isinstance(item, tuple) and len(item) == 2
+                                                                   else (str(i), None))
+        if not isinstance(text, str):
+            problems.append(f"article {i}: expected a str or an (id, text) pair, got {type(item).__name__}")
+            continue
+        if str(aid) in seen:
+            problems.append(f"article {i}: id {aid!r} given twice")
+        seen.add(str(aid))
+        text = text_of_html(text)
+        try:
+            check_article_text(text, f"article {aid}")
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        articles.append(Article(str(aid), text, f"article {aid}"))
+    if problems:
+        raise DataError(problems)
+    return articles
+
+
+def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targets: list[str] | None = None,
+            all_pairs: bool = False, per_sentence: int | None = None, salient: int | None = None,
+            ner: str = "auto", evidence: int = 3) -> Analysis:
+    """Stances in raw articles, through the pipeline and summary of ``actorstance predict`` with its
+    defaults. ``texts``: a str, a list of str, or a list of (id, text); ``model``: a :class:`Model`
+    or a path for :func:`load` (default ``models/LATEST``); ``actors``: an actor file or
+    ``{canonical: [aliases]}``; ``targets``: topics that replace the default targets."""
+    _pandas()  # fail before the work if pandas is missing
+    from .articles import ArticlePipeline, Summary
+    from .articles.pipeline import PER_SENTENCE, ROW_COLUMNS
+
+    articles = _articles(texts)
+    model = model if isinstance(model, Model) else load(model)
+    pipeline = ArticlePipeline.build(model.stance_model, ner=ner, actors=actors, topics=targets,
+                                     per_sentence=PER_SENTENCE if per_sentence is None else per_sentence,
+                                     salient=salient)
+    summary, rows = Summary(evidence), []
+    for chunk in pipeline.run(articles):
+        rows += chunk if all_pairs else [r for r in chunk if r["label"] != "neutral"]
+        summary.add(chunk)
+    full = summary.as_dict()
+    return Analysis(_pandas().DataFrame(rows, columns=ROW_COLUMNS), _summary_frame(full["corpus"]["pairs"], True),
+                    _summary_frame(full["corpus"]["actors"], False), full)
+
+
+def _summary_frame(items: list[dict], with_target: bool):
+    """Summary entries as rows: counts and mean probability per label, the dominant stance and
+    the best evidence sentence."""
+    rows = [{"actor": d["actor"], **({"target": d["target"]} if with_target else {}), "n": d["n"],
+             **{lab: d["counts"][lab] for lab in LABELS}, **{f"mean_p_{lab}": d["mean"][lab] for lab in LABELS},
+             "dominant": d["dominant"], "evidence": d["evidence"][0]["sentence"] if d["evidence"] else None}
+            for d in items]
+    columns = ["actor", *(["target"] if with_target else []), "n", *LABELS, *(f"mean_p_{lab}" for lab in LABELS),
+               "dominant", "evidence"]
+    return _pandas().DataFrame(rows, columns=columns)
