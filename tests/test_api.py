@@ -145,3 +145,17 @@ def test_import_stays_cheap():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={"PYTHONPATH": str(ROOT / "src")})
     assert proc.stdout.strip() == "[]"
+
+
+def test_load_int8_applies_to_transformers_only(tiny_tfidf_dir, tiny_bert_dir, tmp_path):
+    with pytest.raises(ActorstanceError, match="int8: .* tfidf model; int8 applies to transformer models"):
+        actorstance.load(tiny_tfidf_dir, int8=True)
+    pytest.importorskip("onnxruntime")
+    from actorstance.models.transformer import TransformerStanceModel
+
+    path = TransformerStanceModel(pretrained=tiny_bert_dir, epochs=1, max_length=32, progress=False,
+                                  head="spans").fit(tiny_records()).save(tmp_path / "tiny")
+    model = actorstance.load(path, int8=True)
+    assert model.stance_model.int8 and "int8" in model.stance_model.onnx_sessions_
+    out = model.predict(pd.DataFrame(tiny_records()[:3]).drop(columns=["label"]))
+    assert out[["p_supportive", "p_critical", "p_neutral"]].sum(axis=1).to_numpy() == pytest.approx(1.0, abs=1e-4)

@@ -119,22 +119,11 @@ def prediction_rows(model, ds) -> list[dict]:
 
 
 def _load_for_prediction(model_dir: Path, args):
-    """The model, switched to ONNX Runtime (fp32 or int8) where ``--onnx``/``--int8`` ask for it."""
-    from .errors import ActorstanceError
-    from .models import load_model
+    """The model, switched to ONNX Runtime where ``--onnx``/``--int8`` ask for it."""
+    from .models import load_for_prediction
 
-    model = load_model(model_dir)
-    if args.int8 or args.onnx:
-        flag = "--int8" if args.int8 else "--onnx"
-        if not hasattr(model, "use_onnx"):
-            raise ActorstanceError(f"{flag}: {model_dir} is a {model.family} model; {flag} applies to transformer models")
-        model.use_onnx(fp32=args.onnx, int8=args.int8)
-    if getattr(args, "int8_recheck", None) is not None:
-        if not hasattr(model, "int8_recheck"):
-            raise ActorstanceError(f"--int8-recheck: {model_dir} is a {model.family} model; it applies to transformer "
-                                   "models")
-        model.int8_recheck = args.int8_recheck
-    return model
+    return load_for_prediction(model_dir, args.onnx, args.int8, getattr(args, "int8_recheck", None),
+                               flag=lambda name: "--" + name.replace("_", "-"))
 
 
 def cmd_predict(args) -> int:

@@ -33,6 +33,26 @@ def load_model(path: str | Path):
     return model_class(meta.get("family", "?")).load(path)
 
 
+def load_for_prediction(path: str | Path, onnx: bool = False, int8: bool = False, int8_recheck: float | None = None,
+                        flag=str):
+    """A saved model switched to ONNX Runtime (fp32 and/or int8) where asked; one rule for the
+    command line's ``--onnx``/``--int8``/``--int8-recheck`` and ``actorstance.load`` (``flag``
+    names an option in errors as its caller spells it)."""
+    from ..errors import ActorstanceError
+
+    model = load_model(path)
+    for wanted, name, attribute in ((onnx or int8, "int8" if int8 else "onnx", "use_onnx"),
+                                    (int8_recheck is not None, "int8_recheck", "int8_recheck")):
+        if wanted and not hasattr(model, attribute):
+            raise ActorstanceError(f"{flag(name)}: {path} is a {model.family} model; {flag(name)} applies to "
+                                   "transformer models")
+    if onnx or int8:
+        model.use_onnx(fp32=onnx, int8=int8)
+    if int8_recheck is not None:
+        model.int8_recheck = float(int8_recheck)
+    return model
+
+
 def resolve_model_dir(path: str | Path | None = None) -> Path:
     """The model directory that ``path`` names: a model directory, a models folder holding
     ``LATEST``, or a ``LATEST`` file; without a path, ``models/LATEST`` in the working directory
