@@ -166,7 +166,7 @@ def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targ
     or a path for :func:`load` (default ``models/LATEST``); ``actors``: an actor file or
     ``{canonical: [aliases]}``; ``targets``: topics that replace the default targets."""
     _pandas()  # fail before the work if pandas is missing
-    from .articles import ArticlePipeline, Summary
+    from .articles import ArticlePipeline
     from .articles.pipeline import PER_SENTENCE, ROW_COLUMNS
 
     articles = _articles(texts)
@@ -174,13 +174,21 @@ def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targ
     pipeline = ArticlePipeline.build(model.stance_model, ner=ner, actors=actors, topics=targets,
                                      per_sentence=PER_SENTENCE if per_sentence is None else per_sentence,
                                      salient=salient)
+    rows, full = analyze_rows(pipeline, articles, all_pairs, evidence)
+    return Analysis(_pandas().DataFrame(rows, columns=ROW_COLUMNS), _summary_frame(full["corpus"]["pairs"], True),
+                    _summary_frame(full["corpus"]["actors"], False), full)
+
+
+def analyze_rows(pipeline, articles, all_pairs: bool = False, evidence: int = 3) -> tuple[list[dict], dict]:
+    """The rows (those with a stance unless ``all_pairs``) and the full summary of ``articles``
+    as plain lists and dicts: the one loop behind :func:`analyze` and ``actorstance serve``."""
+    from .articles import Summary
+
     summary, rows = Summary(evidence), []
     for chunk in pipeline.run(articles):
         rows += chunk if all_pairs else [r for r in chunk if r["label"] != "neutral"]
         summary.add(chunk)
-    full = summary.as_dict()
-    return Analysis(_pandas().DataFrame(rows, columns=ROW_COLUMNS), _summary_frame(full["corpus"]["pairs"], True),
-                    _summary_frame(full["corpus"]["actors"], False), full)
+    return rows, summary.as_dict()
 
 
 def _summary_frame(items: list[dict], with_target: bool):

@@ -101,11 +101,12 @@ PREDICT_COLUMNS = ["id", "actor", "target", "label", "probability", "text"]
 RECORD_CHUNK = 4096
 
 
-def prediction_rows(model, ds) -> list[dict]:
-    """One output row per record (a list of dicts or a Dataset)."""
+def prediction_rows(model, ds, proba=None) -> list[dict]:
+    """One output row per record (a list of dicts or a Dataset); ``proba``: the model's
+    probabilities if already computed (the server scores several requests in one call)."""
     from . import LABELS
 
-    proba = model.predict_proba(ds)
+    proba = model.predict_proba(ds) if proba is None else proba
     rows = []
     for ex, p in zip(ds, proba):
         i = int(p.argmax())

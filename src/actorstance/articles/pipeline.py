@@ -83,6 +83,19 @@ class ArticlePipeline:
                    topic_lexicon(topics, topics_file) or None, chunk_articles, per_sentence,
                    default_salient(model) if salient is None else salient)
 
+    def with_options(self, **changes) -> "ArticlePipeline":
+        """A copy with some settings changed (e.g. ``per_sentence``) and its own timings, sharing
+        the detector and lexicons: a server builds those once, not per request."""
+        import copy
+
+        unknown = set(changes) - {"per_sentence", "salient", "chunk_articles"}
+        if unknown:
+            raise TypeError(f"not a per-run setting: {', '.join(sorted(unknown))}")
+        new = copy.copy(self)
+        new.__dict__.update(changes)
+        new.timings = Timings()
+        return new
+
     def analyse(self, articles: Iterable[Article]) -> Iterator[Analysed]:
         """Sentences, mentions, speakers and pairs of each article (no model yet), streamed:
         the detector may run ahead in worker processes while the caller scores pairs."""

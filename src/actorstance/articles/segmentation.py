@@ -47,6 +47,12 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return False
 
 
+def count_sentences(text: str) -> int:
+    """The number of sentences the pipeline will find in ``text`` (no recogniser, so cheap):
+    for limits checked before the work."""
+    return sum(len(split_sentences(text, s, e)) for s, e in paragraphs(text))
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentence spans in ``text[start:end]``: a boundary is end punctuation (with any closing
     quotation marks kept on its side) before a capitalised word; abbreviations do not end
