@@ -1,4 +1,4 @@
-"""The ``actorstance`` command: predict, evaluate, compare.
+"""The ``actorstance`` command: predict, evaluate, compare, serve.
 
 Only argparse is imported at start-up, so ``--help`` is instant; each command imports what
 it needs when it runs.
@@ -297,6 +297,48 @@ def cmd_data_fetch(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    """The model behind an HTTP API and a web page (``actorstance.serve``), loaded once here."""
+    import ipaddress
+
+    from .errors import ActorstanceError
+    from .models import resolve_model_dir
+
+    try:
+        import uvicorn
+
+        from .serve import Limits, create_app
+    except ImportError as exc:
+        raise ActorstanceError(f"serve needs FastAPI and uvicorn ({exc.name} is missing): "
+                               "pip install 'actorstance[serve]'") from None
+    model_dir = resolve_model_dir(args.model)
+    model = _load_for_prediction(model_dir, args)
+    limits = Limits(max_body_kb=args.max_body_kb, max_sentences=args.max_sentences, timeout_s=args.timeout_s)
+    app = create_app(model, model_dir, limits, ner=args.ner, actors=args.actors)
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = args.host == "localhost"
+    if not loopback:
+        print(f"notice: serving on {args.host}: anyone who can reach port {args.port} can use the model "
+              "(there is no authentication)", file=sys.stderr)
+    print(f"serving {model.family} model {model_dir} on http://{args.host}:{args.port}/ (API docs: /docs)",
+          file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _seconds(value: str) -> float:
+    """argparse type: a number of seconds > 0."""
+    try:
+        x = float(value)
+    except ValueError:
+        x = 0.0
+    if not x > 0 or x == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {value!r}")
+    return x
+
+
 def cmd_compare(args) -> int:
     from .compare import main as compare_main
 
@@ -422,6 +464,27 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--base-url", default=DEFAULT_BASE_URL, help=f"raw-file server (default {DEFAULT_BASE_URL})")
     f.add_argument("--workers", type=_positive, default=8, help="parallel downloads")
     f.set_defaults(func=cmd_data_fetch)
+
+    p = sub.add_parser("serve", help="serve a model over HTTP: a JSON API for records and articles, and a web page",
+                       description="Load a model once and serve POST /v1/records, POST /v1/articles, GET /healthz, "
+                                   "the API docs at /docs and a web page at / (pip install 'actorstance[serve]'). "
+                                   "Requests carry data only; the model and limits are set here.")
+    p.add_argument("--model", help=MODEL_HELP)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_count, default=8000, help="port (default 8000)")
+    p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
+    p.add_argument("--onnx", action="store_true", help="transformer models: predict in fp32 with ONNX Runtime")
+    p.add_argument("--max-body-kb", type=_positive, default=1024, metavar="N",
+                   help="largest request body in KiB; larger ones get 413 (default 1024)")
+    p.add_argument("--max-sentences", type=_positive, default=2000, metavar="N",
+                   help="most records, or article sentences, per request; more get 422 (default 2000)")
+    p.add_argument("--timeout-s", type=_seconds, default=30.0, metavar="S",
+                   help="seconds a request may take, waiting for the model included; then 504 (default 30)")
+    p.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto", help="actor detector for articles")
+    p.add_argument("--actors", metavar="FILE", help="actor file (canonical names with aliases), as for predict")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                   help="uvicorn's log level (default info: one line per request)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("compare", help="compare training runs: differing config keys, mean ± sd, CIs, tests")
     from .compare import add_arguments  # a light module: its heavy imports happen in main()

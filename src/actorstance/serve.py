@@ -1,0 +1,406 @@
+"""``actorstance serve``: the model behind a small HTTP API (FastAPI) and a one-page web UI.
+
+The endpoints use what the command line and the Python API use -- record validation, the
+article pipeline, its summary and the row format of ``actorstance predict -f jsonl`` -- so that
+all three give the same answers. Requests carry data only: the model, the actor detector and
+every limit are fixed when the server starts, and no request can name a file on the server.
+
+All model work runs on one thread (:class:`ModelLane`): inference is CPU-bound, so requests
+running side by side would only fight over the cores; record requests that queue up behind
+each other are scored in one model call instead. Imported only by ``actorstance serve`` and
+the tests: importing ``actorstance`` never imports FastAPI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import queue
+import re
+import threading
+import time
+from concurrent.futures import Future
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from . import __version__
+from .errors import ActorstanceError, DataError
+
+PAGE = Path(__file__).with_name("resources") / "serve.html"
+RECORD_FIELDS = ("text", "actor", "target")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for; past these it gets a 4xx/5xx answer, never the server's time."""
+
+    max_body_kb: int = 1024  # request body (413)
+    max_sentences: int = 2000  # records, or sentences over all articles (422)
+    timeout_s: float = 30.0  # from arrival, queueing included (504)
+    max_waiting: int = 32  # requests queued for the model; more get 503 at once
+
+
+class ApiError(Exception):
+    """An answer other than 200: its status and a message that names the problem."""
+
+    def __init__(self, status: int, message: str, problems: list[str] | None = None, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.problems, self.headers = status, message, problems, headers
+
+
+class Busy(Exception):
+    """The model's queue is full."""
+
+
+class ModelLane:
+    """One thread does all model work, in order of arrival. Record jobs waiting together are
+    scored in one ``predict_proba`` call (up to ``max_batch`` records): under load that is
+    fewer, larger calls, without delaying a lone request. Other jobs (article analyses) are
+    callables run as they are.
+
+    A job whose caller gave up (its future cancelled: the request timed out while queued) is
+    skipped, so an expired request costs no model time."""
+
+    def __init__(self, predict_proba: Callable, max_batch: int = 4096, max_waiting: int = 32):
+        self._predict_proba, self.max_batch = predict_proba, max_batch
+        self._jobs: queue.Queue = queue.Queue(max_waiting)
+        self.calls = self.records = 0  # model calls made for record jobs, and the records in them
+        self._thread = threading.Thread(target=self._loop, name="actorstance-model", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: list | Callable) -> Future:
+        """``job``: a list of validated records (the future gets their probabilities) or a
+        callable (the future gets its result). Raises :class:`Busy` when the queue is full."""
+        future: Future = Future()
+        try:
+            self._jobs.put_nowait((job, future))
+        except queue.Full:
+            raise Busy from None
+        return future
+
+    @property
+    def waiting(self) -> int:
+        return self._jobs.qsize()
+
+    def close(self) -> None:
+        self._jobs.put((None, None))
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        held = None
+        while True:
+            job, future = held or self._jobs.get()
+            held = None
+            if job is None:
+                return
+            if callable(job):
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(job())
+                    except BaseException as exc:  # noqa: B036  (handed to the waiting request)
+                        future.set_exception(exc)
+                continue
+            batch, n = [(job, future)], len(job)
+            while n < self.max_batch:  # whatever record jobs are already waiting join this call
+                try:
+                    nxt = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if not isinstance(nxt[0], list):
+                    held = nxt
+                    break
+                batch.append(nxt)
+                n += len(nxt[0])
+            batch = [(recs, f) for recs, f in batch if f.set_running_or_notify_cancel()]
+            if not batch:
+                continue
+            try:
+                proba = self._predict_proba([r for recs, _ in batch for r in recs])
+            except Exception as exc:
+                for _, f in batch:
+                    f.set_exception(exc)
+                continue
+            self.calls += 1
+            self.records += len(proba)
+            start = 0
+            for recs, f in batch:
+                f.set_result(proba[start:start + len(recs)])
+                start += len(recs)
+
+
+# ------------------------------------------------------------------------ request bodies
+
+async def read_json(request: Request, limits: Limits) -> dict:
+    """The request's JSON object, or an :class:`ApiError` naming what is wrong with the body:
+    its type (415), size (413), encoding or syntax (400), or shape (422)."""
+    ctype = request.headers.get("content-type")
+    media = (ctype or "").split(";", 1)[0].strip().lower()
+    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+        raise ApiError(415, f"expected Content-Type: application/json, got {ctype or 'none'}")
+    limit = limits.max_body_kb * 1024
+    too_big = f"request body over the limit of {limits.max_body_kb} KiB (--max-body-kb): send fewer records or articles"
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, too_big)
+    body = bytearray()
+    async for chunk in request.stream():  # a chunked body has no Content-Length: count as it comes
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, too_big)
+    if not body.strip():
+        raise ApiError(400, "empty request body: expected a JSON object")
+    try:
+        text = bytes(body).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"request body is not UTF-8 text (byte {exc.start}: {bytes(body[exc.start:exc.start + 1])!r})"
+                            ": binary data? expected JSON") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ApiError(400, "malformed JSON: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, f"expected a JSON object, got {_json_type(data)}")
+    return data
+
+
+def _json_type(value) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _fields(data: dict, allowed: Iterable[str]) -> None:
+    """Refuse fields the endpoint does not know (a typo, or an attempt to choose a server file)."""
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        raise ApiError(422, f"unknown field(s) {', '.join(map(repr, unknown))}; expected {', '.join(allowed)} "
+                            "(the model and its settings are chosen when the server starts)")
+
+
+def _option(data: dict, name: str, kind: type, default):
+    value = data.get(name, default)
+    if value is None:
+        return default
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ApiError(422, f"{name}: expected a whole number >= 0, got {json.dumps(value)}")
+    if kind is bool and not isinstance(value, bool):
+        raise ApiError(422, f"{name}: expected true or false, got {json.dumps(value)}")
+    return value
+
+
+def parse_records(data: dict, limits: Limits) -> list[dict]:
+    """``{"records": [...]}`` as validated model records: the checks of ``actorstance predict``
+    on a file, each problem named ``records:N`` (N counts from 0)."""
+    from .data import RawRow, validate_rows
+
+    _fields(data, ("records",))
+    records = data.get("records")
+    if not isinstance(records, list):
+        raise ApiError(422, "records: expected an array of {text, actor, target} objects, got "
+                            + ("nothing" if records is None else _json_type(records)))
+    if not records:
+        raise ApiError(422, "records: empty array; send at least one record")
+    if len(records) > limits.max_sentences:
+        raise ApiError(422, f"records: {len(records)} records; the limit is {limits.max_sentences} per request "
+                            "(--max-sentences): split them over several requests")
+    objects = [r for r in records if isinstance(r, dict)]
+    absent = [f for f in RECORD_FIELDS if objects and not any(f in r for r in objects)]
+    if absent:  # a field named otherwise throughout: one message, not one per record
+        found = sorted({k for r in objects for k in r})
+        raise ApiError(422, f"records: no record has the field(s) {', '.join(absent)}; each needs "
+                            f"{', '.join(RECORD_FIELDS)} (fields found: {', '.join(found) or 'none'})")
+    rows = [RawRow(i, r) if isinstance(r, dict) else RawRow(i, None, f"expected an object, got {_json_type(r)}")
+            for i, r in enumerate(records)]
+    return validate_rows(rows, Path("records"), require_label=False)
+
+
+def parse_articles(data: dict, limits: Limits) -> tuple[list, dict]:
+    """``{"text": ...}`` or ``{"articles": [{"id", "text"}, ...]}`` plus options, as the
+    articles of :func:`actorstance.analyze` (same checks) and the options."""
+    from .api import _articles
+    from .articles.segmentation import count_sentences
+
+    _fields(data, ("text", "articles", "all_pairs", "per_sentence", "include_text"))
+    if ("text" in data) == ("articles" in data):
+        raise ApiError(422, 'expected either "text" (one article) or "articles" (an array of {id, text})')
+    if "text" in data:
+        if not isinstance(data["text"], str):
+            raise ApiError(422, f"text: expected a string, got {_json_type(data['text'])}")
+        items = [("0", data["text"])]
+    else:
+        given = data["articles"]
+        if not isinstance(given, list) or not given:
+            raise ApiError(422, "articles: expected a non-empty array of {id, text} objects")
+        items, problems = [], []
+        for i, a in enumerate(given):
+            if not isinstance(a, dict) or not isinstance(a.get("text"), str):
+                problems.append(f"articles[{i}]: expected an object with a string \"text\" (and an optional \"id\")")
+            elif set(a) - {"id", "text"}:
+                problems.append(f"articles[{i}]: unknown field(s) {', '.join(sorted(set(a) - {'id', 'text'}))}")
+            elif not isinstance(a.get("id", i), (str, int)) or isinstance(a.get("id"), bool):
+                problems.append(f"articles[{i}]: id: expected a string or a number")
+            else:
+                items.append((str(a.get("id", i)), a["text"]))
+        if problems:
+            raise DataError(problems)
+    articles = _articles(items)
+    n = sum(count_sentences(a.text) for a in articles)
+    if n > limits.max_sentences:
+        raise ApiError(422, f"{n} sentences; the limit is {limits.max_sentences} per request (--max-sentences): "
+                            "send fewer or shorter articles")
+    options = {"all_pairs": _option(data, "all_pairs", bool, False),
+               "per_sentence": _option(data, "per_sentence", int, None),
+               "include_text": _option(data, "include_text", bool, False)}
+    return articles, options
+
+
+def _until(items: Iterable, deadline: float) -> Iterable:
+    """``items``, stopping the work once the request's time is up (its client has had its 504)."""
+    for item in items:
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        yield item
+
+
+# ------------------------------------------------------------------------ the app
+
+_REQUEST_SCHEMAS = {
+    "records": {
+        "type": "object", "required": ["records"],
+        "properties": {"records": {"type": "array", "items": {
+            "type": "object", "required": list(RECORD_FIELDS),
+            "properties": {"text": {"type": "string"}, "actor": {"type": "string"}, "target": {"type": "string"},
+                           "id": {"type": "string"},
+                           "actor_span": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+                           "target_span": {"type": "array", "items": {"type": "integer"}, "minItems": 2,
+                                           "maxItems": 2}}}}},
+        "example": {"records": [{"text": "The IMF welcomed the budget reforms.", "actor": "The IMF",
+                                 "target": "the budget reforms"}]},
+    },
+    "articles": {
+        "type": "object",
+        "properties": {"text": {"type": "string", "description": "one article"},
+                       "articles": {"type": "array", "items": {"type": "object", "required": ["text"], "properties": {
+                           "id": {"type": "string"}, "text": {"type": "string"}}}},
+                       "all_pairs": {"type": "boolean", "default": False,
+                                     "description": "every candidate pair, the neutral ones too"},
+                       "per_sentence": {"type": "integer", "minimum": 0,
+                                        "description": "at most N stances per sentence (0: no limit)"},
+                       "include_text": {"type": "boolean", "default": False,
+                                        "description": "return each article's text as analysed (spans index it)"}},
+        "example": {"text": "Chancellor Anna Weber praised the ceasefire deal. Opposition leader Marco Ruiz "
+                            "dismissed the deal as a stunt."},
+    },
+}
+
+
+def _body(name: str) -> dict:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": _REQUEST_SCHEMAS[name]}}}}
+
+
+def page_and_csp() -> tuple[str, str]:
+    """The web page and a Content-Security-Policy that lets only its own inline script and style
+    run (by hash) and lets it talk only to this server."""
+    html = PAGE.read_text(encoding="utf-8")
+
+    def hashes(tag: str) -> str:
+        return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(m.encode()).digest()).decode()}'"
+                        for m in re.findall(rf"<{tag}>(.*?)</{tag}>", html, re.S))
+
+    csp = (f"default-src 'none'; script-src {hashes('script')}; style-src {hashes('style')}; connect-src 'self'; "
+           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return html, csp
+
+
+def create_app(model, model_dir: str | Path | None = None, limits: Limits | None = None, *, ner: str = "auto",
+               actors=None) -> FastAPI:
+    """The app around a loaded model of the common contract (``load_for_prediction``). The
+    article pipeline (and its actor detector) is built here, once."""
+    from .api import analyze_rows
+    from .articles import ArticlePipeline
+    from .cli import prediction_rows
+
+    limits = limits or Limits()
+    pipeline = ArticlePipeline.build(model, ner=ner, actors=actors)
+    lane = ModelLane(model.predict_proba, max_waiting=limits.max_waiting)
+    html, csp = page_and_csp()
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        lane.close()
+
+    app = FastAPI(title="actorstance", version=__version__, redoc_url=None, lifespan=lifespan,
+                  description="Stance of actors toward targets: records (sentence, actor, target) or raw articles.")
+    app.state.lane, app.state.limits, app.state.pipeline = lane, limits, pipeline
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError):
+        body: dict[str, Any] = {"detail": exc.message}
+        if exc.problems:
+            body["problems"] = exc.problems
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(ActorstanceError)
+    async def data_error(request: Request, exc: ActorstanceError):
+        problems = exc.problems if isinstance(exc, DataError) else None
+        return await api_error(request, ApiError(422, str(exc), problems))
+
+    async def on_lane(job, started: float):
+        """The job's result, or 504 once the request's time is up (503 if the queue is full)."""
+        try:
+            future = lane.submit(job)
+        except Busy:
+            raise ApiError(503, f"busy: {limits.max_waiting} requests are waiting for the model; retry shortly",
+                           headers={"Retry-After": "1"}) from None
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), started + limits.timeout_s - time.monotonic())
+        except (asyncio.TimeoutError, TimeoutError):
+            raise ApiError(504, f"the request took more than {limits.timeout_s:g} s (--timeout-s): send fewer records "
+                                "or shorter articles") from None
+
+    @app.post("/v1/records", openapi_extra=_body("records"),
+              summary="Stance of each record's actor toward its target")
+    async def records(request: Request):
+        """Records that name the actor and target -> one prediction each, as `actorstance predict -f jsonl`
+        writes it: `label`, `probability`, `p_supportive`, `p_critical`, `p_neutral`, the spans used, ..."""
+        started = time.monotonic()
+        recs = parse_records(await read_json(request, limits), limits)
+        proba = await on_lane(recs, started)
+        return {"predictions": prediction_rows(None, recs, proba)}
+
+    @app.post("/v1/articles", openapi_extra=_body("articles"), summary="Actors and their stances in raw articles")
+    async def articles(request: Request):
+        """Raw articles -> the rows of `actorstance predict` (those with a stance unless `all_pairs`)
+        and its summary (per actor and per pair; corpus and per article), as `actorstance.analyze`."""
+        started = time.monotonic()
+        arts, opts = parse_articles(await read_json(request, limits), limits)
+        run = pipeline if opts["per_sentence"] is None else pipeline.with_options(per_sentence=opts["per_sentence"])
+        deadline = started + limits.timeout_s
+        rows, summary = await on_lane(lambda: analyze_rows(run, _until(arts, deadline), opts["all_pairs"]), started)
+        out = {"rows": rows, "summary": summary}
+        if opts["include_text"]:
+            out["texts"] = {a.id: a.text for a in arts}
+        return out
+
+    @app.get("/healthz", summary="Liveness and the model being served")
+    async def healthz():
+        return {"ok": True, "model": str(model_dir) if model_dir else None, "family": model.family,
+                "version": __version__, "ner": pipeline.detector.name, "waiting": lane.waiting,
+                "limits": {"max_body_kb": limits.max_body_kb, "max_sentences": limits.max_sentences,
+                           "timeout_s": limits.timeout_s}}
+
+    @app.get("/", include_in_schema=False)
+    async def page():
+        return HTMLResponse(html, headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
+                                           "Referrer-Policy": "no-referrer"})
+
+    return app
