@@ -395,6 +395,7 @@ def create_app(model, model_dir: str | Path | None = None, limits: Limits | None
     async def healthz():
         return {"ok": True, "model": str(model_dir) if model_dir else None, "family": model.family,
                 "version": __version__, "ner": pipeline.detector.name, "waiting": lane.waiting,
+                "record_batches": {"model_calls": lane.calls, "records": lane.records},
                 "limits": {"max_body_kb": limits.max_body_kb, "max_sentences": limits.max_sentences,
                            "timeout_s": limits.timeout_s}}
 
