@@ -226,6 +226,22 @@ def test_time_limit_gives_504_and_the_server_keeps_serving(model):
         still_serving(c)
 
 
+class BrokenModel(SlowModel):
+    def predict_proba(self, records):
+        if self.seconds:
+            raise RuntimeError("bug")
+        return self.model.predict_proba(records)
+
+
+def test_an_internal_error_is_a_json_500_and_the_server_keeps_serving(model):
+    broken = BrokenModel(model, 1)
+    with TestClient(create_app(broken, None, ner="rules"), raise_server_exceptions=False) as c:
+        r = c.post("/v1/records", json={"records": plain(tiny_records()[:1])})
+        assert r.status_code == 500 and r.json() == {"detail": "internal error (RuntimeError); see the server log"}
+        broken.seconds = 0
+        still_serving(c)
+
+
 def test_unknown_paths_and_methods_answer_in_json(client):
     assert client.get("/v1/nope").status_code == 404
     r = client.get("/v1/records")

@@ -354,6 +354,10 @@ def create_app(model, model_dir: str | Path | None = None, limits: Limits | None
         problems = exc.problems if isinstance(exc, DataError) else None
         return await api_error(request, ApiError(422, str(exc), problems))
 
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception):  # a bug: logged by uvicorn, JSON for the client
+        return JSONResponse({"detail": f"internal error ({type(exc).__name__}); see the server log"}, status_code=500)
+
     async def on_lane(job, started: float):
         """The job's result, or 504 once the request's time is up (503 if the queue is full)."""
         try:
