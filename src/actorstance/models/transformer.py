@@ -192,10 +192,12 @@ class TransformerStanceModel(StanceModel):
         ``(name ids, lo, hi)``, the name's own tokens, where the mention is not in the (cut)
         sentence."""
         tok = self.tokenizer_
-        enc = tok([ex["text"] for ex in records], truncation=True, max_length=self.max_length,
-                  return_offsets_mapping=True, verbose=False)
+        texts = list(dict.fromkeys(ex["text"] for ex in records))  # each sentence once: ~12 pairs share one
+        enc = tok(texts, truncation=True, max_length=self.max_length, return_offsets_mapping=True, verbose=False)
+        row = {t: i for i, t in enumerate(texts)}
         out = []
-        for i, ex in enumerate(records):
+        for ex in records:
+            i = row[ex["text"]]
             offsets, f = enc["offset_mapping"][i], {"input_ids": enc["input_ids"][i]}
             for role in ("actor", "target"):
                 span = char_span(ex, role)
