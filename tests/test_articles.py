@@ -428,3 +428,19 @@ def test_records_are_predicted_and_written_a_chunk_at_a_time(tmp_path, tiny_tfid
         assert code == 0, err
         outs.append((tmp_path / f"o{chunk}.{fmt}").read_text())
     assert outs[0] == outs[1] and len(outs[0].splitlines()) == len(tiny_records()) + (fmt == "csv")
+
+
+def test_progress_bar_knows_the_number_of_articles(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
+    from actorstance.articles.inputs import count_articles
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"a{i}.txt").write_text(f"Anna Weber praised Marco Ruiz {i} times.", encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"j{i}", "text": "Marco Ruiz attacked Anna Weber."}) + "\n"
+                              for i in range(3)) + "\n", encoding="utf-8")  # a blank line is no article
+    assert count_articles([folder, corpus]) == 5
+    code, _, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, folder, corpus, "--ner", "rules",
+                       "--progress", "-f", "jsonl")
+    assert code == 0 and "5/5" in err  # a total, so an ETA

@@ -195,6 +195,7 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     """The article pipeline: rows streamed chunk by chunk, then the summary; unreadable
     inputs are reported at the end (exit 2) while the rest of the corpus is processed."""
     from .articles import ArticlePipeline, RowWriter, Summary, iter_articles
+    from .articles.inputs import count_articles
     from .errors import DataError
     from .output import format_from_path
 
@@ -204,10 +205,10 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
                                      per_sentence=args.per_sentence, salient=args.salient)
     fmt = args.output_format or format_from_path(args.out)
     summary, problems = Summary(args.evidence), []
-    plain_files = all(p.is_file() and p.suffix.lower() not in (".jsonl", ".json", ".ndjson") for p in paths)
     progress = args.progress or sys.stderr.isatty()
     with RowWriter(fmt, args.out) as writer:
-        for rows in pipeline.run(iter_articles(paths, problems, names), progress, len(paths) if plain_files else None):
+        for rows in pipeline.run(iter_articles(paths, problems, names), progress,
+                                 count_articles(paths) if progress else None):
             writer.write(rows if args.all_pairs else [r for r in rows if r["label"] != "neutral"])
             summary.add(rows)
         if problems and not pipeline.timings.articles:  # nothing was read: the error alone, no empty tables

@@ -156,6 +156,28 @@ def is_article_input(path: str | Path, format: str | None = None) -> bool:
     return not any(f.detect and f.name not in ("jsonl", "csv") and f.detect(path, head) for f in formats().values())
 
 
+def _article_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES) \
+        if path.is_dir() else [path]
+
+
+def count_articles(inputs: Iterable[str | Path]) -> int:
+    """How many articles :func:`iter_articles` will read at most (a text file is one, a JSONL file
+    one per non-blank line): the progress bar's total, counted without parsing anything."""
+    n = 0
+    for item in inputs:
+        for f in _article_files(Path(item)):
+            if f.suffix.lower() not in (".jsonl", ".json", ".ndjson"):
+                n += 1
+                continue
+            try:
+                with open(f, "rb") as fh:
+                    n += sum(1 for line in fh if line.strip())
+            except OSError:
+                pass  # iter_articles reports it
+    return n
+
+
 def iter_articles(inputs: Iterable[str | Path], problems: list[str],
                   names: dict[str, str] | None = None) -> Iterator[Article]:
     """Articles from text files, folders of them (``*.txt``, recursively) and JSONL files.
@@ -167,8 +189,7 @@ def iter_articles(inputs: Iterable[str | Path], problems: list[str],
     seen: dict[str, int] = {}
     for item in inputs:
         path = Path(item)
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES) \
-            if path.is_dir() else [path]
+        files = _article_files(path)
         if path.is_dir() and not files:
             problems.append(f"{path}: folder holds no article files ({', '.join(ARTICLE_SUFFIXES)})")
         for f in files:
