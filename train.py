@@ -39,6 +39,16 @@ def _record_failure(exc: BaseException, output_dir: str) -> None:
               exc, Path(output_dir) / ERROR_FILE)
 
 
+def _discard_empty_run(output_dir: str) -> None:
+    """A run stopped by bad input before it wrote anything leaves no ``outputs/DATE`` folder
+    (only Hydra's config copy and log were there; the error is printed)."""
+    import shutil
+
+    run_dir = Path(output_dir)
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {".hydra", "train.log"}:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
 @hydra.main(version_base="1.3", config_path="configs", config_name="train")
 def main(cfg: DictConfig) -> float | None:
     from actorstance.errors import ActorstanceError
@@ -53,6 +63,7 @@ def main(cfg: DictConfig) -> float | None:
             return None  # Optuna records the trial as failed; the basic sweeper moves on
         if not isinstance(exc, ActorstanceError):
             raise  # a bug: keep the traceback
+        _discard_empty_run(output_dir)
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     (Path(output_dir) / ERROR_FILE).unlink(missing_ok=True)  # an earlier failure in a reused sweep dir

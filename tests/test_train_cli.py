@@ -132,6 +132,7 @@ def test_train_py_reports_bad_data_without_traceback(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "bad.jsonl:1: label: unknown label 'pro'" in proc.stderr
     assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "r").exists()  # no empty run folder left behind
 
 
 def test_help_and_tfidf_predict_never_import_torch(tmp_path, tiny_jsonl):
