@@ -226,3 +226,19 @@ def test_a_seed_gives_the_same_model_whatever_the_string_hashing(tmp_path, tiny_
     meta = [json.loads((o / "model" / "meta.json").read_text())["files"] for o in outs]
     assert meta[0] == meta[1]  # every weight file's SHA-256
     assert (outs[0] / "predictions_dev.jsonl").read_text() == (outs[1] / "predictions_dev.jsonl").read_text()
+
+
+def test_a_dev_split_without_groups_is_warned_about(tmp_path, tiny_jsonl, caplog):
+    """data.dev=null on data without a group column splits by sentence: say so (with groups, silence)."""
+    import logging
+
+    from actorstance.training import run
+
+    ungrouped = write_jsonl(tmp_path / "ungrouped.jsonl", [{k: v for k, v in r.items() if k != "group"}
+                                                          for r in tiny_records()])
+    for path, warned in ((ungrouped, True), (tiny_jsonl, False)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="actorstance.training"):
+            run(compose([f"data.train={path}", "data.dev=null", "data.test=null", "data.dev_fraction=0.3",
+                         "save_to_models=false"]), tmp_path / f"run-{warned}")
+        assert ("no group column" in caplog.text) is warned

@@ -86,6 +86,10 @@ def load_splits(data_cfg, seed: int = 0, base_dir=None) -> dict:
     if splits["train"] is None:
         raise ConfigError("data.train names no file")
     if splits["dev"] is None and data_cfg.get("dev_fraction"):
+        if "group" not in splits["train"].column_names or not any(splits["train"]["group"]):
+            log.warning("the training data has no group column: the dev split is drawn by sentence, so sentences "
+                        "of one article can fall on both sides and dev scores run high; give each record its "
+                        "article or story id as `group` (data=columns: data.options.group=COLUMN)")
         split_seed = data_cfg.get("split_seed")
         splits["train"], splits["dev"] = D.split_by_group(splits["train"], float(data_cfg["dev_fraction"]),
                                                           seed if split_seed is None else int(split_seed))
