@@ -297,3 +297,15 @@ def test_sweep_configs_compose():
     parser = OverridesParser.create()  # the search space must parse as the sweeper will parse it
     for key, value in sweeper.params.items():
         assert parser.parse_override(f"{key}={value}").is_sweep_override()
+
+
+def test_tables_fit_the_terminal():
+    from actorstance.output import render_table
+
+    rows = [{"model.encoding": "markers+pair-with-a-long-name" * 2, "data.train": "/very/long/path/" * 4,
+             "macro_f1": 0.8123, "p": "0.004"}] * 3
+    for width in (60, 80, 200):
+        lines = render_table(rows, max_width=width).splitlines()
+        assert max(map(len, lines)) <= max(width, 4 * 8 + 6)
+        assert "0.812" in lines[2] and "0.004" in lines[2]  # numbers stay whole
+    assert "markers+pair-with-a-long-namemarkers+pa…" in render_table(rows, max_width=200)  # room: cut at 40 only

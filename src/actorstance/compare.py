@@ -546,7 +546,8 @@ def plot(result: dict, path: str | Path) -> None:
     ax1.set_xlabel(f"{result['split']} macro-F1 (mean, 95% bootstrap CI; dots: runs)")
     height = 0.8 / len(LABELS)
     for j, label in enumerate(LABELS):
-        ax2.barh(y + (1 - j) * height, [r[f"f1_{label}"] or 0 for r in rows], height=height, label=label)
+        bars = ax2.barh(y + (1 - j) * height, [r[f"f1_{label}"] or 0 for r in rows], height=height, label=label)
+        ax2.bar_label(bars, fmt="%.2f", fontsize=6, padding=2)
     ax2.set_xlabel(f"{result['split']} F1 per class (mean over runs)")
     ax2.set_xlim(0, 1)
     ax2.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(LABELS), fontsize="small", frameon=False)

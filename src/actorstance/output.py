@@ -24,7 +24,8 @@ def _cell(value) -> str:
 
 
 def render_table(rows: Sequence[dict], columns: Sequence[str] | None = None, max_width: int | None = None) -> str:
-    """Aligned columns; the last column (usually the sentence) is cut to fit the terminal."""
+    """Aligned columns that fit the terminal: the last column (usually the sentence) is cut
+    first, then the widest others (down to 8 characters, so numbers stay whole)."""
     if not rows:
         return "(no rows)"
     columns = list(columns or rows[0].keys())
@@ -33,6 +34,9 @@ def render_table(rows: Sequence[dict], columns: Sequence[str] | None = None, max
     widths = [min(w, 40) for w in widths[:-1]] + [widths[-1]]
     max_width = max_width or shutil.get_terminal_size((160, 20)).columns
     widths[-1] = max(20, min(widths[-1], max_width - sum(widths[:-1]) - 2 * (len(columns) - 1)))
+    while sum(widths) + 2 * (len(columns) - 1) > max_width and max(widths) > 8:  # still too wide: the widest give
+        widest = widths.index(max(widths))
+        widths[widest] -= 1
 
     def fmt(values):
         parts = []
