@@ -42,7 +42,7 @@ from . import LABELS
 SPLITS = ("dev", "test")
 METRICS = ("macro_f1", "accuracy", "f_avg", *(f"f1_{label}" for label in LABELS))
 SORT_KEYS = (*METRICS, "train_seconds", "n", "delta", "p_bootstrap", "p_mcnemar")
-NOISE_KEYS = ("hydra", "hydra.*", "models_dir", "save_to_models")  # never what makes runs differ
+NOISE_KEYS = ("hydra", "hydra.*", "models_dir", "save_to_models", "tracking", "tracking.*")  # never what makes runs differ
 ERROR_FILE = "error.json"  # written by train.py for a failed multirun job
 FORMATS = ("table", "markdown", "csv", "json")
 MISSING = "–"  # a key that one run's config does not have

@@ -185,7 +185,15 @@ def publish_model(model_dir: Path, models_dir: Path, name: str) -> Path:
 
 
 def run(cfg, output_dir: str | Path, base_dir: str | Path | None = None) -> dict:
-    """Train and evaluate one configuration; write metrics, predictions, plots and the model."""
+    """Train and evaluate one configuration; write metrics, predictions, plots and the model, and
+    log the run to the experiment tracker the config names (``tracking=mlflow``; none by default)."""
+    from .tracking import tracked
+
+    with tracked(cfg, output_dir, base_dir) as record:
+        return record(_train_and_evaluate(cfg, output_dir, base_dir))
+
+
+def _train_and_evaluate(cfg, output_dir: str | Path, base_dir: str | Path | None = None) -> dict:
     from hydra.utils import instantiate
     from omegaconf import OmegaConf
 
