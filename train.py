@@ -5,9 +5,11 @@ A thin Hydra shell; the work happens in :func:`actorstance.training.run`. In a m
 bad configuration never costs the others' results; ``actorstance compare`` lists it.
 """
 
+import functools
 import logging
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -18,9 +20,23 @@ from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.types import RunMode  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
+from actorstance import distributed  # noqa: E402  (imports no torch unless torchrun started us)
+
 log = logging.getLogger("train")
-# run directories end in the process id: runs started in the same second get their own
-OmegaConf.register_new_resolver("pid", os.getpid, replace=True)
+
+
+@functools.cache
+def run_stamp() -> str:
+    """``DATE-PID`` that names the run directory: runs started in the same second get their own.
+    Under torchrun every rank takes rank 0's (each has its own clock reading and pid), so all
+    write to one directory; that joins the process group here, before Hydra makes the folder."""
+    stamp = f"{time.strftime('%Y-%m-%d_%H-%M-%S')}-{os.getpid()}"
+    return distributed.broadcast(stamp, join=True) if distributed.world().size > 1 else stamp
+
+
+OmegaConf.register_new_resolver("run_stamp", run_stamp, replace=True)
+# rank 0 alone saves the config to .hydra/ (``hydra.output_subdir``): null on the other ranks
+OmegaConf.register_new_resolver("main_only", lambda value: value if distributed.is_main() else None, replace=True)
 ERROR_FILE = "error.json"  # what a failed multirun job leaves behind (read by actorstance compare)
 
 
@@ -57,6 +73,8 @@ def main(cfg: DictConfig) -> float | None:
     output_dir = HydraConfig.get().runtime.output_dir
     try:
         results = run(cfg, output_dir, hydra.utils.get_original_cwd())
+        if not distributed.is_main():
+            return None  # rank 0 reports
     except Exception as exc:
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             _record_failure(exc, output_dir)
