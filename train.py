@@ -5,11 +5,8 @@ A thin Hydra shell; the work happens in :func:`actorstance.training.run`. In a m
 bad configuration never costs the others' results; ``actorstance compare`` lists it.
 """
 
-import functools
 import logging
-import os
 import sys
-import time
 import traceback
 from pathlib import Path
 
@@ -23,20 +20,10 @@ from omegaconf import DictConfig, OmegaConf  # noqa: E402
 from actorstance import distributed  # noqa: E402  (imports no torch unless torchrun started us)
 
 log = logging.getLogger("train")
-
-
-@functools.cache
-def run_stamp() -> str:
-    """``DATE-PID`` that names the run directory: runs started in the same second get their own.
-    Under torchrun every rank takes rank 0's (each has its own clock reading and pid), so all
-    write to one directory; that joins the process group here, before Hydra makes the folder."""
-    stamp = f"{time.strftime('%Y-%m-%d_%H-%M-%S')}-{os.getpid()}"
-    return distributed.broadcast(stamp, join=True) if distributed.world().size > 1 else stamp
-
-
-OmegaConf.register_new_resolver("run_stamp", run_stamp, replace=True)
-# rank 0 alone saves the config to .hydra/ (``hydra.output_subdir``): null on the other ranks
-OmegaConf.register_new_resolver("main_only", lambda value: value if distributed.is_main() else None, replace=True)
+# run directories: DATE-PID, under torchrun rank 0's on every rank (module functions: a joblib
+# launcher's worker processes unpickle the resolvers)
+OmegaConf.register_new_resolver("run_stamp", distributed.run_stamp, replace=True)
+OmegaConf.register_new_resolver("main_only", distributed.main_only, replace=True)
 ERROR_FILE = "error.json"  # what a failed multirun job leaves behind (read by actorstance compare)
 
 

@@ -105,3 +105,17 @@ def test_torchrun_two_cpu_processes_train_one_model(tmp_path, tiny_jsonl, tiny_b
     metrics = json.loads((out / "metrics.json").read_text())
     assert _shape(metrics) == _shape(json.loads(json.dumps(single)))
     assert metrics["dev"]["n"] == single["dev"]["n"] and metrics["n_train"] == single["n_train"]
+
+
+def test_run_dir_resolvers_alone_and_picklable_for_joblib_workers(monkeypatch):
+    import pickle
+
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    assert re.fullmatch(rf"\d{{4}}-\d\d-\d\d_\d\d-\d\d-\d\d-{os.getpid()}", distributed.run_stamp())
+    assert distributed.main_only(".hydra") == ".hydra"
+    # the joblib launcher ships OmegaConf's resolvers to its worker processes by pickling them
+    assert pickle.loads(pickle.dumps(distributed.run_stamp)) is distributed.run_stamp
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert distributed.main_only(".hydra") is None

@@ -8,6 +8,7 @@ single-process one, bit for bit. Torch is imported only once a process group is 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -97,3 +98,19 @@ def finish() -> None:
     dist.barrier()
     log.debug("rank %d waited %.1f s at the final barrier", world().rank, time.perf_counter() - t0)
     dist.destroy_process_group()
+
+
+@functools.cache
+def run_stamp() -> str:
+    """``DATE-PID`` that names a run directory (train.py's Hydra resolver): runs started in the
+    same second get their own. Under torchrun every rank takes rank 0's (each has its own clock
+    reading and pid), so all write to one directory; that joins the process group early, before
+    Hydra makes the folder."""
+    stamp = f"{time.strftime('%Y-%m-%d_%H-%M-%S')}-{os.getpid()}"
+    return broadcast(stamp, join=True) if world().size > 1 else stamp
+
+
+def main_only(value: T) -> T | None:
+    """``value`` on rank 0 (or alone), None on the other ranks (train.py's Hydra resolver: only
+    rank 0 saves the config copy ``.hydra/``)."""
+    return value if is_main() else None
