@@ -6,7 +6,6 @@ bad configuration never costs the others' results; ``actorstance compare`` lists
 """
 
 import logging
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -18,9 +17,13 @@ from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from hydra.types import RunMode  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
 
+from actorstance import distributed  # noqa: E402  (imports no torch unless torchrun started us)
+
 log = logging.getLogger("train")
-# run directories end in the process id: runs started in the same second get their own
-OmegaConf.register_new_resolver("pid", os.getpid, replace=True)
+# run directories: DATE-PID, under torchrun rank 0's on every rank (module functions: a joblib
+# launcher's worker processes unpickle the resolvers)
+OmegaConf.register_new_resolver("run_stamp", distributed.run_stamp, replace=True)
+OmegaConf.register_new_resolver("main_only", distributed.main_only, replace=True)
 ERROR_FILE = "error.json"  # what a failed multirun job leaves behind (read by actorstance compare)
 
 
@@ -57,6 +60,8 @@ def main(cfg: DictConfig) -> float | None:
     output_dir = HydraConfig.get().runtime.output_dir
     try:
         results = run(cfg, output_dir, hydra.utils.get_original_cwd())
+        if not distributed.is_main():
+            return None  # rank 0 reports
     except Exception as exc:
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             _record_failure(exc, output_dir)

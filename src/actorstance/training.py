@@ -186,9 +186,16 @@ def publish_model(model_dir: Path, models_dir: Path, name: str) -> Path:
 
 def run(cfg, output_dir: str | Path, base_dir: str | Path | None = None) -> dict:
     """Train and evaluate one configuration; write metrics, predictions, plots and the model, and
-    log the run to the experiment tracker the config names (``tracking=mlflow``; none by default)."""
+    log the run to the experiment tracker the config names (``tracking=mlflow``; none by default).
+
+    Under ``torchrun`` every rank trains its share (see :mod:`.distributed`); rank 0 alone
+    evaluates, writes and tracks, the others return ``{"rank": r}`` once it is done.
+    """
+    from . import distributed
     from .tracking import tracked
 
+    if not distributed.is_main():
+        return _train_and_evaluate(cfg, output_dir, base_dir)
     with tracked(cfg, output_dir, base_dir) as record:
         return record(_train_and_evaluate(cfg, output_dir, base_dir))
 
@@ -198,10 +205,13 @@ def _train_and_evaluate(cfg, output_dir: str | Path, base_dir: str | Path | None
     from omegaconf import OmegaConf
 
     from . import data as D
+    from . import distributed
     from . import metrics as M
 
     out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    rank = distributed.world().rank
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
     seed = int(cfg.get("seed", 0))
     set_seed(seed)
     t_start = time.perf_counter()
@@ -213,6 +223,9 @@ def _train_and_evaluate(cfg, output_dir: str | Path, base_dir: str | Path | None
              len(splits["dev"]) if splits["dev"] is not None else "none")
     model.fit(splits["train"], splits["dev"])
     train_seconds = time.perf_counter() - t_loaded
+    if rank != 0:  # the model and the scores are rank 0's (the weights are the same on every rank)
+        distributed.finish()
+        return {"rank": rank}
 
     results = {"model": model.family, "data": cfg.data.get("name"), "seed": seed,
                "n_train": len(splits["train"]), "data_fingerprint": D.fingerprint(splits["train"]),
@@ -242,4 +255,5 @@ def _train_and_evaluate(cfg, output_dir: str | Path, base_dir: str | Path | None
         published = publish_model(model_dir, resolve_path(cfg.get("models_dir", "models"), base_dir), name)
         results["published_model"] = str(published)
         M.write_json(results, out / "metrics.json")
+    distributed.finish()
     return results

@@ -35,6 +35,7 @@ recomputed in fp32 (about 6% of NewsMTSC dev rows at 0.2; 0 turns this off).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -368,13 +369,18 @@ class TransformerStanceModel(StanceModel):
         import torch
         from tqdm.auto import tqdm
 
+        from .. import distributed
+
         self._check_params()
         records = _as_records(train)
         check_examples(records)
         if not records:
             raise ConfigError("cannot train on an empty data set")
         dev_records = _as_records(dev) if dev is not None else []
-        torch.set_num_threads(n_threads(self.threads))
+        rank, world_size, _ = distributed.init()  # a no-op without torchrun
+        # torchrun's processes share the machine's cores (unless model.threads says otherwise)
+        local_size = int(os.environ.get("LOCAL_WORLD_SIZE", world_size))
+        torch.set_num_threads(self.threads or max(1, n_threads() // local_size))
         torch.manual_seed(self.seed)
         rng = random.Random(self.seed)
         self._load_pretrained()
@@ -382,6 +388,12 @@ class TransformerStanceModel(StanceModel):
 
         net = self.head_ if self.head_ is not None else StockLogits(self.model_)  # trained: input ids -> logits
         self.scorer_, self.onnx_bytes_, self.onnx_sessions_ = None, {}, {}
+        forward = net  # what the loss is computed through; net keeps the plain weights (state dicts, clipping)
+        if world_size > 1:
+            # DDP averages the gradients over the ranks in backward; its constructor copies rank 0's
+            # weights to all. The marker and span heads leave the HF pooler (and classifier) unused.
+            forward = torch.nn.parallel.DistributedDataParallel(net, find_unused_parameters=self.head != "cls")
+            torch.manual_seed(self.seed + rank)  # each rank its own dropout masks
 
         feats = self._encode(records)
         labels = np.array([LABEL2ID[ex["label"]] for ex in records])
@@ -395,7 +407,9 @@ class TransformerStanceModel(StanceModel):
         loss_fn = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight),
                                             label_smoothing=self.label_smoothing)
 
-        batches_per_epoch = math.ceil(len(records) / self.batch_size)
+        # per rank: each takes every world_size-th batch of the epoch's shared order (distributed.shard)
+        all_batches = math.ceil(len(records) / self.batch_size)
+        batches_per_epoch = math.ceil(all_batches / world_size)
         steps_per_epoch = math.ceil(batches_per_epoch / self.grad_accum)
         total_steps = steps_per_epoch * self.epochs
         warmup_steps = int(self.warmup * total_steps) if self.warmup < 1 else int(self.warmup)
@@ -412,7 +426,7 @@ class TransformerStanceModel(StanceModel):
         evals_since_best, step, stop = 0, 0, False
         loss_ema = None
         t0 = time.perf_counter()
-        bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", disable=not self.progress, mininterval=2.0)
+        bar = tqdm(total=total_steps, desc="fine-tuning", unit="step", disable=not self.progress or rank != 0, mininterval=2.0)
 
         # a moving average of the weights, scored and kept in their place (steadier than the last step's)
         averaged = {k: v.detach().clone() for k, v in net.state_dict().items()} if self.ema else None
@@ -430,8 +444,11 @@ class TransformerStanceModel(StanceModel):
             if averaged is not None:
                 current = {k: v.detach().clone() for k, v in net.state_dict().items()}
                 net.load_state_dict(averaged)
-            f1 = compute([ex["label"] for ex in dev_records],
-                         [LABELS[i] for i in self._logits_torch(dev_feats).argmax(axis=1)])["macro_f1"]
+            f1 = None
+            if rank == 0:  # the others take its score: stop and best are decided alike on every rank
+                f1 = compute([ex["label"] for ex in dev_records],
+                             [LABELS[i] for i in self._logits_torch(dev_feats).argmax(axis=1)])["macro_f1"]
+            f1 = distributed.broadcast(f1)
             self.training_log_.append({"epoch": round(epoch, 3), "step": step, "loss": round(loss_ema or 0.0, 4),
                                        "dev_macro_f1": round(f1, 4), "seconds": round(time.perf_counter() - t0, 1)})
             log.info("epoch %.2f step %d: loss %.4f dev macro-F1 %.4f", epoch, step, loss_ema or 0.0, f1)
@@ -442,25 +459,32 @@ class TransformerStanceModel(StanceModel):
                 evals_since_best += 1
             if averaged is not None:
                 net.load_state_dict(current)
-            net.train()
+            forward.train()
             bar.set_postfix(loss=f"{loss_ema:.3f}", dev_f1=f"{f1:.3f}", best=f"{best['f1']:.3f}")
 
-        net.train()
+        forward.train()
         seen = 0
         for epoch in range(self.epochs):
-            batches = self._length_grouped(lengths, self.batch_size, rng, sentence_ids)
+            batches = distributed.shard(self._length_grouped(lengths, self.batch_size, rng, sentence_ids),
+                                        rank, world_size)
+            if epoch == 0 and world_size > 1:
+                log.info("rank %d of %d: %d of the epoch's %d batches, %d optimizer steps", rank, world_size,
+                         len(batches), all_batches, steps_per_epoch)
             optimizer.zero_grad(set_to_none=True)
             for b, (idx, batch) in enumerate(self._batches(feats, batches)):
                 inputs = {k: torch.from_numpy(v) for k, v in batch.items()}
                 gold = torch.from_numpy(labels[idx])
-                if self.rdrop:
-                    loss = self._rdrop_loss(net, inputs, gold, loss_fn)
-                else:
-                    loss = loss_fn(net(**inputs), gold)
-                (loss / self.grad_accum).backward()
+                stepping = not (b + 1) % self.grad_accum or b + 1 == batches_per_epoch
+                # gradients are all-reduced on the backward before an optimizer step only
+                with forward.no_sync() if world_size > 1 and not stepping else contextlib.nullcontext():
+                    if self.rdrop:
+                        loss = self._rdrop_loss(forward, inputs, gold, loss_fn)
+                    else:
+                        loss = loss_fn(forward(**inputs), gold)
+                    (loss / self.grad_accum).backward()
                 seen += len(idx)
                 loss_ema = loss.item() if loss_ema is None else 0.95 * loss_ema + 0.05 * loss.item()
-                if (b + 1) % self.grad_accum and b + 1 != batches_per_epoch:
+                if not stepping:
                     continue
                 if self.max_grad_norm:
                     torch.nn.utils.clip_grad_norm_(net.parameters(), self.max_grad_norm)
@@ -495,8 +519,10 @@ class TransformerStanceModel(StanceModel):
         self.training_log_.append({"summary": True, "best_dev_macro_f1": round(best["f1"], 4) if best["state"] else None,
                                    "best_step": best["step"], "steps": step, "examples_seen": seen,
                                    "train_seconds": round(train_seconds, 1),
-                                   "train_examples_per_second": round(seen / train_seconds, 1)})
-        if self._onnx_kinds():
+                                   "train_examples_per_second": round(seen / train_seconds, 1),
+                                   **({"world_size": world_size, "batches_per_epoch_per_rank": batches_per_epoch}
+                                      if world_size > 1 else {})})
+        if self._onnx_kinds() and rank == 0:  # the other ranks' models are never saved
             self._build_onnx()
         return self
 
