@@ -207,10 +207,10 @@ def _check_ray_args(args, paths, article_flags, names) -> None:
     if not all(article_flags):
         raise ActorstanceError("--engine ray predicts articles (JSONL of id/text, Parquet, folders of .txt); "
                                "predict record files without it")
-    if not args.out_dir:
-        raise ActorstanceError("--engine ray writes one file per shard: give --out-dir DIR")
     if args.out:
         raise ActorstanceError("--engine ray writes into --out-dir, not -o/--out")
+    if not args.out_dir:
+        raise ActorstanceError("--engine ray writes one file per shard: give --out-dir DIR")
     args.output_format = args.output_format or "jsonl"
     if args.output_format not in ("jsonl", "parquet"):
         raise ActorstanceError(f"--engine ray writes jsonl or parquet, not {args.output_format}")
