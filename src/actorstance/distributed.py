@@ -125,6 +125,7 @@ def predict_ray(args, model_dir: Path, inputs: list[Path]) -> int:
         bar = tqdm(total=count_articles([s.path for s in shards]), unit="article", file=sys.stderr, desc="predict",
                    initial=sum(r["articles"] for r in records.values()))
     if todo:
+        _ray()  # missing: say so before anything is written
         out_dir.mkdir(parents=True, exist_ok=True)
         _run_on_ray(args, model_dir.name, model_files, todo, out_dir, settings, records, failures, bar)
     if bar is not None:
