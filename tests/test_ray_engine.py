@@ -168,3 +168,19 @@ def test_the_plain_command_does_not_import_ray(tmp_path, tiny_tfidf_dir):
             f"'-o', {str(tmp_path / 'rows.jsonl')!r}]); print(rc, 'ray' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True)
     assert result.stdout.split() == ["0", "False"], result.stderr
+
+
+def test_shards_are_named_once_and_clashing_names_apart(tmp_path):
+    from actorstance.articles.shards import list_shards
+    from actorstance.errors import ActorstanceError
+
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        write_shard(tmp_path / folder / "part.jsonl", folder)
+    write_shard(tmp_path / "x" / "other.jsonl", "o")
+    shards = list_shards([tmp_path / "x", tmp_path / "y" / "part.jsonl"])
+    names = [s.name for s in shards]
+    assert names[0] == "other" and names[1].startswith("part-") and names[2].startswith("part-") and len(set(names)) == 3
+    assert [s.name for s in list_shards([tmp_path / "x", tmp_path / "y" / "part.jsonl"])] == names  # stable on rerun
+    with pytest.raises(ActorstanceError, match="given twice"):
+        list_shards([tmp_path / "x", tmp_path / "x" / "other.jsonl"])

@@ -214,6 +214,7 @@ def _check_ray_args(args, paths, article_flags, names) -> None:
     args.output_format = args.output_format or "jsonl"
     if args.output_format not in ("jsonl", "parquet"):
         raise ActorstanceError(f"--engine ray writes jsonl or parquet, not {args.output_format}")
+    _check_writable(args.summary)  # now, not after the whole corpus
 
 
 def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> int:
