@@ -178,7 +178,7 @@ def _predict(args, names: dict[str, str]) -> int:
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
     if args.engine == "ray":
-        from .distributed import predict_ray
+        from .ray_engine import predict_ray
 
         _check_ray_args(args, paths, article_flags, names)
         return predict_ray(args, resolve_model_dir(args.model), paths)
