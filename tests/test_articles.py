@@ -444,3 +444,19 @@ def test_progress_bar_knows_the_number_of_articles(tmp_path, tiny_tfidf_dir, cap
     code, _, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, folder, corpus, "--ner", "rules",
                        "--progress", "-f", "jsonl")
     assert code == 0 and "5/5" in err  # a total, so an ETA
+
+
+def test_parquet_articles_give_the_rows_of_the_same_jsonl(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(ARTICLES.glob("*.txt"))[:2]]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps({"id": f"a{i}", "text": t}) + "\n" for i, t in enumerate(texts)))
+    pq.write_table(pa.table({"id": ["a0", "bad", "a1"], "text": [texts[0], None, texts[1]]}), tmp_path / "a.parquet")
+    rows = {}
+    for name in ("a.jsonl", "a.parquet"):
+        code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, tmp_path / name, "--ner", "rules",
+                             "-f", "jsonl")
+        rows[name] = out
+    assert code == 2 and f"{tmp_path / 'a.parquet'}:row 2: text: missing or not a string" in err
+    assert rows["a.parquet"] and rows["a.parquet"] == rows["a.jsonl"]

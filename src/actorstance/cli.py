@@ -177,6 +177,13 @@ def _predict(args, names: dict[str, str]) -> int:
     if any(article_flags) and not all(article_flags):
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
+    if args.engine == "ray":
+        from .ray_engine import predict_ray
+
+        _check_ray_args(args, paths, article_flags, names)
+        return predict_ray(args, resolve_model_dir(args.model), paths)
+    if args.out_dir or args.address or args.workers:
+        raise ActorstanceError("--out-dir, --address and --workers go with --engine ray")
     model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)
     if all(article_flags):
@@ -191,11 +198,31 @@ def _predict(args, names: dict[str, str]) -> int:
     return 0
 
 
+def _check_ray_args(args, paths, article_flags, names) -> None:
+    """The ray engine reads article shards and writes a folder: refuse what it cannot do, up front."""
+    from .errors import ActorstanceError
+
+    if names:
+        raise ActorstanceError("--engine ray reads shard files and folders, not standard input (-)")
+    if not all(article_flags):
+        raise ActorstanceError("--engine ray predicts articles (JSONL of id/text, Parquet, folders of .txt); "
+                               "predict record files without it")
+    if args.out:
+        raise ActorstanceError("--engine ray writes into --out-dir, not -o/--out")
+    if not args.out_dir:
+        raise ActorstanceError("--engine ray writes one file per shard: give --out-dir DIR")
+    args.output_format = args.output_format or "jsonl"
+    if args.output_format not in ("jsonl", "parquet"):
+        raise ActorstanceError(f"--engine ray writes jsonl or parquet, not {args.output_format}")
+    _check_writable(args.summary)  # now, not after the whole corpus
+
+
 def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> int:
     """The article pipeline: rows streamed chunk by chunk, then the summary; unreadable
     inputs are reported at the end (exit 2) while the rest of the corpus is processed."""
     from .articles import ArticlePipeline, RowWriter, Summary, iter_articles
     from .articles.inputs import count_articles
+    from .articles.writer import write_rows
     from .errors import DataError
     from .output import format_from_path
 
@@ -207,23 +234,27 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     summary, problems = Summary(args.evidence), []
     progress = args.progress or sys.stderr.isatty()
     with RowWriter(fmt, args.out) as writer:
-        for rows in pipeline.run(iter_articles(paths, problems, names), progress,
-                                 count_articles(paths) if progress else None):
-            writer.write(rows if args.all_pairs else [r for r in rows if r["label"] != "neutral"])
-            summary.add(rows)
+        write_rows(pipeline, iter_articles(paths, problems, names), writer, summary, args.all_pairs, progress,
+                   count_articles(paths) if progress else None)
         if problems and not pipeline.timings.articles:  # nothing was read: the error alone, no empty tables
             raise DataError(problems)
-    if args.summary not in (None, "-"):
-        summary.write_json(args.summary)
-    if fmt == "table" or args.summary == "-":
-        to_stdout = fmt == "table" or args.out not in (None, "-")
-        stream = sys.stdout if to_stdout else sys.stderr
-        stream.write(("\n" if to_stdout and args.out in (None, "-") else "") + summary.tables())
-        stream.flush()
+    show_summary(args, summary, fmt, rows_to_stdout=args.out in (None, "-"))
     if problems:
         print(f"error: {DataError(problems)}", file=sys.stderr)
         return DataError.exit_code
     return 0
+
+
+def show_summary(args, summary, fmt: str, rows_to_stdout: bool) -> None:
+    """``--summary FILE`` as JSON; ``--summary`` (or table output) as tables: on standard output
+    unless the rows went there."""
+    if args.summary not in (None, "-"):
+        summary.write_json(args.summary)
+    if fmt == "table" or args.summary == "-":
+        to_stdout = fmt == "table" or not rows_to_stdout
+        stream = sys.stdout if to_stdout else sys.stderr
+        stream.write(("\n" if to_stdout and rows_to_stdout else "") + summary.tables())
+        stream.flush()
 
 
 def cmd_evaluate(args) -> int:
@@ -373,8 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder of .txt articles, or - for standard input")
     p.add_argument("--model", help=MODEL_HELP)
     data_options(p)
-    p.add_argument("-f", "--output-format", choices=["table", "jsonl", "csv"],
-                   help="default: from --out's extension, else table")
+    p.add_argument("-f", "--output-format", choices=["table", "jsonl", "csv", "parquet"],
+                   help="default: from --out's extension, else table (parquet: article rows to a file, with pyarrow)")
     p.add_argument("-o", "--out", help="write here instead of standard output (written atomically)")
     p.add_argument("--int8", action="store_true",
                    help="transformer models: predict with the int8 ONNX copy (1.5-1.9x fp32's speed; close calls "
@@ -411,6 +442,17 @@ def build_parser() -> argparse.ArgumentParser:
     art.add_argument("--chunk", type=_positive, default=64, metavar="N",
                      help="articles per model batch (memory holds one chunk)")
     art.add_argument("--progress", action="store_true", help="progress bar on stderr even when it is not a terminal")
+    big = p.add_argument_group("large inputs (docs/scaling.md)")
+    big.add_argument("--engine", choices=["local", "ray"], default="local",
+                     help="ray: shards (JSONL/Parquet files, folders of .txt) predicted by Ray actors into --out-dir, "
+                          "one file per shard; a rerun skips the shards already done (pip install "
+                          "'actorstance[distributed]')")
+    big.add_argument("--out-dir", metavar="DIR", help="with --engine ray: where the shards' rows and the manifest go")
+    big.add_argument("--address", metavar="ADDR",
+                     help="with --engine ray: a running Ray cluster to use (e.g. auto, or ray://HOST:10001); "
+                          "default: start Ray on this machine for the run")
+    big.add_argument("--workers", type=_positive, metavar="N",
+                     help="with --engine ray: model actors (default: one per CPU, at most one per shard)")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("evaluate", help="score a model on labeled data",

@@ -82,4 +82,4 @@ def format_from_path(path: str | Path | None, default: str = "table") -> str:
     if path in (None, "-"):
         return default
     suffix = Path(path).suffix.lower()
-    return {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv"}.get(suffix, default)
+    return {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}.get(suffix, default)

@@ -1,4 +1,5 @@
-"""Reading articles: text files, folders of them, JSONL of ``{"id", "text"}``, standard input.
+"""Reading articles: text files, folders of them, JSONL of ``{"id", "text"}``, Parquet with
+columns ``id``/``text`` (with pyarrow), standard input.
 
 A file that cannot be read is reported by name and skipped; the rest are still read. HTML (a
 saved web page, or HTML in a JSONL text field) is turned into its text first, one paragraph per
@@ -123,6 +124,41 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
         yield Article(f"{stem}-{row.line}" if aid in (None, "") else str(aid), text, where)
 
 
+def _articles_from_parquet(path: Path, name: str, problems: list[str]) -> Iterator[Article]:
+    """Columns ``text`` (and ``id``), read a batch at a time; a bad row is reported as
+    ``FILE:row N`` (from 1), the others still read. Needs pyarrow."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        problems.append(f"{name}: reading Parquet needs pyarrow (pip install pyarrow)")
+        return
+    try:
+        pf = pq.ParquetFile(path)
+        columns = set(pf.schema_arrow.names)
+    except Exception as exc:  # pyarrow's errors have no common base class that is not Exception
+        problems.append(f"{name}: not a readable Parquet file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})")
+        return
+    if "text" not in columns:
+        problems.append(f"{name}: no column 'text' (columns: {', '.join(sorted(columns)) or 'none'})")
+        return
+    row = 0
+    for batch in pf.iter_batches(columns=[c for c in ("id", "text") if c in columns]):
+        data = batch.to_pydict()
+        for aid, text in zip(data.get("id", [None] * batch.num_rows), data["text"]):
+            row += 1
+            where = f"{name}:row {row}"
+            if not isinstance(text, str):
+                problems.append(f"{where}: text: missing or not a string")
+                continue
+            text = text_of_html(text)
+            try:
+                check_article_text(text, where)
+            except DataError as exc:
+                problems.extend(exc.problems)
+                continue
+            yield Article(f"{Path(name).stem}-{row}" if aid in (None, "") else str(aid), text, where)
+
+
 def jsonl_holds_records(path: Path) -> bool:
     """A JSONL file of labeled/unlabeled records (has actor/target) rather than articles."""
     from ..data import head_lines, parse_json
@@ -144,6 +180,8 @@ def is_article_input(path: str | Path, format: str | None = None) -> bool:
     if path.is_dir():
         return True
     suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return True
     if suffix in (".jsonl", ".json", ".ndjson"):
         return path.is_file() and not jsonl_holds_records(path)
     if suffix in (".csv", ".tsv"):
@@ -167,6 +205,14 @@ def count_articles(inputs: Iterable[str | Path]) -> int:
     n = 0
     for item in inputs:
         for f in _article_files(Path(item)):
+            if f.suffix.lower() == ".parquet":
+                try:
+                    import pyarrow.parquet as pq
+
+                    n += pq.ParquetFile(f).metadata.num_rows
+                except Exception:  # no pyarrow, or not Parquet: iter_articles reports it
+                    pass
+                continue
             if f.suffix.lower() not in (".jsonl", ".json", ".ndjson"):
                 n += 1
                 continue
@@ -194,6 +240,12 @@ def iter_articles(inputs: Iterable[str | Path], problems: list[str],
             problems.append(f"{path}: folder holds no article files ({', '.join(ARTICLE_SUFFIXES)})")
         for f in files:
             name = names.get(str(f), str(f))
+            if f.suffix.lower() == ".parquet":
+                if not f.is_file():
+                    problems.append(f"{name}: file not found")
+                    continue
+                yield from _articles_from_parquet(f, name, problems)
+                continue
             if f.suffix.lower() in (".jsonl", ".json", ".ndjson"):
                 try:
                     _read_checked(f, name)  # binary / encoding problems of the whole file

@@ -22,17 +22,38 @@ def dominant(counts: dict) -> str:
 class _Stats:
     n: int = 0
     counts: dict = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
-    sums: list = field(default_factory=lambda: [0.0] * len(LABELS))
+    #: probabilities summed in units of 1e-4 (rows carry 4 decimals): exact, so that summaries of
+    #: shards merged (:meth:`Summary.merge_part`) equal one pass over the corpus
+    sums: list = field(default_factory=lambda: [0] * len(LABELS))
     evidence: dict = field(default_factory=lambda: {lab: [] for lab in LABELS})
 
     def add(self, row: dict, keep: int) -> None:
         self.n += 1
         self.counts[row["label"]] += 1
         for i, lab in enumerate(LABELS):
-            self.sums[i] += row[f"p_{lab}"]
-        heap = self.evidence[row["label"]]
+            self.sums[i] += round(row[f"p_{lab}"] * 10_000)
         item = (row["probability"], -self.n, {k: row[k] for k in ("article_id", "sentence_index", "sentence")})
+        self._keep(row["label"], item, keep)
+
+    def _keep(self, label: str, item: tuple, keep: int) -> None:
+        """The ``keep`` most probable items; on a tie the earlier row (larger ``-n``)."""
+        heap = self.evidence[label]
         (heapq.heappush if len(heap) < keep else heapq.heappushpop)(heap, item)
+
+    def state(self) -> dict:
+        return {"n": self.n, "counts": self.counts, "sums": self.sums,
+                "evidence": {lab: [[p, -neg, ev] for p, neg, ev in items] for lab, items in self.evidence.items()}}
+
+    def merge(self, state: dict, keep: int) -> None:
+        """Add the stats of rows that came after this one's: their row numbers continue ours, so
+        the evidence kept (ties included) is what one pass would have kept."""
+        offset, self.n = self.n, self.n + state["n"]
+        for lab, k in state["counts"].items():
+            self.counts[lab] += k
+        self.sums = [a + b for a, b in zip(self.sums, state["sums"])]
+        for lab, items in state["evidence"].items():
+            for p, n, ev in items:
+                self._keep(lab, (p, -(offset + n), ev), keep)
 
     def dominant(self) -> str:
         return dominant(self.counts)
@@ -42,7 +63,7 @@ class _Stats:
         ev_labels = [dom] if dom in LABELS else ["supportive", "critical"]
         ev = sorted((e for lab in ev_labels for e in self.evidence[lab]), reverse=True)
         return {"n": self.n, "counts": dict(self.counts),
-                "mean": {lab: round(v / self.n, 4) for lab, v in zip(LABELS, self.sums)},
+                "mean": {lab: round(v / self.n / 10_000, 4) for lab, v in zip(LABELS, self.sums)},
                 "dominant": dom,
                 "evidence": [dict(e[2], probability=e[0]) for e in ev]}
 
@@ -81,6 +102,32 @@ class Summary:
         pairs = [{"actor": a, "target": t, **s.as_dict()} for (a, t), s in scope["pairs"].items()]
         key = lambda d: (-d["n"], d["actor"], d.get("target", ""))  # noqa: E731
         return {"actors": sorted(actors, key=key), "pairs": sorted(pairs, key=key)}
+
+    def write_part(self, out: str | Path) -> None:
+        """This summary in a form :meth:`merge_part` continues: the corpus tallies on the first
+        line, then each article's summary, one a line (the ray engine's summary of a shard)."""
+        from ..atomic import atomic_open
+
+        head = {"n_articles": self.n_articles, "keep": self.keep,
+                "actors": [[a, s.state()] for a, s in self.corpus["actors"].items()],
+                "pairs": [[a, t, s.state()] for (a, t), s in self.corpus["pairs"].items()]}
+        with atomic_open(out) as fh:
+            fh.write(json.dumps(head, ensure_ascii=False) + "\n")
+            for line in self._article_lines():
+                fh.write(line + "\n")
+
+    def merge_part(self, path: str | Path) -> None:
+        """Add a part written by :meth:`write_part`, as if its rows came next."""
+        with open(path, encoding="utf-8") as fh:
+            head = json.loads(fh.readline())
+            for actor, state in head["actors"]:
+                self.corpus["actors"].setdefault(actor, _Stats()).merge(state, self.keep)
+            for actor, target, state in head["pairs"]:
+                self.corpus["pairs"].setdefault((actor, target), _Stats()).merge(state, self.keep)
+            self._spill.seek(0, 2)
+            for line in fh:
+                self._spill.write(line)
+        self.n_articles += head["n_articles"]
 
     def _corpus(self) -> dict:
         return {"articles_with_pairs": self.n_articles, **self._scope(self.corpus)}

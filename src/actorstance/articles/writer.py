@@ -1,10 +1,25 @@
-"""Rows out: streamed JSONL/CSV, or a table at the end."""
+"""Rows out: streamed JSONL/CSV/Parquet, or a table at the end."""
 
 from __future__ import annotations
 
 import sys
 
+from .. import LABELS
+from ..errors import ActorstanceError
 from .pipeline import ROW_COLUMNS, TABLE_COLUMNS
+
+
+def row_schema():
+    """The Arrow types of the article rows (:data:`ROW_COLUMNS`), fixed so that every shard's
+    Parquet file has the same schema, an empty one or one without an overruled row too."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        raise ActorstanceError("Parquet output needs pyarrow: pip install pyarrow (or write JSONL)") from None
+    span = pa.list_(pa.int64())
+    types = {"sentence_index": pa.int64(), "probability": pa.float64(), **{f"p_{lab}": pa.float64() for lab in LABELS},
+             **{c: span for c in ROW_COLUMNS if c.endswith("_span")}}
+    return pa.schema([(c, types.get(c, pa.string())) for c in ROW_COLUMNS])
 
 
 class RowWriter:
@@ -18,8 +33,16 @@ class RowWriter:
 
         self.fmt, self.out, self.rows = fmt, out, []
         self.columns, self.table_columns = columns, table_columns
-        self._file, self._header_done = None, False
-        if fmt != "table" and out not in (None, "-"):
+        self._file, self._header_done, self._parquet = None, False, None
+        if fmt == "parquet":
+            if out in (None, "-") or columns != ROW_COLUMNS:
+                raise ActorstanceError("Parquet output: article rows to a file only")
+            import pyarrow.parquet as pq
+
+            self._schema = row_schema()
+            self._file = AtomicFile(out, binary=True)
+            self._parquet = pq.ParquetWriter(self._file.fh, self._schema)
+        elif fmt != "table" and out not in (None, "-"):
             self._file = AtomicFile(out)
             self._fh = self._file.fh
         else:
@@ -30,6 +53,12 @@ class RowWriter:
 
         if self.fmt == "table":
             self.rows += rows
+            return
+        if self._parquet is not None:  # a row group per chunk
+            if rows:
+                import pyarrow as pa
+
+                self._parquet.write_table(pa.Table.from_pylist(rows, schema=self._schema))
             return
         text = render(rows, self.fmt, self.columns)
         if self.fmt == "csv" and self._header_done:
@@ -43,6 +72,10 @@ class RowWriter:
         if self.fmt == "table":
             write_text(render(self.rows, "table", self.table_columns), self.out)
             return
+        if self._parquet is not None:
+            self._parquet.close()  # the footer; the file itself stays open until commit
+            self._file.commit()
+            return
         if not self._header_done:
             self.write([])
         self._fh.flush()
@@ -51,6 +84,11 @@ class RowWriter:
 
     def discard(self) -> None:
         """Leave no partial file behind (the run failed or was interrupted)."""
+        if self._parquet is not None:
+            import contextlib
+
+            with contextlib.suppress(Exception):  # the file is removed anyway
+                self._parquet.close()
         if self._file is not None:
             self._file.discard()
 
@@ -63,3 +101,17 @@ class RowWriter:
             self.close()
         else:
             self.discard()
+
+
+def write_rows(pipeline, articles, writer: RowWriter, summary, all_pairs: bool = False, progress: bool = False,
+               total: int | None = None) -> int:
+    """Predict ``articles`` chunk by chunk into ``writer`` (the stance rows, or every candidate
+    pair with ``all_pairs``) and every row into ``summary``: one loop for the plain ``predict``
+    and the ray engine's shards, so that both write the same rows. Returns the rows written."""
+    n = 0
+    for rows in pipeline.run(articles, progress, total):
+        kept = rows if all_pairs else [r for r in rows if r["label"] != "neutral"]
+        writer.write(kept)
+        summary.add(rows)
+        n += len(kept)
+    return n
