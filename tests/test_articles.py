@@ -458,5 +458,5 @@ def test_parquet_articles_give_the_rows_of_the_same_jsonl(tmp_path, tiny_tfidf_d
         code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, tmp_path / name, "--ner", "rules",
                              "-f", "jsonl")
         rows[name] = out
-    assert code == 2 and f"{tmp_path / 'a.parquet'}:row 2: text: missing or not a string" in err
+    assert code == 2 and f"{tmp_path / 'a.parquet'}:row 2: text: missing field or not a string" in err
     assert rows["a.parquet"] and rows["a.parquet"] == rows["a.jsonl"]

@@ -95,12 +95,12 @@ def _set_weights(path, **changed):
     """Edit the tfidf weights and re-hash them (an edit the checksums cannot catch)."""
     from safetensors.numpy import load_file, save_file
 
-    from actorstance.models.base import _sha256
+    from actorstance.atomic import sha256_file
 
     arrays = load_file(str(path / "weights.safetensors"))
     arrays.update(changed)
     save_file(arrays, str(path / "weights.safetensors"))
-    _edit_meta(path, lambda m: m["files"].update({"weights.safetensors": _sha256(path / "weights.safetensors")}))
+    _edit_meta(path, lambda m: m["files"].update({"weights.safetensors": sha256_file(path / "weights.safetensors")}))
 
 
 @pytest.mark.parametrize("tamper, expected", [

@@ -15,7 +15,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .atomic import AtomicFile
+from .atomic import AtomicFile, sha256_file
 from .errors import ActorstanceError
 
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com"
@@ -27,12 +27,6 @@ def load_manifest(path: Path = MANIFEST) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _download(url: str, dest: Path, sha256: str, size: int, timeout: float) -> str | None:
@@ -40,7 +34,7 @@ def _download(url: str, dest: Path, sha256: str, size: int, timeout: float) -> s
     import urllib.error
     import urllib.request
 
-    if dest.is_file() and dest.stat().st_size == size and _sha256(dest) == sha256:
+    if dest.is_file() and dest.stat().st_size == size and sha256_file(dest) == sha256:
         return None
     out = AtomicFile(dest, binary=True)  # appears under its name only once complete and checked
     try:

@@ -110,18 +110,23 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
         if row.error:
             problems.append(f"{where}: {row.error}")
             continue
-        text = row.record.get("text")
-        if not isinstance(text, str):
-            problems.append(f"{where}: text: missing field or not a string")
-            continue
-        text = text_of_html(text)
-        try:
-            check_article_text(text, where)
-        except DataError as exc:
-            problems.extend(exc.problems)
-            continue
-        aid = row.record.get("id")
-        yield Article(f"{stem}-{row.line}" if aid in (None, "") else str(aid), text, where)
+        article = _checked_article(row.record.get("id"), row.record.get("text"), f"{stem}-{row.line}", where, problems)
+        if article is not None:
+            yield article
+
+
+def _checked_article(aid, text, default_id: str, where: str, problems: list[str]) -> Article | None:
+    """One article of a JSONL line or Parquet row, or None with its problem noted (the rest still read)."""
+    if not isinstance(text, str):
+        problems.append(f"{where}: text: missing field or not a string")
+        return None
+    text = text_of_html(text)
+    try:
+        check_article_text(text, where)
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return None
+    return Article(default_id if aid in (None, "") else str(aid), text, where)
 
 
 def _articles_from_parquet(path: Path, name: str, problems: list[str]) -> Iterator[Article]:
@@ -146,17 +151,9 @@ def _articles_from_parquet(path: Path, name: str, problems: list[str]) -> Iterat
         data = batch.to_pydict()
         for aid, text in zip(data.get("id", [None] * batch.num_rows), data["text"]):
             row += 1
-            where = f"{name}:row {row}"
-            if not isinstance(text, str):
-                problems.append(f"{where}: text: missing or not a string")
-                continue
-            text = text_of_html(text)
-            try:
-                check_article_text(text, where)
-            except DataError as exc:
-                problems.extend(exc.problems)
-                continue
-            yield Article(f"{Path(name).stem}-{row}" if aid in (None, "") else str(aid), text, where)
+            article = _checked_article(aid, text, f"{Path(name).stem}-{row}", f"{name}:row {row}", problems)
+            if article is not None:
+                yield article
 
 
 def jsonl_holds_records(path: Path) -> bool:

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import sha256_file
 from ..errors import ActorstanceError
 from .inputs import ARTICLE_SUFFIXES, _article_files, iter_articles
 
@@ -76,12 +77,6 @@ def fingerprint(path: str | Path) -> str | None:
     return h.hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def completed(shard: Shard, out_dir: Path, fmt: str, settings: dict) -> dict | None:

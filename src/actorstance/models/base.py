@@ -9,7 +9,6 @@ clear message instead of producing silent nonsense.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,7 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import LABELS, __version__
-from ..atomic import usual_dir_mode
+from ..atomic import sha256_file, usual_dir_mode
 from ..errors import ModelLoadError
 
 META_FILE = "meta.json"
@@ -36,12 +35,6 @@ def _as_records(examples) -> list[dict]:
     return [dict(ex) for ex in examples]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def library_versions() -> dict[str, str]:
@@ -95,7 +88,7 @@ def verify_files(path: Path, meta: dict) -> None:
             raise ModelLoadError(f"{Path(path) / META_FILE}: files: {name!r} is not a file inside the model directory")
         if not f.is_file():
             raise ModelLoadError(f"{f}: missing from the model directory")
-        if _sha256(f) != digest:
+        if sha256_file(f) != digest:
             raise ModelLoadError(f"{f}: checksum mismatch: the file is corrupted or was modified after saving")
     extra = sorted(p.relative_to(path).as_posix() for p in Path(path).rglob("*")
                    if (p.is_file() or p.is_symlink()) and p.relative_to(path).as_posix() not in meta["files"]
@@ -189,7 +182,7 @@ class StanceModel:
     def save(self, directory: str | Path) -> Path:
         def write(tmp: Path) -> None:
             self._save_weights(tmp)
-            files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+            files = {p.relative_to(tmp).as_posix(): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
             meta = {
                 "format_version": FORMAT_VERSION, "family": self.family, "labels": list(LABELS),
                 "label2id": {label: i for i, label in enumerate(LABELS)},

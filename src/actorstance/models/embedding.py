@@ -24,7 +24,8 @@ import numpy as np
 
 from .. import LABEL2ID
 from ..errors import ConfigError, ModelLoadError
-from .base import StanceModel, _as_records, _sha256, check_examples, expand_to_labels
+from ..atomic import sha256_file
+from .base import StanceModel, _as_records, check_examples, expand_to_labels
 from .mentions import mention_spans, token_window, wrap_mentions
 
 #: pooled views a feature vector can be built from (in the order given by ``features``)
@@ -225,7 +226,7 @@ class EmbeddingStanceModel(StanceModel):
         from .hf import resolve_pretrained
 
         weights = Path(resolve_pretrained(self.pretrained)) / "model.safetensors"
-        return {"pretrained": self.pretrained, "weights_sha256": _sha256(weights) if weights.is_file() else None}
+        return {"pretrained": self.pretrained, "weights_sha256": sha256_file(weights) if weights.is_file() else None}
 
     def _load_weights(self, directory: Path, meta: dict) -> None:
         from safetensors.numpy import load_file
