@@ -17,6 +17,7 @@ import re
 import time
 from pathlib import Path
 
+from .compare import flatten
 from .errors import ActorstanceError
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,6 @@ def store_uri(uri: str | None, base_dir: str | Path | None = None) -> str:
     return (path if path.is_absolute() else Path(base_dir or Path.cwd()) / path).resolve().as_uri()
 
 
-def flatten(obj, prefix: str = "") -> dict:
-    """Nested mappings as ``{"a.b.c": leaf}`` (lists stay whole: they are one setting)."""
-    if not isinstance(obj, dict):
-        return {prefix: obj}
-    flat = {}
-    for key, value in obj.items():
-        flat.update(flatten(value, f"{prefix}{key}." if isinstance(value, dict) else f"{prefix}{key}"))
-    return flat
 
 
 def _key(name: str) -> str:
