@@ -128,7 +128,7 @@ class Analysis:
         return iter((self.rows, self.pairs, self.actors))
 
 
-def _articles(texts) -> list:
+def as_articles(texts) -> list:
     """Articles from a str, a list of str (ids "0", "1", ...) or a list of (id, text)."""
     from .articles.inputs import Article, check_article_text, text_of_html
 
@@ -169,7 +169,7 @@ def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targ
     from .articles import ArticlePipeline
     from .articles.pipeline import PER_SENTENCE, ROW_COLUMNS
 
-    articles = _articles(texts)
+    articles = as_articles(texts)
     model = model if isinstance(model, Model) else load(model)
     pipeline = ArticlePipeline.build(model.stance_model, ner=ner, actors=actors, topics=targets,
                                      per_sentence=PER_SENTENCE if per_sentence is None else per_sentence,

@@ -225,7 +225,7 @@ def parse_records(data: dict, limits: Limits) -> list[dict]:
 def parse_articles(data: dict, limits: Limits) -> tuple[list, dict]:
     """``{"text": ...}`` or ``{"articles": [{"id", "text"}, ...]}`` plus options, as the
     articles of :func:`actorstance.analyze` (same checks) and the options."""
-    from .api import _articles
+    from .api import as_articles
     from .articles.segmentation import count_sentences
 
     _fields(data, ("text", "articles", "all_pairs", "per_sentence", "include_text"))
@@ -251,7 +251,7 @@ def parse_articles(data: dict, limits: Limits) -> tuple[list, dict]:
                 items.append((str(a.get("id", i)), a["text"]))
         if problems:
             raise DataError(problems)
-    articles = _articles(items)
+    articles = as_articles(items)
     n = sum(count_sentences(a.text) for a in articles)
     if n > limits.max_sentences:
         raise ApiError(422, f"{n} sentences; the limit is {limits.max_sentences} per request (--max-sentences): "
