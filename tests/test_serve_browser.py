@@ -67,6 +67,8 @@ def test_the_page_shows_the_stances_of_an_article(server, tmp_path):
             assert any(mention in m and role in cls and any(lab in cls for lab in ("supportive", "critical"))
                        for cls, m in _marks(dom)), (role, mention)
     assert r["actor"] in dom.split('id="actors"', 1)[1]  # the per-actor table lists it
+    graph = dom.split('id="graph"', 1)[1].split("</svg>", 1)[0]  # the who-stands-where graph: a line per polar pair
+    assert "<svg" in graph and graph.count("<line") >= 1 and r["actor"] in graph
     shot = tmp_path / "page.png"
     browse(url, f"--screenshot={shot}", "--window-size=1200,1000")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
