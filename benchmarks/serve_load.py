@@ -52,9 +52,9 @@ def train_tfidf(out: Path) -> Path:
     return TfidfStanceModel(seed=0).fit(load_many([ROOT / "data/stance/train.jsonl"])).save(out / "model")
 
 
-def start_server(model_dir: Path, port: int, log: Path) -> subprocess.Popen:
+def start_server(model_dir: Path, port: int, log: Path, extra: tuple[str, ...] = ()) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "actorstance", "serve", "--model", str(model_dir), "--port", str(port),
-           "--log-level", "warning", "--max-sentences", "10000"]
+           "--log-level", "warning", "--max-sentences", "10000", *extra]
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 120
