@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -52,7 +53,6 @@ def browse(url: str, *flags: str) -> subprocess.CompletedProcess:
 
 def test_the_page_shows_the_stances_of_an_article(server, tmp_path):
     import json
-    import urllib.request
 
     req = urllib.request.Request(f"{server}/v1/articles", data=json.dumps({"text": ARTICLE}).encode(),
                                  headers={"Content-Type": "application/json"})
