@@ -93,6 +93,17 @@ def client(port: int, bodies: list[bytes], until: float, out: list, k: int) -> N
     conn.close()
 
 
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process (Linux /proc), MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
 def percentile(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] if xs else float("nan")
@@ -145,9 +156,13 @@ def main(argv=None) -> int:
             until = time.monotonic() + args.seconds
             threads = [threading.Thread(target=client, args=(port, bodies, until, per_client[k], k * 7))
                        for k in range(args.clients)]
+            memory = [rss_mb(server.pid)]  # the server's resident memory, sampled through the run
             t0 = time.perf_counter()
             for t in threads:
                 t.start()
+            while any(t.is_alive() for t in threads):
+                time.sleep(min(5.0, args.seconds / 4))
+                memory.append(rss_mb(server.pid))
             for t in threads:
                 t.join()
             took = time.perf_counter() - t0
@@ -162,7 +177,7 @@ def main(argv=None) -> int:
         served = {
             "requests": len(results), "ok": len(ok), "status_5xx": sum(s >= 500 for _, s in results),
             "status_4xx": sum(400 <= s < 500 for _, s in results), "seconds": round(took, 2),
-            "requests_per_second": round(len(ok) / took, 1),
+            "requests_per_second": round(len(ok) / took, 1), "server_rss_mb": memory,
             "records_per_second": round(len(ok) * args.records / took, 1),
             "latency_ms": {"p50": round(1000 * percentile(ok, 0.5), 1), "p95": round(1000 * percentile(ok, 0.95), 1),
                            "max": round(1000 * max(ok), 1) if ok else None,
