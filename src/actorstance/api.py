@@ -183,12 +183,18 @@ def analyze_rows(pipeline, articles, all_pairs: bool = False, evidence: int = 3)
     """The rows (those with a stance unless ``all_pairs``) and the full summary of ``articles``
     as plain lists and dicts: the one loop behind :func:`analyze` and ``actorstance serve``."""
     from .articles import Summary
+    from .articles.writer import write_rows
 
-    summary, rows = Summary(evidence), []
-    for chunk in pipeline.run(articles):
-        rows += chunk if all_pairs else [r for r in chunk if r["label"] != "neutral"]
-        summary.add(chunk)
-    return rows, summary.as_dict()
+    summary, rows = Summary(evidence), _Rows()
+    write_rows(pipeline, articles, rows, summary, all_pairs)
+    return list(rows), summary.as_dict()
+
+
+class _Rows(list):
+    """The rows of :func:`~.articles.writer.write_rows` kept in memory instead of written out."""
+
+    def write(self, rows: list[dict]) -> None:
+        self.extend(rows)
 
 
 def _summary_frame(items: list[dict], with_target: bool):
