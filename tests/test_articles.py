@@ -372,7 +372,13 @@ def test_ctrl_c_with_spacy_workers_exits_130_in_one_line(tmp_path, tiny_tfidf_di
                              "--ner", "spacy", "--ner-processes", "2", "-o", str(tmp_path / "rows.csv")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             preexec_fn=lambda: (os.setsid(), signal.signal(signal.SIGINT, signal.SIG_DFL)))
-    time.sleep(5)  # the workers are running
+    from pathlib import Path
+
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.time() + 60  # the workers are running (a cold start in a fresh clone takes longer than 5 s)
+    while time.time() < deadline and proc.poll() is None and len(children.read_text().split()) < 2:
+        time.sleep(0.2)
+    time.sleep(1)
     assert proc.poll() is None, proc.communicate()[1]
     (os.killpg if who == "process group" else os.kill)(proc.pid, signal.SIGINT)
     try:
