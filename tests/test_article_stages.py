@@ -134,6 +134,7 @@ def test_seesaw_reader_joins_sentences_and_keeps_named_triples(tmp_path):
     assert [(t.sentence, t.actor, t.label, t.target) for t in art.triples] == [
         (0, "Ruth Okafor", "supportive", "Tim Baird"), (1, "Ruth Okafor", "critical", "Baird budget")]
     assert art.skipped == 1  # the unnamed holder; the annotators' repeat counts once
+    assert art.unnamed_sentences == {1}
     assert list(read_seesaw(root, "train")) == []
 
 
@@ -253,6 +254,22 @@ def test_seesaw_format_keeps_every_stance_when_thinning_neutrals(tmp_path, spacy
     for bad in ({"neutral_rate": "abc"}, {"neutral_rate": 0}, {"nuetral_rate": 0.5}):
         with pytest.raises(DataError):
             list(read_seesaw_candidates(root, {"split": "train", **bad}))
+
+
+def test_seesaw_format_can_leave_out_the_neutrals_of_sentences_with_an_unmatched_stance(tmp_path, spacy_ner):
+    from actorstance.articles.seesaw import read_seesaw_candidates
+    from actorstance.errors import DataError
+
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES, split="train")
+    full = [r.record for r in read_seesaw_candidates(root, {"split": "train"})]
+    sure = [r.record for r in read_seesaw_candidates(root, {"split": "train", "drop_uncertain": True})]
+    neutral_in = lambda recs, k: [r["id"] for r in recs if r["text"] == SENTENCES[k] and r["label"] == "neutral"]  # noqa: E731
+    # sentence 1 also holds a stance of a holder outside the entity list: its neutrals are unsure
+    assert neutral_in(full, 1) and not neutral_in(sure, 1)
+    assert neutral_in(sure, 2) == neutral_in(full, 2) != []  # no gold stance there: neutral is sure
+    assert [r["id"] for r in sure if r["label"] != "neutral"] == [r["id"] for r in full if r["label"] != "neutral"]
+    with pytest.raises(DataError, match="drop_uncertain"):
+        list(read_seesaw_candidates(root, {"split": "train", "drop_uncertain": "yes"}))
 
 
 def test_only_scorers_trained_on_article_candidates_get_the_articles_subjects_by_default():

@@ -54,6 +54,7 @@ class GoldArticle:
     group: str = ""
     entities: list[tuple[str, str]] = field(default_factory=list)  # (canonical name, type)
     skipped: int = 0  # triples whose holder or target is unnamed
+    unnamed_sentences: frozenset[int] = frozenset()  # sentences holding such a triple
 
     def article(self) -> Article:
         return Article(self.id, self.text, self.id)
@@ -126,7 +127,7 @@ def _seesaw_article(aid: str, story: str, art: dict, ann: dict) -> GoldArticle:
         index_of[str(sent["id"])] = k
         parts.append(s)
         pos += len(s)
-    triples, skipped = set(), 0
+    triples, skipped, unnamed = set(), 0, set()
     for sid, items in (ann.get("sentence-level stances") or {}).items():
         for t in items or []:
             label = SEESAW_POLARITY.get(t.get("sentiment"))
@@ -134,11 +135,12 @@ def _seesaw_article(aid: str, story: str, art: dict, ann: dict) -> GoldArticle:
                 continue
             if t["subject"] in SEESAW_UNNAMED or t["object"] in SEESAW_UNNAMED:
                 skipped += 1
+                unnamed.add(index_of[str(sid)])
                 continue
             triples.add(GoldTriple(index_of[str(sid)], t["subject"], t["object"], label))
     entities = [(e[0], (e[1] or ["?"])[0]) for e in ann.get("entity lists", [])]
     return GoldArticle(aid, " ".join(parts), spans, sorted(triples, key=lambda t: (t.sentence, t.actor, t.target)),
-                       story, entities, skipped)
+                       story, entities, skipped, frozenset(unnamed))
 
 
 def read_bundled(folder: str | Path) -> Iterator[GoldArticle]:

@@ -8,7 +8,7 @@ prediction time. Registered as the data format ``seesaw`` (``python train.py dat
 options: ``split`` (train / valid), ``part`` (all / fit / select: see ``gold.SEESAW_PARTS``),
 ``ner`` (auto / spacy / rules), ``neutral_rate`` (the share of neutral candidates kept, chosen
 by a hash of the id: about 98% of candidates are neutral, and a transformer need not see them
-all to learn what they look like).
+all to learn what they look like), ``drop_uncertain`` (see :func:`candidate_records`).
 """
 
 from __future__ import annotations
@@ -23,10 +23,15 @@ from .gold import GoldArticle, gold_sentence_ids, names_match, read_seesaw
 log = logging.getLogger(__name__)
 
 
-def candidate_records(gold_articles: Iterable[GoldArticle], pipeline) -> Iterator[dict]:
+def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, drop_uncertain: bool = False) -> Iterator[dict]:
     """Labeled records, one per candidate pair (see the module doc), in the model's record
     format plus ``group`` (the story) and ``source``. Of candidates with the same sentence,
-    actor and target text (two people called "he" in one sentence), the first is kept."""
+    actor and target text (two people called "he" in one sentence), the first is kept.
+
+    ``drop_uncertain`` leaves out the neutral candidates of a gold sentence that holds a stance
+    no candidate matched (its pair was not generated, or its holder or target is outside the
+    entity list): such a candidate may be that stance under a name the rule cannot match, and
+    labeling it neutral would teach the scorer that stance-bearing sentences carry none."""
     from .pairs import model_record
 
     by_id: dict[str, GoldArticle] = {}
@@ -36,24 +41,33 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline) -> Iterato
             by_id[g.id] = g
             yield g.article()
 
-    seen, dropped = set(), 0
+    seen, dropped, uncertain = set(), 0, 0
     for analysed in pipeline.analyse(texts()):
         gold = by_id.pop(analysed.article.id)
         ids_of = {s.index: gold_sentence_ids((s.start, s.end), gold.sentences) for s in analysed.sentences}
+        labeled, matched = [], set()
         for pair in analysed.pairs:
+            ids = ids_of[pair.sentence.index]
+            hit = next((g for g in gold.triples if g.sentence in ids and names_match(pair.actor.canonical, g.actor)
+                        and names_match(pair.target.canonical, g.target)), None)
+            matched.add(hit)
+            labeled.append((pair, ids, "neutral" if hit is None else hit.label))
+        unsure = {g.sentence for g in gold.triples if g not in matched} | gold.unnamed_sentences
+        for pair, ids, label in labeled:
+            if drop_uncertain and label == "neutral" and ids & unsure:
+                uncertain += 1
+                continue
             rec = model_record(analysed.article, pair)
             key = (rec["text"], rec["actor"], rec["target"])
             if key in seen:
                 dropped += 1
                 continue
             seen.add(key)
-            ids = ids_of[pair.sentence.index]
-            label = next((g.label for g in gold.triples if g.sentence in ids
-                          and names_match(pair.actor.canonical, g.actor)
-                          and names_match(pair.target.canonical, g.target)), "neutral")
             yield {**rec, "label": label, "group": gold.group, "source": "seesaw"}
     if dropped:
         log.info("seesaw: %d candidate pairs repeated a sentence, actor and target already taken", dropped)
+    if uncertain:
+        log.info("seesaw: %d neutral candidates left out as uncertain (drop_uncertain)", uncertain)
 
 
 def read_seesaw_candidates(path: Path, options: dict):
@@ -63,10 +77,13 @@ def read_seesaw_candidates(path: Path, options: dict):
     from .mentions import make_detector
     from .pipeline import ArticlePipeline
 
-    unknown = set(options) - {"split", "part", "ner", "neutral_rate"}
+    known = ("split", "part", "ner", "neutral_rate", "drop_uncertain")
+    unknown = set(options) - set(known)
     if unknown:
-        raise DataError([f"{path}: seesaw: unknown option(s) {', '.join(sorted(unknown))}; "
-                         "known: split, part, ner, neutral_rate"])
+        raise DataError([f"{path}: seesaw: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}"])
+    drop_uncertain = options.get("drop_uncertain", False)
+    if not isinstance(drop_uncertain, bool):
+        raise DataError([f"{path}: seesaw: drop_uncertain: expected true or false, got {drop_uncertain!r}"])
     try:
         rate = float(options.get("neutral_rate", 1.0))
     except (TypeError, ValueError):
@@ -76,7 +93,7 @@ def read_seesaw_candidates(path: Path, options: dict):
                          f"got {options.get('neutral_rate')!r}"])
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning))
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
-    for k, rec in enumerate(candidate_records(articles, pipeline), start=1):
+    for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain), start=1):
         if rate < 1.0 and rec["label"] == "neutral" and zlib.crc32(rec["id"].encode()) % 10_000 >= rate * 10_000:
             continue
         yield RawRow(k, rec)
