@@ -225,7 +225,7 @@ def int8_agreement(runs: list[Path], threads: int | None, out: Path, argv) -> in
     from actorstance import LABELS
     from actorstance.metrics import compute
     from actorstance.models import load_model
-    from actorstance.training import load_splits
+    from actorstance.splits import load_splits
 
     rows = []
     for run in runs:

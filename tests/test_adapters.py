@@ -15,7 +15,7 @@ from conftest import ROOT, compose
 
 from actorstance import data as D
 from actorstance.errors import ActorstanceError, DataError
-from actorstance.training import load_splits
+from actorstance.splits import load_splits
 
 SHARED = Path(os.environ.get("ACTORSTANCE_SHARED_DATA") or ROOT.parent / "shared" / "data")
 

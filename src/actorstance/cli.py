@@ -261,7 +261,7 @@ def cmd_evaluate(args) -> int:
     from . import data as D
     from . import metrics as M
     from .models import load_model, resolve_model_dir
-    from .training import evaluate_model, write_jsonl
+    from .evaluation import evaluate_model, write_jsonl
 
     _check_writable(args.out, args.predictions)  # before the work, not after the table is printed
     model = load_model(resolve_model_dir(args.model))
