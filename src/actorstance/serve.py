@@ -379,7 +379,9 @@ def create_app(model, model_dir: str | Path | None = None, limits: Limits | None
         started = time.monotonic()
         recs = parse_records(await read_json(request, limits), limits)
         proba = await on_lane(recs, started)
-        return {"predictions": prediction_rows(None, recs, proba)}
+        # a Response, not a dict: FastAPI would first walk the rows with jsonable_encoder, which cost
+        # more CPU than the tfidf model itself (5.6 ms against 0.7 ms for json.dumps, 16 rows)
+        return JSONResponse({"predictions": prediction_rows(None, recs, proba)})
 
     @app.post("/v1/articles", openapi_extra=_body("articles"), summary="Actors and their stances in raw articles")
     async def articles(request: Request):
@@ -393,7 +395,7 @@ def create_app(model, model_dir: str | Path | None = None, limits: Limits | None
         out = {"rows": rows, "summary": summary}
         if opts["include_text"]:
             out["texts"] = {a.id: a.text for a in arts}
-        return out
+        return JSONResponse(out)
 
     @app.get("/healthz", summary="Liveness and the model being served")
     async def healthz():
