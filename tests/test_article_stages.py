@@ -270,6 +270,12 @@ def test_seesaw_format_can_leave_out_the_neutrals_of_sentences_with_an_unmatched
     assert [r["id"] for r in sure if r["label"] != "neutral"] == [r["id"] for r in full if r["label"] != "neutral"]
     with pytest.raises(DataError, match="drop_uncertain"):
         list(read_seesaw_candidates(root, {"split": "train", "drop_uncertain": "yes"}))
+    # the neutral candidates beside a matched stance (sentence 0) can be kept while the others thin out
+    hard = [r.record for r in read_seesaw_candidates(root, {"split": "train", "neutral_rate": 0.0001,
+                                                             "hard_neutral_rate": 1.0})]
+    assert neutral_in(hard, 0) == neutral_in(full, 0) != [] and neutral_in(hard, 2) == []
+    with pytest.raises(DataError, match="hard_neutral_rate"):
+        list(read_seesaw_candidates(root, {"split": "train", "hard_neutral_rate": 2}))
 
 
 def test_only_scorers_trained_on_article_candidates_get_the_articles_subjects_by_default():

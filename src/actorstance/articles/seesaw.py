@@ -8,7 +8,8 @@ prediction time. Registered as the data format ``seesaw`` (``python train.py dat
 options: ``split`` (train / valid), ``part`` (all / fit / select: see ``gold.SEESAW_PARTS``),
 ``ner`` (auto / spacy / rules), ``neutral_rate`` (the share of neutral candidates kept, chosen
 by a hash of the id: about 98% of candidates are neutral, and a transformer need not see them
-all to learn what they look like), ``drop_uncertain`` (see :func:`candidate_records`).
+all to learn what they look like), ``hard_neutral_rate`` and ``drop_uncertain`` (see
+:func:`candidate_records`).
 """
 
 from __future__ import annotations
@@ -23,17 +24,27 @@ from .gold import GoldArticle, gold_sentence_ids, names_match, read_seesaw
 log = logging.getLogger(__name__)
 
 
-def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, drop_uncertain: bool = False) -> Iterator[dict]:
+def _kept(record_id: str, rate: float) -> bool:
+    """A fixed share of records, chosen by a hash of the id (the same ones in every run)."""
+    return rate >= 1.0 or zlib.crc32(record_id.encode()) % 10_000 < rate * 10_000
+
+
+def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral_rate: float = 1.0,
+                      hard_neutral_rate: float | None = None, drop_uncertain: bool = False) -> Iterator[dict]:
     """Labeled records, one per candidate pair (see the module doc), in the model's record
     format plus ``group`` (the story) and ``source``. Of candidates with the same sentence,
     actor and target text (two people called "he" in one sentence), the first is kept.
 
-    ``drop_uncertain`` leaves out the neutral candidates of a gold sentence that holds a stance
-    no candidate matched (its pair was not generated, or its holder or target is outside the
-    entity list): such a candidate may be that stance under a name the rule cannot match, and
-    labeling it neutral would teach the scorer that stance-bearing sentences carry none."""
+    Neutral candidates are thinned to ``neutral_rate``; those of a sentence that holds a matched
+    gold stance (the hard ones: the same sentence, another pair) to ``hard_neutral_rate``
+    (default: the same). ``drop_uncertain`` leaves out the neutral candidates of a gold sentence
+    that holds a stance no candidate matched (its pair was not generated, or its holder or target
+    is outside the entity list): such a candidate may be that stance under a name the rule
+    cannot match, and labeling it neutral would teach the scorer that stance-bearing sentences
+    carry none."""
     from .pairs import model_record
 
+    hard_rate = neutral_rate if hard_neutral_rate is None else hard_neutral_rate
     by_id: dict[str, GoldArticle] = {}
 
     def texts():
@@ -53,6 +64,7 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, drop_uncer
             matched.add(hit)
             labeled.append((pair, ids, "neutral" if hit is None else hit.label))
         unsure = {g.sentence for g in gold.triples if g not in matched} | gold.unnamed_sentences
+        with_stance = {g.sentence for g in gold.triples if g in matched}
         for pair, ids, label in labeled:
             if drop_uncertain and label == "neutral" and ids & unsure:
                 uncertain += 1
@@ -63,6 +75,8 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, drop_uncer
                 dropped += 1
                 continue
             seen.add(key)
+            if label == "neutral" and not _kept(rec["id"], hard_rate if ids & with_stance else neutral_rate):
+                continue
             yield {**rec, "label": label, "group": gold.group, "source": "seesaw"}
     if dropped:
         log.info("seesaw: %d candidate pairs repeated a sentence, actor and target already taken", dropped)
@@ -77,24 +91,25 @@ def read_seesaw_candidates(path: Path, options: dict):
     from .mentions import make_detector
     from .pipeline import ArticlePipeline
 
-    known = ("split", "part", "ner", "neutral_rate", "drop_uncertain")
+    known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain")
     unknown = set(options) - set(known)
     if unknown:
         raise DataError([f"{path}: seesaw: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}"])
     drop_uncertain = options.get("drop_uncertain", False)
     if not isinstance(drop_uncertain, bool):
         raise DataError([f"{path}: seesaw: drop_uncertain: expected true or false, got {drop_uncertain!r}"])
-    try:
-        rate = float(options.get("neutral_rate", 1.0))
-    except (TypeError, ValueError):
-        rate = -1.0
-    if not 0.0 < rate <= 1.0:
-        raise DataError([f"{path}: seesaw: neutral_rate: expected a number in (0, 1], "
-                         f"got {options.get('neutral_rate')!r}"])
+    rates = {}
+    for name in ("neutral_rate", "hard_neutral_rate"):
+        value = options.get(name)
+        if value is None:
+            continue
+        try:
+            rates[name] = float(value)
+        except (TypeError, ValueError):
+            rates[name] = -1.0
+        if not 0.0 < rates[name] <= 1.0:
+            raise DataError([f"{path}: seesaw: {name}: expected a number in (0, 1], got {value!r}"])
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning))
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
-    for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain), start=1):
-        if rate < 1.0 and rec["label"] == "neutral" and zlib.crc32(rec["id"].encode()) % 10_000 >= rate * 10_000:
-            continue
+    for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=drop_uncertain, **rates), start=1):
         yield RawRow(k, rec)
-
