@@ -85,6 +85,28 @@ def test_park2021_bracket_that_cuts_a_word_short_takes_the_whole_word(park_file)
     assert recs["park2021-5-pq"]["actor"] == "Omar Othman" and recs["park2021-5-pq"]["actor_span"] == [0, 11]
 
 
+def test_park2021_line_scores_rebuild_one_label_per_line():
+    from actorstance.metrics import park2021_lines
+
+    def row(line, direction, gold, pred, confidence):
+        probs = {f"p_{lab}": (confidence if lab == pred else (1 - confidence) / 2)
+                 for lab in ("supportive", "critical", "neutral")}
+        return {"id": f"park2021-{line}-{direction}", "gold": gold, "pred": pred, **probs}
+
+    rows = [row(1, "pq", "supportive", "supportive", 0.9), row(1, "qp", "neutral", "critical", 0.6),  # pq wins: 1
+            row(2, "pq", "neutral", "critical", 0.5), row(2, "qp", "critical", "critical", 0.8),      # qp wins: 4
+            row(3, "pq", "neutral", "neutral", 0.9), row(3, "qp", "neutral", "supportive", 0.7),      # 2, gold 0
+            row(4, "pq", "neutral", "neutral", 0.9),                                                   # no partner
+            {"id": "newsmtsc-7", "gold": "neutral", "pred": "neutral", "p_neutral": 1.0}]
+    lines = park2021_lines(rows)
+    assert lines["n_lines"] == 3 and lines["accuracy"] == pytest.approx(2 / 3)
+    m = lines["confusion_matrix"]["matrix"]
+    assert m[1][1] == 1 and m[4][4] == 1 and m[0][2] == 1
+    # classes 0 and 2 each score F1 0 (one missed, one wrong), 1 and 4 score 1
+    assert lines["macro_f1"] == pytest.approx(0.5)
+    assert park2021_lines(rows[-1:]) is None
+
+
 def test_park2021_adjacent_mentions_do_not_swallow_each_other(tmp_path):
     path = write(tmp_path / "adjacent.txt", "Visit [Fill][Kettle].com today.\tFill\tKettle\t0\n")
     first = D.read_records(path, format="park2021")[0]

@@ -55,6 +55,51 @@ def compute(gold: Sequence[str], pred: Sequence[str], slices: dict[str, Sequence
     return out
 
 
+def park2021_lines(rows: Sequence[dict]) -> dict | None:
+    """Park et al.'s 5-class macro-F1 over lines, rebuilt from each line's two directed predictions.
+
+    The published yardstick scores one label per sentence (0 neutral, 1/2 p/q positive toward the
+    other, 3/4 negative); this project predicts each direction apart. A line is 0 when both
+    directions are neutral, the direction's class when one is not, and the more confident
+    direction's class when both are not. None when ``rows`` hold no park2021 line pairs.
+    """
+    from .adapters import PARK2021_LABELS
+
+    to_class = {pair: label for label, pair in PARK2021_LABELS.items()}
+    pairs: dict[str, dict[str, dict]] = {}
+    for row in rows:
+        head, _, direction = str(row["id"]).rpartition("-")
+        if head.startswith("park2021-") and direction in ("pq", "qp"):
+            pairs.setdefault(head, {})[direction] = row
+    gold, pred = [], []
+    for both in pairs.values():
+        if len(both) != 2:
+            continue
+        pq, qp = both["pq"], both["qp"]
+        gold.append(to_class[(pq["gold"], qp["gold"])])
+        a, b = pq["pred"], qp["pred"]
+        if a != "neutral" and b != "neutral":  # one label a line: the more confident direction wins
+            if pq[f"p_{a}"] >= qp[f"p_{b}"]:
+                b = "neutral"
+            else:
+                a = "neutral"
+        pred.append(to_class[(a, b)])
+    if not gold:
+        return None
+    classes = sorted(PARK2021_LABELS)
+    cm = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    for g, p in zip(gold, pred):
+        cm[classes.index(g), classes.index(p)] += 1
+    f1 = {}
+    for i, c in enumerate(classes):
+        tp, pred_n, gold_n = cm[i, i], cm[:, i].sum(), cm[i, :].sum()
+        f1[c] = float(2 * tp / (pred_n + gold_n)) if pred_n + gold_n else 0.0
+    present = [c for i, c in enumerate(classes) if cm[i, :].sum() or cm[:, i].sum()]
+    return {"n_lines": len(gold), "macro_f1": float(np.mean([f1[c] for c in present])),
+            "accuracy": float(np.trace(cm) / len(gold)), "f1_per_class": f1,
+            "confusion_matrix": {"labels": classes, "rows": "gold", "columns": "predicted", "matrix": cm.tolist()}}
+
+
 def format_table(metrics: dict, title: str | None = None) -> str:
     """A plain-text report like scikit-learn's classification_report."""
     lines = [title] if title else []

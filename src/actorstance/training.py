@@ -114,6 +114,10 @@ def _train_and_evaluate(cfg, output_dir: str | Path, base_dir: str | Path | None
         if ds is None or len(ds) == 0:
             continue
         metrics, rows = evaluate_model(model, ds, slice_fields)
+        lines = M.park2021_lines(rows)
+        if lines is not None:
+            metrics["park2021_lines"] = lines
+            log.info("%s Park 2021 5-class line macro-F1 %.4f (%d lines)", name, lines["macro_f1"], lines["n_lines"])
         results[name] = metrics
         results["timings"][f"predict_{name}_seconds"] = metrics["predict_seconds"]
         write_jsonl(rows, out / f"predictions_{name}.jsonl")
