@@ -113,8 +113,8 @@ class TransformerStanceModel(StanceModel):
                  class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0,
                  rdrop: float = 0.0, head_lr: float | None = None, layer_decay: float = 1.0, patience: int = 2,
                  eval_every: int = 0, max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False,
-                 int8: bool = False, int8_recheck: float = 0.2, threads: int | None = None, progress: bool = True,
-                 seed: int = 0):
+                 int8: bool = False, int8_recheck: float = 0.2, threads: int | None = None, device: str = "auto",
+                 progress: bool = True, seed: int = 0):
         super().__init__(pretrained=str(pretrained), encoding=str(encoding), marker_tokens=bool(marker_tokens),
                          head=str(head), span_between=bool(span_between), max_length=int(max_length), epochs=int(epochs), lr=float(lr),
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
@@ -125,7 +125,8 @@ class TransformerStanceModel(StanceModel):
                          eval_every=int(eval_every), max_grad_norm=float(max_grad_norm),
                          predict_batch_size=int(predict_batch_size),
                          onnx=bool(onnx), int8=bool(int8), int8_recheck=float(int8_recheck),
-                         threads=int(threads) if threads else None, progress=bool(progress), seed=int(seed))
+                         threads=int(threads) if threads else None, device=str(device), progress=bool(progress),
+                         seed=int(seed))
         self.tokenizer_ = None
         self.model_ = None
         self.head_ = None  # MarkerPoolingClassifier around model_ when head is not "cls"
@@ -133,6 +134,21 @@ class TransformerStanceModel(StanceModel):
         self.onnx_bytes_: dict[str, bytes] = {}  # "fp32" / "int8" -> serialized ONNX model
         self.onnx_sessions_: dict = {}
         self.training_log_: list[dict] = []
+
+    def _training_device(self):
+        """Where fine-tuning runs: ``auto`` is the GPU when torch sees one. The trained model comes
+        back to the CPU, where prediction, ONNX export and saving work as always."""
+        import torch
+
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            device = torch.device(self.device)
+        except RuntimeError:
+            raise ConfigError(f"model.device: {self.device!r}; use auto, cpu or cuda[:N]") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(f"model.device={self.device}: torch sees no CUDA GPU here (use auto or cpu)")
+        return device
 
     def _check_params(self) -> None:
         if self.encoding not in ENCODINGS:
@@ -386,7 +402,9 @@ class TransformerStanceModel(StanceModel):
         self._load_pretrained()
         from .cls_only import StockLogits
 
+        device = self._training_device()
         net = self.head_ if self.head_ is not None else StockLogits(self.model_)  # trained: input ids -> logits
+        net.to(device)
         self.scorer_, self.onnx_bytes_, self.onnx_sessions_ = None, {}, {}
         forward = net  # what the loss is computed through; net keeps the plain weights (state dicts, clipping)
         if world_size > 1:
@@ -404,7 +422,7 @@ class TransformerStanceModel(StanceModel):
             if self.head == "spans" else None
 
         weight = class_weights(labels, self.class_weight)
-        loss_fn = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight),
+        loss_fn = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight).to(device),
                                             label_smoothing=self.label_smoothing)
 
         # per rank: each takes every world_size-th batch of the epoch's shared order (distributed.shard)
@@ -472,8 +490,8 @@ class TransformerStanceModel(StanceModel):
                          len(batches), all_batches, steps_per_epoch)
             optimizer.zero_grad(set_to_none=True)
             for b, (idx, batch) in enumerate(self._batches(feats, batches)):
-                inputs = {k: torch.from_numpy(v) for k, v in batch.items()}
-                gold = torch.from_numpy(labels[idx])
+                inputs = {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
+                gold = torch.from_numpy(labels[idx]).to(device)
                 stepping = not (b + 1) % self.grad_accum or b + 1 == batches_per_epoch
                 # gradients are all-reduced on the backward before an optimizer step only
                 with forward.no_sync() if world_size > 1 and not stepping else contextlib.nullcontext():
@@ -516,7 +534,9 @@ class TransformerStanceModel(StanceModel):
         elif averaged is not None:  # no dev set: the averaged weights are the model
             net.load_state_dict(averaged)
         net.eval()
-        self.training_log_.append({"summary": True, "best_dev_macro_f1": round(best["f1"], 4) if best["state"] else None,
+        net.to("cpu")
+        self.training_log_.append({"summary": True, "device": str(device),
+                                   "best_dev_macro_f1": round(best["f1"], 4) if best["state"] else None,
                                    "best_step": best["step"], "steps": step, "examples_seen": seen,
                                    "train_seconds": round(train_seconds, 1),
                                    "train_examples_per_second": round(seen / train_seconds, 1),
@@ -582,11 +602,12 @@ class TransformerStanceModel(StanceModel):
 
         self.model_.eval()
         scorer = self._scorer()
+        device = next(self.model_.parameters()).device  # the GPU while fine-tuning there, else the CPU
         batches = self._prediction_batches(feats)
         out = np.zeros((len(feats), len(LABELS)), dtype=np.float32)
         with torch.inference_mode():
             for idx, batch in self._batches(feats, batches):
-                out[idx] = scorer(**{k: torch.from_numpy(v) for k, v in batch.items()}).float().numpy()
+                out[idx] = scorer(**{k: torch.from_numpy(v).to(device) for k, v in batch.items()}).float().cpu().numpy()
         return out
 
     def _logits_onnx(self, kind: str, feats: list[dict]) -> np.ndarray:
