@@ -136,8 +136,9 @@ class TransformerStanceModel(StanceModel):
         self.training_log_: list[dict] = []
 
     def _training_device(self):
-        """Where fine-tuning runs: ``auto`` is the GPU when torch sees one. The trained model comes
-        back to the CPU, where prediction, ONNX export and saving work as always."""
+        """Where the torch model runs: ``auto`` is the GPU when torch sees one. The fine-tuned
+        model stays there for the run's own scoring, and a saved one loads there (unless it
+        predicts with ONNX, which runs on the CPU; export moves the model to the CPU)."""
         import torch
 
         if self.device == "auto":
@@ -533,8 +534,7 @@ class TransformerStanceModel(StanceModel):
             net.load_state_dict(best["state"])
         elif averaged is not None:  # no dev set: the averaged weights are the model
             net.load_state_dict(averaged)
-        net.eval()
-        net.to("cpu")
+        net.eval()  # left on the training device: the run's own dev/test scoring runs there too
         self.training_log_.append({"summary": True, "device": str(device),
                                    "best_dev_macro_f1": round(best["f1"], 4) if best["state"] else None,
                                    "best_step": best["step"], "steps": step, "examples_seen": seen,
@@ -657,6 +657,7 @@ class TransformerStanceModel(StanceModel):
         _, batch = next(self._batches(feats, [[0, 1]]))  # two lengths: the trace keeps the padding-mask path
         names = list(batch)
         scorer = self._scorer()
+        (self.head_ if self.head_ is not None else self.model_).to("cpu")  # ONNX Runtime runs on the CPU
 
         class Positional(torch.nn.Module):  # a plain signature for the exporter
             def __init__(self):
@@ -770,5 +771,10 @@ class TransformerStanceModel(StanceModel):
                 log.info("rebuilding the ONNX copies (saved before names had their own batch)")
                 self.onnx_bytes_ = {}
                 self._build_onnx()
+        if not self.onnx_sessions_ and getattr(self, "device", "auto") != "cpu":
+            import torch
+
+            if torch.cuda.is_available():  # torch prediction on the GPU where there is one
+                (self.head_ if self.head_ is not None else self.model_).to(self._training_device())
         if (directory / LOG_FILE).is_file():
             self.training_log_ = json.loads((directory / LOG_FILE).read_text(encoding="utf-8"))
