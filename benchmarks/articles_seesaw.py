@@ -38,11 +38,28 @@ def run(model: str, name: str, gold: Path, extra: list[str], tag: str) -> None:
     shown = ["actorstance", *[shlex.quote(c) for c in cmd[3:]]]
     report.update({"name": name, "command": " ".join(shown).replace(str(ROOT) + "/", ""),
                    "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   "machine": f"{platform.machine()}, {os.cpu_count()} cores"})
+                   "machine": f"{platform.machine()}, {os.cpu_count()} cores{_gpu()}"})
     for key in ("model", "gold"):
         if report[key].startswith(str(ROOT)):
             report[key] = os.path.relpath(report[key], ROOT)
     out.write_text(json.dumps(report, indent=1) + "\n")
+
+
+def _gpu() -> str:
+    """", GPU name" where torch sees one: the torch scorer then runs there (model.device: auto)."""
+    try:
+        import torch
+
+        return f", {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
+    except ImportError:
+        return ""
+
+
+def _speed(r: dict) -> str:
+    """Sentences/s, with the machine named where it is not the 2-core reference machine."""
+    speed = r["timings"].get("sentences_per_s")
+    machine = r.get("machine", "")
+    return f"{speed} ({machine})" if machine and not machine.endswith(", 2 cores") else str(speed)
 
 
 def table() -> str:
@@ -54,7 +71,7 @@ def table() -> str:
         rows.append(f"| {r['name']}{' int8' if r.get('int8') else ''}{recheck} | {r['gold']} | {r.get('per_sentence', '')} | "
                     f"{r.get('salient', 0)} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
                     f"{st['actor_recall']:.3f} | {st['target_recall']:.3f} | {st['pair_recall']:.3f} | "
-                    f"{st['label_accuracy_on_found']:.3f} | {sm['f1']:.3f} | {r['timings'].get('sentences_per_s')} | "
+                    f"{st['label_accuracy_on_found']:.3f} | {sm['f1']:.3f} | {_speed(r)} | "
                     f"[{f.name}]({f.name}) |")
     head = ("| model | gold | per sentence | salient | triple P | triple R | triple F1 | actor rec. | target rec. | pair rec. | "
             "label acc. on found | summary F1 | sentences/s | file |\n|" + "---|" * 14)
