@@ -1,7 +1,7 @@
 """Speed of the transformer model on this machine: training, fp32 and int8 prediction, and the
 Hugging Face ``pipeline("text-classification")`` with the same weights, side by side.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/speed.py [--model DIR] [--repeats 5] [--threads N]
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/speed.py [--model DIR] [--pretrained mpnet] [--repeats 5] [--threads N]
 
 Training speed: one epoch of fine-tuning the default encoder on bundled training examples cut
 (word by word, away from the mentions) to at most 35 model tokens: examples/s, mean tokens,
@@ -140,6 +140,8 @@ def prediction_speed(model, pipe, records: list[dict], repeats: int, what: str) 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", help="a trained transformer model dir (default: fine-tune one epoch on bundled data)")
+    ap.add_argument("--pretrained", default="default", help="the encoder fine-tuned for the timing (model.pretrained: "
+                                                              "default = MiniLM, mpnet, a path)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=None, help="torch / ONNX Runtime threads (default: all cores)")
     ap.add_argument("--train-examples", type=int, default=640, help="bundled training examples to train on")
@@ -175,14 +177,14 @@ def main(argv=None) -> int:
     result["versions"]["onnxruntime"] = onnxruntime.__version__
 
     # -- training speed ------------------------------------------------------------------------
-    probe = TransformerStanceModel()
-    probe._load_pretrained()  # the default encoder's tokenizer, with the marker tokens when the default adds them
+    probe = TransformerStanceModel(pretrained=args.pretrained)
+    probe._load_pretrained()  # the encoder's tokenizer, with the marker tokens when the default adds them
     train = [cut_to_tokens(probe, ex, args.train_tokens)
              for ex in list(load_many([ROOT / "data/stance/train.jsonl"]))[:args.train_examples]]
-    trainer = TransformerStanceModel(epochs=1, threads=threads, progress=False, seed=0).fit(train)
+    trainer = TransformerStanceModel(pretrained=args.pretrained, epochs=1, threads=threads, progress=False, seed=0).fit(train)
     summary = trainer.training_log_[-1]
     tokens = [len(f["input_ids"]) for f in trainer._encode(train)]
-    result["training"] = {"examples": len(train), "epochs": 1, "batch_size": trainer.batch_size,
+    result["training"] = {"pretrained": args.pretrained, "examples": len(train), "epochs": 1, "batch_size": trainer.batch_size,
                           "mean_tokens": round(float(np.mean(tokens)), 1), "seconds": summary["train_seconds"],
                           "examples_per_second": summary["train_examples_per_second"], "peak_rss_mb": peak_rss_mb()}
     print(f"training: {result['training']}", flush=True)
