@@ -38,12 +38,10 @@ def rows() -> list[str]:
             scored.append(("dev_rw", json.loads((run / "dev_rw.json").read_text())))
         for split, s in scored:
             lines = s.get("park2021_lines")
+            line_cell = f"{lines['macro_f1']:.3f} ({lines['n_lines']} lines)" if lines else "-"
             out.append(f"| {run.name} | {_encoder(config)} | {m['data']} | {picked} | {split} | {s['n']} | "
-                       f"**{s['macro_f1']:.3f}** | {s['f_avg']:.3f} | {lines['macro_f1']:.3f} ({lines['n_lines']} lines) | "
-                       if lines else
-                       f"| {run.name} | {_encoder(config)} | {m['data']} | {picked} | {split} | {s['n']} | "
-                       f"**{s['macro_f1']:.3f}** | {s['f_avg']:.3f} | - | ")
-            out[-1] += f"{m['timings']['train_seconds']:.0f} | [{run.name}/]({run.name}/) |"
+                       f"**{s['macro_f1']:.3f}** | {s['f_avg']:.3f} | {line_cell} | "
+                       f"{m['timings']['train_seconds']:.0f} | [{run.name}/]({run.name}/) |")
     return out
 
 
