@@ -108,7 +108,7 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
         self.onnx_sessions_: dict = {}
         self.training_log_: list[dict] = []
 
-    def _training_device(self):
+    def _torch_device(self):
         """Where the torch model runs: ``auto`` is the GPU when torch sees one. The fine-tuned
         model stays there for the run's own scoring, and a saved one loads there (unless it
         predicts with ONNX, which runs on the CPU; export moves the model to the CPU)."""
@@ -361,6 +361,6 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
             import torch
 
             if torch.cuda.is_available():  # torch prediction on the GPU where there is one
-                (self.head_ if self.head_ is not None else self.model_).to(self._training_device())
+                (self.head_ if self.head_ is not None else self.model_).to(self._torch_device())
         if (directory / LOG_FILE).is_file():
             self.training_log_ = json.loads((directory / LOG_FILE).read_text(encoding="utf-8"))

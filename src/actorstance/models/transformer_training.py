@@ -164,7 +164,7 @@ class TrainingRun:
         from tqdm.auto import tqdm
 
         self.model, self.rank, self.world_size = model, rank, world_size
-        self.device = model._training_device()
+        self.device = model._torch_device()
         self.net, self.forward = self._networks()
         self.feats = model._encode(records)
         self.labels = np.array([LABEL2ID[ex["label"]] for ex in records])
