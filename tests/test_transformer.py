@@ -180,6 +180,51 @@ def test_rdrop_adds_the_disagreement_of_two_dropout_passes(tiny_bert_dir):
         tiny_model(tiny_bert_dir, rdrop=-1).fit([])
 
 
+def test_distill_loss_mixes_gold_cross_entropy_and_the_teachers_divergence(tiny_bert_dir):
+    """model.distill_weight 0: plain cross-entropy; 1 with the student's own probabilities as the
+    teacher: zero (nothing to learn); a teacher that disagrees costs more than one that agrees."""
+    import torch
+
+    model = tiny_model(tiny_bert_dir, distill_from="x", distill_weight=0.0, distill_temperature=2.0)
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+    gold = torch.tensor([0, 2])
+    ce = torch.nn.CrossEntropyLoss()
+    agree, disagree = logits.softmax(-1), torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    assert model._distill_loss(logits, gold, disagree, ce).item() == pytest.approx(ce(logits, gold).item())
+    model.distill_weight = 1.0
+    assert model._distill_loss(logits, gold, agree, ce).item() == pytest.approx(0.0, abs=1e-5)
+    assert model._distill_loss(logits, gold, disagree, ce).item() > 1.0
+
+
+def test_distillation_trains_on_the_teachers_probabilities(tiny_bert_dir, tiny_tfidf_dir, monkeypatch):
+    """model.distill_from: the saved teacher's probabilities on each training batch are the soft
+    targets; a teacher that cannot be loaded is a config error naming the option."""
+    from conftest import tiny_records
+
+    from actorstance.errors import ConfigError
+    from actorstance.models import load_model
+
+    records = tiny_records()
+    expected = load_model(tiny_tfidf_dir).predict_proba(records)
+    seen = []
+    original = TransformerStanceModel._distill_loss
+
+    def spy(self, logits, gold, teacher, loss_fn):
+        seen.append(teacher.cpu().numpy())
+        return original(self, logits, gold, teacher, loss_fn)
+
+    monkeypatch.setattr(TransformerStanceModel, "_distill_loss", spy)
+    model = tiny_model(tiny_bert_dir, distill_from=str(tiny_tfidf_dir), distill_weight=0.7).fit(records)
+    rows = np.concatenate(seen)
+    assert len(rows) == len(records)  # one epoch: every training record once
+    assert {tuple(np.round(r, 5)) for r in rows} == {tuple(np.round(r, 5)) for r in expected}
+    assert model.get_params()["distill_from"] == str(tiny_tfidf_dir)
+    with pytest.raises(ConfigError, match="distill_from"):
+        tiny_model(tiny_bert_dir, distill_from=str(tiny_tfidf_dir) + "-missing").fit(records)
+    with pytest.raises(ConfigError, match="distill_weight"):
+        tiny_model(tiny_bert_dir, distill_from="x", distill_weight=1.5).fit(records)
+
+
 def test_layer_decay_slows_the_lower_layers(tiny_bert_dir):
     """model.layer_decay: the top layer learns at lr, each one below at decay times the one above."""
     model = tiny_model(tiny_bert_dir, head="markers", encoding="markers", lr=1e-3, head_lr=1e-2, layer_decay=0.5)

@@ -24,7 +24,10 @@ Training is a plain PyTorch loop (no Trainer: it imports slowly and length-group
 prediction order): length-grouped batches with dynamic padding, fused AdamW (optionally with
 its own learning rate for the new head and layer-wise decay), linear warmup and decay,
 optional class weights, gradient accumulation, early stopping on dev macro-F1 with the best
-weights kept. Prediction sorts by length and restores the input order. With
+weights kept. ``distill_from`` names a saved model (any family; e.g. an MPNet scorer trained on a
+GPU) whose probabilities on the training examples become soft targets beside the gold labels
+(knowledge distillation, Hinton et al. 2015): a small, fast student learns what the large
+teacher learned. Prediction sorts by length and restores the input order. With
 BERT-style encoders compute their last layer for the [CLS] position only at prediction
 (:mod:`.cls_only`; same logits, ~15% faster). ``onnx=True`` predicts with an ONNX Runtime
 fp32 export of that model (``model.onnx``), ``int8=True`` with a dynamically quantised copy
@@ -84,7 +87,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
                  batch_size: int = 32,
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
                  class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0,
-                 rdrop: float = 0.0, head_lr: float | None = None, layer_decay: float = 1.0, patience: int = 2,
+                 rdrop: float = 0.0, distill_from: str | None = None, distill_weight: float = 0.5,
+                 distill_temperature: float = 2.0, head_lr: float | None = None, layer_decay: float = 1.0, patience: int = 2,
                  eval_every: int = 0, max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False,
                  int8: bool = False, int8_recheck: float = 0.2, threads: int | None = None, device: str = "auto",
                  progress: bool = True, seed: int = 0):
@@ -93,6 +97,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
                          weight_decay=float(weight_decay), class_weight=class_weight,
                          label_smoothing=float(label_smoothing), ema=float(ema), rdrop=float(rdrop),
+                         distill_from=str(distill_from) if distill_from else None,
+                         distill_weight=float(distill_weight), distill_temperature=float(distill_temperature),
                          head_lr=float(head_lr) if head_lr else None, layer_decay=float(layer_decay),
                          patience=int(patience),
                          eval_every=int(eval_every), max_grad_norm=float(max_grad_norm),
@@ -133,6 +139,11 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
             raise ConfigError(f"model.label_smoothing: {self.label_smoothing}; use a share in [0, 1)")
         if self.rdrop < 0:
             raise ConfigError(f"model.rdrop: {self.rdrop}; use a weight >= 0 (0 = off)")
+        if self.distill_from and not (0.0 <= self.distill_weight <= 1.0 and self.distill_temperature > 0):
+            raise ConfigError(f"model.distill_weight={self.distill_weight}, model.distill_temperature="
+                              f"{self.distill_temperature}: use a weight in [0, 1] and a temperature > 0")
+        if self.distill_from and self.rdrop:
+            raise ConfigError("model.distill_from and model.rdrop: use one of them (both change the loss)")
         if not 0.0 <= self.ema < 1.0:
             raise ConfigError(f"model.ema: {self.ema}; use a decay in [0, 1) (0 = off)")
         if self.head_lr is not None and self.head_lr <= 0:
@@ -208,9 +219,10 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
         dev_records = _as_records(dev) if dev is not None else []
         rank, world_size, _ = distributed.init()  # a no-op without torchrun
         rng = start_torch(self.threads, self.seed, world_size)
+        teacher = self._teacher_proba(records)  # before the student's encoder takes the GPU's memory
         self._load_pretrained()
         self.scorer_, self.onnx_bytes_, self.onnx_sessions_, self.training_log_ = None, {}, {}, []
-        run = TrainingRun(self, records, dev_records, rank, world_size)
+        run = TrainingRun(self, records, dev_records, rank, world_size, teacher)
         run.train(rng)
         run.keep_best()
         self.training_log_.append(run.summary())

@@ -159,11 +159,13 @@ class TrainingRun:
     gradient accumulation, clipping, AdamW with warmup and decay, optional R-Drop, weight
     averaging, dev evaluations with early stopping, and DDP under torchrun."""
 
-    def __init__(self, model, records: list[dict], dev_records: list[dict], rank: int, world_size: int):
+    def __init__(self, model, records: list[dict], dev_records: list[dict], rank: int, world_size: int,
+                 teacher: np.ndarray | None = None):
         import torch
         from tqdm.auto import tqdm
 
         self.model, self.rank, self.world_size = model, rank, world_size
+        self.teacher = teacher  # (n, 3) teacher probabilities of the training records, or None
         self.device = model._torch_device()
         self.net, self.forward = self._networks()
         self.feats = model._encode(records)
@@ -243,6 +245,9 @@ class TrainingRun:
         with self.forward.no_sync() if self.world_size > 1 and not stepping else contextlib.nullcontext():
             if m.rdrop:
                 loss = m._rdrop_loss(self.forward, inputs, gold, self.loss_fn)
+            elif self.teacher is not None:
+                soft = torch.from_numpy(self.teacher[idx]).to(self.device)
+                loss = m._distill_loss(self.forward(**inputs), gold, soft, self.loss_fn)
             else:
                 loss = self.loss_fn(self.forward(**inputs), gold)
             (loss / m.grad_accum).backward()
@@ -311,6 +316,42 @@ class FineTuningMixin:
         agree = (kl(logp, logq, log_target=True, reduction="batchmean")
                  + kl(logq, logp, log_target=True, reduction="batchmean")) / 2
         return (loss_fn(first, gold) + loss_fn(second, gold)) / 2 + self.rdrop * agree
+
+    def _teacher_proba(self, records: list[dict]) -> np.ndarray | None:
+        """The ``distill_from`` model's probabilities on the training records (None without one).
+        The teacher is loaded, run once and dropped before the student's encoder is loaded."""
+        if not self.distill_from:
+            return None
+        import gc
+
+        from ..errors import ConfigError, ModelLoadError
+        from . import load_model, resolve_model_dir
+
+        path = resolve_model_dir(self.distill_from)
+        try:
+            teacher = load_model(path)
+        except ModelLoadError as exc:
+            raise ConfigError(f"model.distill_from={self.distill_from}: {exc}") from None
+        t0 = time.perf_counter()
+        proba = np.asarray(teacher.predict_proba(records), dtype=np.float32)
+        log.info("distilling from %s (%s): its probabilities on %d training examples in %.0f s", path,
+                 teacher.family, len(records), time.perf_counter() - t0)
+        del teacher
+        gc.collect()
+        return proba
+
+    def _distill_loss(self, logits, gold, teacher, loss_fn):
+        """Knowledge distillation (Hinton et al. 2015): ``1 - distill_weight`` times the gold
+        cross-entropy plus ``distill_weight`` times the KL divergence from the teacher's probabilities
+        to the student's, both softened by ``distill_temperature`` T (scaled by T**2, so that the
+        soft part's gradients keep their size as T changes)."""
+        import torch
+
+        t, w = self.distill_temperature, self.distill_weight
+        soft = teacher.clamp_min(1e-8).log() / t
+        soft = soft - soft.logsumexp(-1, keepdim=True)  # the teacher's log-probabilities at temperature T
+        kl = torch.nn.functional.kl_div((logits / t).log_softmax(-1), soft, log_target=True, reduction="batchmean")
+        return (1 - w) * loss_fn(logits, gold) + w * t * t * kl
 
     def _param_groups(self, net) -> list[dict]:
         """AdamW groups: no weight decay on biases and norms; ``head_lr`` for the new, randomly
