@@ -31,18 +31,20 @@ SHARED = Path(os.environ.get("ACTORSTANCE_SHARED_DATA", ROOT.parent / "shared" /
 
 def run(model: str, name: str, gold: Path, extra: list[str], tag: str) -> None:
     out = OUT / f"{name}-{tag}.json"
-    cmd = [sys.executable, "-m", "actorstance", "evaluate-articles", str(gold), "--model", model, "--out", str(out),
+    partial = OUT / f".{name}-{tag}.partial"  # renamed into place once complete: runs at once build the table
+    cmd = [sys.executable, "-m", "actorstance", "evaluate-articles", str(gold), "--model", model, "--out", str(partial),
            *extra]
     subprocess.run(cmd, check=True, cwd=ROOT)
-    report = json.loads(out.read_text())
-    shown = ["actorstance", *[shlex.quote(c) for c in cmd[3:]]]
+    report = json.loads(partial.read_text())
+    shown = ["actorstance", *[shlex.quote(str(out) if c == str(partial) else c) for c in cmd[3:]]]
     report.update({"name": name, "command": " ".join(shown).replace(str(ROOT) + "/", ""),
                    "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    "machine": f"{platform.machine()}, {os.cpu_count()} cores{_gpu()}"})
     for key in ("model", "gold"):
         if report[key].startswith(str(ROOT)):
             report[key] = os.path.relpath(report[key], ROOT)
-    out.write_text(json.dumps(report, indent=1) + "\n")
+    partial.write_text(json.dumps(report, indent=1) + "\n")
+    partial.replace(out)
 
 
 def _gpu() -> str:
