@@ -50,6 +50,30 @@ def test_pronouns_follow_gender_and_recency():
     assert got == {("She", "Ana Vidal"), ("him", "Tom Reyes"), ("his", "Tom Reyes")}
 
 
+def test_an_object_pronoun_is_not_its_own_clauses_subject():
+    """"Mr. Reyes praised Mr. Diaz. Mr. Lopez thanked him": "him" is Diaz, not Lopez; "Lopez said
+    Diaz had called him": not Diaz (its clause's subject) but Lopez, across the clause boundary."""
+    text = "Mr. Tom Reyes praised Mr. Ali Diaz. Mr. Sam Lopez thanked him. Mr. Sam Lopez said Ali Diaz had called him."
+    names = [person(text, "Tom Reyes"), person(text, "Ali Diaz")]
+    names += [Mention(i, i + 9, "Sam Lopez", "Sam Lopez", "PERSON") for i in (text.index("Sam Lopez"), text.rindex("Sam Lopez"))]
+    names += [Mention(text.rindex("Ali Diaz"), text.rindex("Ali Diaz") + 8, "Ali Diaz", "Ali Diaz", "PERSON")]
+    got = sorted((m.start, m.canonical) for m in resolve_references(
+        text, [Sentence(i, s, e) for i, (s, e) in enumerate(split_sentences(text))], sorted(names, key=lambda m: m.start)))
+    assert [c for _, c in got] == ["Ali Diaz", "Sam Lopez"]
+
+
+def test_acronyms_possessors_and_common_short_forms_get_one_canonical_name(spacy_ner):
+    """"IRS" after "the Internal Revenue Service" is that agency; "U.S." is "United States"; a
+    person's name that the recogniser runs on past a possessive ends there."""
+    text = ("The Internal Revenue Service apologized on Monday. Senator Ruth Okafor said the IRS had failed. "
+            "The U.S. and the United States Senate disagreed. President Barack Obama’s Keystone veto angered Okafor.")
+    a = analysed(text, spacy_ner)
+    canon = {m.text: m.canonical for m in a.mentions if m.kind == "name"}
+    assert canon.get("IRS") == "Internal Revenue Service"
+    assert canon.get("U.S.") == "United States"
+    assert "Barack Obama" in canon and not any("Keystone" in c for c in canon.values())
+
+
 def test_title_descriptions_resolve_to_the_titled_person():
     text = "President Anna Lind vetoed the bill. Critics said the president had ignored the farmers."
     got = refs_of(text, [person(text, "Anna Lind")])

@@ -29,6 +29,10 @@ from .segmentation import Sentence
 _MASC = frozenset("he him his himself".split())
 _FEM = frozenset("she her hers herself".split())
 _PLURAL = frozenset("they them their themselves".split())
+#: Object pronouns never refer to the subject of their own clause; a comma, "that", a verb of
+#: saying or a quotation mark between them is taken as a clause boundary ("Obama said Putin called him").
+_OBJECT = frozenset("him them".split())
+_CLAUSE_BREAK = re.compile(r"[,;:\"“”]|\b(?:that|who|which|said|says|told|after|before|when|because|if|and|but)\b")
 _PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself|they|them|their|themselves)\b", re.I)
 
 #: Title words and the role they name ("Sen." and "senator" are one role).
@@ -120,6 +124,8 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
                 break
             if m.end > p.start() or (outside and quoted(m.start)):
                 continue
+            if word in _OBJECT and sentence_of(m.start) == here and not _CLAUSE_BREAK.search(text[m.end:p.start()]):
+                continue  # "Wahlberg endorsed him": not Wahlberg (an object pronoun is not its clause's subject)
             if (m.label in GROUP_LABELS) if plural else (m.label == "PERSON" and gender.get(m.canonical, g) == g):
                 antecedent = m
                 break

@@ -334,13 +334,24 @@ def make_detector(kind: str = "auto", warn=None, processes: int = 1):
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 
-def _clean(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop a leading "the" and a trailing possessive from an entity span."""
+#: "Barack Obama’s Keystone" (one PERSON to the recogniser): the possessor is the name.
+_INNER_POSSESSIVE = re.compile(r"(?:'s|’s)\s+\S")
+#: Entity types whose possessor is cut off; not organisations ("Dick's Sporting Goods").
+_POSSESSOR_LABELS = ("PERSON", "GPE", "NORP")
+
+
+def _clean(text: str, start: int, end: int, label: str = "") -> tuple[int, int]:
+    """Drop a leading "the" and a trailing possessive from an entity span; a person's or a
+    place's name that runs on past a possessive ends there."""
     start, end = _strip(text, start, end)
     span = text[start:end]
     m = re.match(r"(?:[Tt]he)\s+", span)
     if m and end - start > m.end():
         start += m.end()
+        span = text[start:end]
+    m = _INNER_POSSESSIVE.search(span)
+    if m and m.start() > 0 and label in _POSSESSOR_LABELS:
+        end = start + m.start()
         span = text[start:end]
     m = _POSSESSIVE.search(span)
     if m and m.start() > 0:
@@ -377,7 +388,7 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
         if lab not in labels and lab != "MISC":
             if not lexicon.lookup(text[s:e]):
                 continue
-        s, e = _clean(text, s, _extend_name(text, e) if lab == "PERSON" else e)
+        s, e = _clean(text, s, _extend_name(text, e) if lab == "PERSON" else e, lab)
         if e <= s or any(ts < e and s < te for ts, te in taken):
             continue
         name = " ".join(text[s:e].split())
@@ -391,7 +402,31 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
     mentions += _repeat_mentions(text, mentions, taken)
     mentions.sort(key=lambda m: m.start)
     _resolve_short_names(mentions, lexicon)
+    for m in mentions:  # "U.S." and "United States" are one actor; an actor file's names stay as given
+        if m.canonical not in lexicon.canonicals:
+            m.canonical = COMMON_ALIASES.get(m.canonical, m.canonical)
     return mentions
+
+
+#: Short forms of actors that news names in many ways, with the full name as canonical (the form
+#: reference works such as Wikidata use), so that an article's "U.S." and "United States" merge.
+#: Short names of a full name in the same article are resolved anyway (:func:`_resolve_short_names`).
+COMMON_ALIASES = {alias: full for full, aliases in {
+    "United States": ["US", "U.S.", "USA", "U.S.A.", "America", "United States of America"],
+    "United Kingdom": ["UK", "U.K.", "Britain", "Great Britain"],
+    "United Nations": ["UN", "U.N."],
+    "European Union": ["EU", "E.U."],
+    "Republican Party": ["GOP"],
+    "Islamic State": ["ISIS", "ISIL", "Daesh", "Islamic State of Iraq and Syria", "Islamic State of Iraq and the Levant"],
+    "Federal Bureau of Investigation": ["FBI"],
+    "Central Intelligence Agency": ["CIA"],
+    "National Security Agency": ["NSA"],
+    "Internal Revenue Service": ["IRS"],
+    "Environmental Protection Agency": ["EPA"],
+    "National Rifle Association": ["NRA"],
+    "World Health Organization": ["WHO"],
+    "International Monetary Fund": ["IMF"],
+}.items() for alias in aliases}
 
 
 def _extend_name(text: str, end: int) -> int:
@@ -451,19 +486,34 @@ def is_location(text: str, m: Mention) -> bool:
     return bool(locative) and not _GOVERNED.search(before)
 
 
+_ACRONYM = re.compile(r"[A-Z](?:\.?[A-Z]){1,5}\.?")
+_NOT_INITIALS = frozenset({"of", "the", "for", "and", "on", "in", "to", "&"})
+
+
+def initials(name: str) -> str:
+    """"Internal Revenue Service" -> "IRS", "Federation of American Scientists" -> "FAS"."""
+    return "".join(w[0].upper() for w in re.findall(r"[\w&-]+", name) if w.lower() not in _NOT_INITIALS)
+
+
 def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None:
-    """Point "Kovac" at "Elena Kovac" and "Vireo" at the organisation "Vireo Technologies"
-    (the nearest earlier full name, else the first later one)."""
-    full = [(m.start, m.canonical, m.canonical.split(), m.label) for m in mentions
-            if len(m.canonical.split()) > 1 and m.label not in ("GPE", "NORP")]
+    """Point "Kovac" at "Elena Kovac", "Vireo" at the organisation "Vireo Technologies" and
+    "IRS" at "Internal Revenue Service" (the nearest earlier full name, else the first later one)."""
+    longer = [(m.start, m.canonical, m.canonical.split(), m.label) for m in mentions if len(m.canonical.split()) > 1]
+    full = [f for f in longer if f[3] not in ("GPE", "NORP")]
     known = lexicon.canonicals
     for m in mentions:
-        if m.canonical in known or m.label in ("GPE", "NORP"):
+        if m.canonical in known:
             continue
         words = m.canonical.split()
         n = len(words)
-        candidates = [(start, name) for start, name, fw, label in full
-                      if len(fw) > n and (fw[-n:] == words or (label == "ORG" and fw[:n] == words))]
+        if _ACRONYM.fullmatch(m.canonical):  # any label: the recogniser calls "NRA" a place at times
+            letters = m.canonical.replace(".", "")
+            candidates = [(start, name) for start, name, _, _ in longer if initials(name) == letters]
+        elif m.label in ("GPE", "NORP"):
+            continue
+        else:
+            candidates = [(start, name) for start, name, fw, label in full
+                          if len(fw) > n and (fw[-n:] == words or (label == "ORG" and fw[:n] == words))]
         if not candidates:
             continue
         before = [c for c in candidates if c[0] < m.start]
