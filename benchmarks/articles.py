@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from actorstance import LABELS  # noqa: E402
-from actorstance.articles.mentions import load_lexicon, make_detector  # noqa: E402
+from actorstance.articles.detectors import make_detector  # noqa: E402
+from actorstance.articles.lexicon import load_lexicon  # noqa: E402
 from actorstance.articles import Article, ArticlePipeline, Summary, iter_articles  # noqa: E402
 from actorstance.models import load_model  # noqa: E402
 from actorstance.output import render_table  # noqa: E402

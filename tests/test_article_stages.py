@@ -15,7 +15,8 @@ from actorstance.articles import Article, ArticlePipeline
 from actorstance.articles.coref import resolve_references
 from actorstance.articles.evaluate import evaluate_articles
 from actorstance.articles.gold import names_match, read_bundled, read_seesaw
-from actorstance.articles.mentions import Mention, make_detector
+from actorstance.articles.detectors import make_detector
+from actorstance.articles.mentions import Mention
 from actorstance.articles.pairs import model_record
 from actorstance.articles.segmentation import Sentence, split_sentences
 

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import ROOT, tiny_records
 
-from actorstance.articles.mentions import ActorLexicon, RuleDetector, load_lexicon, make_detector, read_names, topic_lexicon
+from actorstance.articles.detectors import RuleDetector, make_detector
+from actorstance.articles.lexicon import ActorLexicon, load_lexicon, read_names, topic_lexicon
 from actorstance.articles import Article, ArticlePipeline, Summary, is_article_input, iter_articles
 from actorstance.articles.segmentation import find_quotes, paragraphs, split_sentences
 
@@ -217,7 +218,7 @@ def test_rule_based_detector_finds_names_without_spacy():
 
 
 def test_auto_detector_falls_back_with_a_notice(monkeypatch):
-    import actorstance.articles.mentions as A
+    import actorstance.articles.detectors as A
 
     monkeypatch.setattr(A, "SPACY_MODELS", ("no_such_spacy_model_xyz",))
     notes = []

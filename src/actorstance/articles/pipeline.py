@@ -16,7 +16,8 @@ from typing import Iterable, Iterator
 from .. import LABELS
 from .coref import resolve_references
 from .inputs import Article
-from .mentions import ActorLexicon, group_mentions, resolve_mentions
+from .lexicon import ActorLexicon
+from .mentions import group_mentions, resolve_mentions
 from .pairs import SALIENT, Pair, model_record, salient_mentions, sentence_pairs
 from .quotes import attribute_quotes
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
@@ -75,7 +76,8 @@ class ArticlePipeline:
         the command line and :func:`actorstance.analyze`). ``actors``: an actor file or a dict
         ``{canonical: [aliases]}``; ``topics``/``topics_file``: targets that replace the default
         ones; ``salient``: None for the model's own default (:func:`~.pairs.default_salient`)."""
-        from .mentions import load_lexicon, make_detector, topic_lexicon
+        from .detectors import make_detector
+        from .lexicon import load_lexicon, topic_lexicon
         from .pairs import default_salient
 
         lexicon = ActorLexicon(actors) if isinstance(actors, dict) else load_lexicon(actors)

@@ -88,7 +88,7 @@ def read_seesaw_candidates(path: Path, options: dict):
     """The ``seesaw`` data format: a SEESAW folder -> labeled candidate pairs (RawRow per pair)."""
     from ..data import RawRow
     from ..errors import DataError
-    from .mentions import make_detector
+    from .detectors import make_detector
     from .pipeline import ArticlePipeline
 
     known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain")

@@ -14,7 +14,9 @@ import re
 from collections import Counter
 
 from .coref import ROLES
-from .mentions import DATELINE, NOUN_PHRASE, ActorLexicon, Mention, clean_phrase, noun_phrases, phrase_name
+from .detectors import NOUN_PHRASE
+from .lexicon import ActorLexicon
+from .mentions import DATELINE, Mention, clean_phrase, noun_phrases, phrase_name
 
 #: Named entities that are topics, not actors.
 TOPIC_LABELS = ("LAW", "EVENT", "WORK_OF_ART", "PRODUCT")
