@@ -4,20 +4,9 @@
 # scored on SEESAW (the teacher on valid; the student on train-select, valid and the bundled articles,
 # with its int8 copy and recheck 0.1, as minilm-hard-park). K = the kit, R = run folders.
 # TEST=1 (run it in a copy of the repo: it writes results): a few examples each, only the bundled articles, on this CPU, to catch mistakes before device time is spent.
-set -u
-K=${K:-/root/kit}
-R=${R:-/root/runs}
-PY=${PY:-python3}
-mkdir -p "$R"
-if [ "${TEST:-0}" != 1 ]; then  # a copy of the repo that later calls' syncs leave alone
-  rm -rf /root/repo && cp -r "$PWD" /root/repo && cd /root/repo
-  export PYTHONPATH=/tmp/site:/root/repo/src
-fi
-export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-export ACTORSTANCE_SHARED_DATA=$K/data
-lim=""
+source "$(dirname "$0")/prelude.sh"
 X=""
-if [ "${TEST:-0}" = 1 ]; then lim="data.limit=40 model.epochs=1"; X="--only bundled"; fi
+if [ "${TEST:-0}" = 1 ]; then X="--only bundled"; fi
 common="experiment=articles save_to_models=false data.test=null model.progress=false model.threads=4 $lim"
 T=$R/teacher
 S=$R/student

@@ -1,19 +1,7 @@
 # The device run (not part of the project): MPNet against MiniLM on one GPU, every job a real
 # train.py run. K = the kit (wheels, data, fp16 encoders), R = run folders.
 # TEST=1: a few examples each, on this CPU, to catch mistakes before device time is spent.
-set -u
-K=${K:-/root/kit}
-R=${R:-/root/runs}
-PY=${PY:-python3}
-mkdir -p "$R"
-if [ "${TEST:-0}" != 1 ]; then  # a copy of the repo that later calls' syncs leave alone
-  rm -rf /root/repo && cp -r "$PWD" /root/repo && cd /root/repo
-  export PYTHONPATH=/tmp/site:/root/repo/src
-fi
-export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-export ACTORSTANCE_SHARED_DATA=$K/data
-lim=""
-if [ "${TEST:-0}" = 1 ]; then lim="data.limit=40 model.epochs=1"; fi
+source "$(dirname "$0")/prelude.sh"
 common="save_to_models=false model.progress=false model.threads=3 $lim"
 chain() {  # name, then a shell script; in the background, in its own session (outlives the call)
   local name=$1; shift
