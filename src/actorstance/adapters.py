@@ -4,7 +4,7 @@ Each adapter turns one published file into canonical records (see :mod:`actorsta
 and registers itself as a format: ``--format NAME`` on the command line, ``data.format=NAME``
 in a config, or detected from the file's content where that is unambiguous. Adapters only
 *translate*; validation (spans, labels, ids, contradictions) happens once, in
-:func:`actorstance.data.validate_rows`, so every problem is reported as ``file:line: field``.
+:func:`actorstance.validation.validate_rows`, so every problem is reported as ``file:line: field``.
 
 - ``park2021``  Park, Pan & Joo (2021) directed sentiment: ``sentence<TAB>p<TAB>q<TAB>label``.
 - ``newsmtsc``  Hamborg & Donnay (2021) NewsMTSC JSONL, one record per target.
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .data import Format, RawRow, parse_json, read_csv, read_jsonl, read_text, register_format
+from .validation import CORE_FIELDS
 from .errors import DataError
 
 log = logging.getLogger(__name__)
@@ -266,7 +267,6 @@ def _looks_semeval2016(path: Path, head: list[str]) -> bool:
 # ------------------------------------------------------------------------------- columns
 
 #: canonical fields a column mapping may name; the other option keys go to the file reader
-MAPPABLE = ("id", "text", "actor", "target", "label", "actor_span", "target_span", "group", "source")
 
 
 def _lookup(record: dict, column: str):
@@ -289,8 +289,8 @@ def read_columns(path: Path, options: dict) -> Iterator[RawRow]:
     fields keep their own name. ``file_format: csv|jsonl`` overrides the extension; foreign
     label values go through the config's ``label_map``.
     """
-    mapping = {k: v for k, v in options.items() if k in MAPPABLE}
-    reader_options = {k: v for k, v in options.items() if k not in MAPPABLE}
+    mapping = {k: v for k, v in options.items() if k in CORE_FIELDS}
+    reader_options = {k: v for k, v in options.items() if k not in CORE_FIELDS}
     kind = str(reader_options.pop("file_format", "") or "").lower()
     if not kind:
         kind = "jsonl" if Path(path).suffix.lower() in (".jsonl", ".json", ".ndjson") else "csv"

@@ -39,7 +39,7 @@ def _frame(data):
 
 def _check_columns(df) -> None:
     """One clear error for misnamed columns, or for columns the prediction would overwrite."""
-    from .data import guess_columns
+    from .validation import guess_columns
 
     found = [str(c) for c in df.columns]
     missing = [c for c in REQUIRED if c not in found]
