@@ -11,4 +11,5 @@ if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get 
 fi
 export HF_HUB_OFFLINE=1
 .venv/bin/ruff check src tests train.py benchmarks   # lint (rules in pyproject.toml)
+.venv/bin/mypy                                         # types of src/ (settings in pyproject.toml)
 .venv/bin/python -m pytest -q "$@"

@@ -7,7 +7,7 @@ only where a command needs them; so do pandas and the models behind ``load`` and
 __version__ = "0.1.0"
 
 #: Column order of every ``predict_proba`` result and of every saved model.
-LABELS = ("supportive", "critical", "neutral")
+LABELS: tuple[str, ...] = ("supportive", "critical", "neutral")
 LABEL2ID = {label: i for i, label in enumerate(LABELS)}
 
 from .api import Analysis, Model, analyze, load  # noqa: E402  (light: pandas and the models load when used)

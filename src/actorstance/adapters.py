@@ -163,7 +163,7 @@ def read_newsmtsc(path: Path, options: dict) -> Iterator[RawRow]:
         if raw.error:
             yield raw
             continue
-        obj = raw.record
+        obj = raw.record or {}
         sentence, targets = obj.get("sentence_normalized"), obj.get("targets")
         if not isinstance(sentence, str):
             yield RawRow(raw.line, None, "sentence_normalized: missing or not a string")
@@ -307,13 +307,14 @@ def read_columns(path: Path, options: dict) -> Iterator[RawRow]:
         if raw.error:
             yield raw
             continue
-        rec = {k: v for k, v in raw.record.items() if k not in mapped_columns}
+        record = raw.record or {}
+        rec = {k: v for k, v in record.items() if k not in mapped_columns}
         problems = []
         for field, column in mapping.items():
             if column in (None, ""):
                 rec[field] = "" if field in ("actor", "target") else None
                 continue
-            found, value = _lookup(raw.record, str(column))
+            found, value = _lookup(record, str(column))
             if not found:
                 problems.append(f"{column}: missing column (mapped to {field} by the column mapping)")
                 continue
@@ -324,7 +325,7 @@ def read_columns(path: Path, options: dict) -> Iterator[RawRow]:
                     pass  # reported by validation as a malformed span
             rec[field] = value
         if problems:
-            yield RawRow(raw.line, None, "; ".join(problems) + f" (the columns here: {', '.join(raw.record)})")
+            yield RawRow(raw.line, None, "; ".join(problems) + f" (the columns here: {', '.join(record)})")
             continue
         yield RawRow(raw.line, rec)
 

@@ -202,7 +202,8 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
                                      topics=args.target, topics_file=args.targets, chunk_articles=args.chunk,
                                      per_sentence=args.per_sentence, salient=args.salient)
     fmt = args.output_format or format_from_path(args.out)
-    summary, problems = Summary(args.evidence), []
+    summary = Summary(args.evidence)
+    problems: list[str] = []
     progress = args.progress or sys.stderr.isatty()
     with RowWriter(fmt, args.out) as writer:
         write_rows(pipeline, iter_articles(paths, problems, names), writer, summary, args.all_pairs, progress,
@@ -344,7 +345,7 @@ COMMANDS = {"predict": cmd_predict, "evaluate": cmd_evaluate, "evaluate-articles
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    run = COMMANDS.get(getattr(args, "run", None))
+    run = COMMANDS.get(getattr(args, "run", None) or "")
     if run is None:
         parser.print_help()
         return 0

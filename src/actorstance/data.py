@@ -14,7 +14,7 @@ import random
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .errors import DataError
 from .validation import RawRow, validate_rows
@@ -175,7 +175,7 @@ def read_csv(path: Path, options: dict) -> Iterator[RawRow]:
             if len(row) != len(header):
                 yield RawRow(line, None, f"expected {len(header)} columns as in the header, found {len(row)}")
             else:
-                rec = dict(zip(header, row))
+                rec: dict[str, Any] = dict(zip(header, row))
                 for key in ("actor_span", "target_span"):
                     if rec.get(key, "").strip():
                         try:

@@ -80,7 +80,7 @@ def fetch(names: list[str], to: str | Path, base_url: str = DEFAULT_BASE_URL, ma
                  to / name / local, f["sha256"], int(f["size"])) for local, f in sorted(entry["files"].items())]
         log(f"{name}: {len(jobs)} files from {entry['repo']} at {entry['commit'][:10]} -> {to / name}")
         with ThreadPoolExecutor(max(1, workers)) as pool:
-            results = list(pool.map(lambda j: _download(*j, timeout), jobs))
+            results = list(pool.map(lambda job: _download(job[0], job[1], job[2], job[3], timeout), jobs))
         failed = [r for r in results if r]
         problems += failed
         counts[name] = len(jobs) - len(failed)

@@ -235,7 +235,7 @@ def _first_line(exc: BaseException) -> str:
 def _warn_duplicate_ids(done: list[dict]) -> None:
     """Articles are never predicted twice by the engine; an id that two inputs share is the data's."""
     first: dict[str, str] = {}
-    clashes = []
+    clashes: list[str] = []
     for record in done:
         for aid in record["ids"]:
             if aid in first and len(clashes) < 5:

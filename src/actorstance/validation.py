@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from . import LABELS
 from .errors import DataError
@@ -104,12 +104,12 @@ def validate_rows(rows: Iterable[RawRow], path: Path, label_map: dict | str | No
         for field in required:
             lacking[field] += field not in rec
         bad = []
-        text = rec.get("text")
+        text: Any = rec.get("text")
         if text is None:
             bad.append("text: missing field")
         elif not isinstance(text, str) or not text.strip():
             bad.append("text: empty" if isinstance(text, str) else f"text: expected a string, got {type(text).__name__}")
-        fields = {}
+        fields: dict[str, str] = {}
         for field in ("actor", "target"):
             value = rec.get(field)
             if value is None:
@@ -153,13 +153,13 @@ def validate_rows(rows: Iterable[RawRow], path: Path, label_map: dict | str | No
         if rid in seen_ids:
             problems.append((row.line, f"id: duplicate id {rid!r} (first on line {seen_ids[rid]})"))
         seen_ids.setdefault(rid, row.line)
-        key = (text, fields["actor"], fields["target"])
+        triple = (text, fields["actor"], fields["target"])
         if label is not None:
-            if key in seen_keys and seen_keys[key][1] != label:
-                first_line, first_label = seen_keys[key]
+            if triple in seen_keys and seen_keys[triple][1] != label:
+                first_line, first_label = seen_keys[triple]
                 problems.append((row.line, f"label: {label!r} contradicts {first_label!r} on line {first_line} for the "
                                            "same text, actor and target"))
-            seen_keys.setdefault(key, (row.line, label))
+            seen_keys.setdefault(triple, (row.line, label))
         out = {
             "id": rid, "text": text, "actor": fields["actor"], "target": fields["target"], "label": label,
             "actor_span": spans["actor"], "target_span": spans["target"],

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from typing import Sequence
 
 from .mentions import Mention
 from .segmentation import Sentence
@@ -60,7 +61,7 @@ GROUP_LABELS = ("ORG", "NORP", "GROUP")
 
 
 def _gender_from_honorifics(text: str, mentions: list[Mention]) -> dict[str, str]:
-    gender = {}
+    gender: dict[str, str] = {}
     for m in mentions:
         if m.label == "PERSON":
             before = text[max(0, m.start - 6):m.start]
@@ -87,7 +88,7 @@ def _titles(text: str, mentions: list[Mention]) -> dict[str, list[tuple[int, str
 
 
 def resolve_references(text: str, sentences: list[Sentence], mentions: list[Mention],
-                       quotes: list[tuple[int, int]] = ()) -> list[Mention]:
+                       quotes: Sequence[tuple[int, int]] = ()) -> list[Mention]:
     """Mentions for the pronouns and title descriptions of an article that can be resolved,
     each with the canonical name (and label) of its antecedent. ``mentions`` are the named
     and group mentions, sorted by offset; they are not changed. A pronoun outside quotation

@@ -37,7 +37,7 @@ class Tally:
     """Counts over articles; :meth:`result` turns them into the report."""
 
     def __init__(self):
-        self.c = Counter()
+        self.c: Counter[str] = Counter()
 
     def add(self, gold: GoldArticle, analysed: Analysed, rows: list[dict]) -> None:
         c = self.c
@@ -48,7 +48,8 @@ class Tally:
         c["pairs"] += len(rows)
         ids_of = {s.index: gold_sentence_ids((s.start, s.end), gold.sentences) for s in analysed.sentences}
         # names present in each gold sentence, and candidate pairs (with their labels) per gold sentence
-        actor_names, target_names = defaultdict(set), defaultdict(set)
+        actor_names: defaultdict[int, set[str]] = defaultdict(set)
+        target_names: defaultdict[int, set[str]] = defaultdict(set)
         for s in analysed.sentences:
             names = {m.canonical for m in analysed.mentions if s.start <= m.start < s.end and m.kind != "topic"}
             topics = {m.canonical for m in analysed.mentions if s.start <= m.start < s.end and m.kind == "topic"}
@@ -69,7 +70,7 @@ class Tally:
             c["pair_found"] += bool(found)
             c["label_right"] += any(r["label"] == g.label for r in found)
         # triples, one to one
-        predicted = {}
+        predicted: dict[tuple[int, str, str, str], float] = {}
         for r in rows:
             if r["label"] in POLAR:
                 key = (r["sentence_index"], r["actor"], r["target"], r["label"])
@@ -99,10 +100,10 @@ class Tally:
         c["summary_predicted"] += len(pred_dom)
         open_gold = [(k, d) for k, d in gold_dom.items() if d in POLAR]
         for (a, t), d in pred_dom.items():
-            hit = next(((k, gd) for k, gd in open_gold if gd == d and names_match(a, k[0]) and names_match(t, k[1])),
-                       None)
-            if hit is not None:
-                open_gold.remove(hit)
+            agreed = next(((k, gd) for k, gd in open_gold if gd == d and names_match(a, k[0]) and names_match(t, k[1])),
+                          None)
+            if agreed is not None:
+                open_gold.remove(agreed)
                 c["summary_tp"] += 1
 
     def result(self) -> dict:

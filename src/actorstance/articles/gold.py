@@ -87,7 +87,8 @@ def seesaw_story_ids(root: str | Path, split: str, part: str = "all") -> list[st
         raise DataError([f"seesaw: unknown part {part!r}; one of {', '.join(SEESAW_PARTS)}"])
     if not (root / "meta").is_dir() or not (root / "articles").is_dir():
         raise DataError([f"{root}: not a SEESAW folder (expected meta/, articles/ and annotations/ inside)"])
-    out, problems = [], []
+    out: list[str] = []
+    problems: list[str] = []
     for f in sorted((root / "meta").glob("TRIPLET_*.json")):
         meta = _load_json(f, problems)
         story = f.stem.split("_", 1)[1]
@@ -118,7 +119,10 @@ def read_seesaw(root: str | Path, split: str = "valid", part: str = "all",
 
 
 def _seesaw_article(aid: str, story: str, art: dict, ann: dict) -> GoldArticle:
-    parts, spans, index_of, pos = [], [], {}, 0
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    index_of: dict = {}
+    pos = 0
     for k, sent in enumerate(art["text"]):
         s = " ".join(str(sent["text"]).split())
         if parts:

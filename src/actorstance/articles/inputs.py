@@ -110,7 +110,8 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
         if row.error:
             problems.append(f"{where}: {row.error}")
             continue
-        article = _checked_article(row.record.get("id"), row.record.get("text"), f"{stem}-{row.line}", where, problems)
+        record = row.record or {}
+        article = _checked_article(record.get("id"), record.get("text"), f"{stem}-{row.line}", where, problems)
         if article is not None:
             yield article
 

@@ -28,7 +28,7 @@ class ActorLexicon:
                 if name:
                     self.canonical_of.setdefault(name, canonical)
         self._lower = {k.lower(): v for k, v in self.canonical_of.items()}
-        self._regex = None
+        self._regex: re.Pattern | None | bool = None  # False: no names to match
 
     def __bool__(self) -> bool:
         return bool(self.canonical_of)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from .inputs import Article
 from .detectors import TITLE_WORDS
@@ -64,7 +65,7 @@ def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]
 
 
 def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics: list[Mention],
-                   actor_pairs: bool = True, salient: list[Mention] = ()) -> list[Pair]:
+                   actor_pairs: bool = True, salient: Sequence[Mention] = ()) -> list[Pair]:
     """The candidate pairs of a sentence: each actor mentioned in it (named, group or resolved
     reference; one mention per canonical name, a name before a pronoun) toward each other actor
     (both directions; not two names of one noun phrase, "Russia's ambassador, Sergei Baranov")

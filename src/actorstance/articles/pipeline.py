@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from .. import LABELS
 from .coref import resolve_references
@@ -53,7 +53,7 @@ class Analysed:
     sentences: list[Sentence]
     mentions: list  # actor mentions (named, nominal and resolved references) and topic mentions
     pairs: list[Pair]
-    salient: list = ()  # the article's main subjects, candidate targets of every sentence
+    salient: Sequence = ()  # the article's main subjects, candidate targets of every sentence
 
 
 class ArticlePipeline:
@@ -108,7 +108,8 @@ class ArticlePipeline:
                     yield article.text[s:e], (article if k == 0 else None, k, len(paras), s)
 
         stream = self.detector.stream(paragraph_stream())
-        article, raw = None, []
+        article: Article | None = None
+        raw: list[tuple[int, int, str]] = []
         while True:
             t0 = time.perf_counter()
             item = next(stream, None)
@@ -121,6 +122,7 @@ class ArticlePipeline:
                 article, raw = first, []
             raw += [(offset + s, offset + e, label) for s, e, label in ents]
             if k == n - 1:
+                assert article is not None  # set by the article's first paragraph
                 result = self._analyse_one(article, raw)
                 self.timings.pairs += time.perf_counter() - t1
                 yield result
@@ -129,7 +131,9 @@ class ArticlePipeline:
         text = article.text
         named = resolve_mentions(text, raw, self.actors)
         actors = sorted(named + group_mentions(text, raw, named), key=lambda m: m.start)
-        paras, by_para, sentences = paragraphs(text), [], []
+        paras = paragraphs(text)
+        by_para: list[list[Sentence]] = []
+        sentences: list[Sentence] = []
         for para in paras:
             by_para.append([Sentence(len(sentences) + i, s, e) for i, (s, e) in enumerate(split_sentences(text, *para))])
             sentences += by_para[-1]

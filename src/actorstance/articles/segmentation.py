@@ -39,7 +39,8 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"[\w.]*$", text[:dot]).group(0)
+    found = re.search(r"[\w.]*$", text[:dot])  # matches the empty string at least
+    word = found.group(0) if found else ""
     if not word or text[dot] != ".":
         return False
     if word.lower() in _ABBREV or re.fullmatch(r"(?:[A-Za-z]\.)*[A-Za-z]", word):
@@ -78,7 +79,9 @@ def find_quotes(text: str, start: int = 0, end: int | None = None) -> list[tuple
     on into the next paragraph).
     """
     end = len(text) if end is None else end
-    out, open_at, opener = [], None, None
+    out: list[tuple[int, int]] = []
+    open_at: int | None = None
+    opener = ""
     i = start
     while i < end:
         c = text[i]

@@ -80,7 +80,7 @@ class Summary:
         import tempfile
 
         self.keep = evidence
-        self.corpus = {"actors": {}, "pairs": {}}
+        self.corpus: dict[str, dict] = {"actors": {}, "pairs": {}}
         self.n_articles = 0
         self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
 

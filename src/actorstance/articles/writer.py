@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Protocol
 
 from .. import LABELS
 from ..errors import ActorstanceError
@@ -31,7 +32,8 @@ class RowWriter:
                  table_columns: list[str] = TABLE_COLUMNS):
         from ..atomic import AtomicFile
 
-        self.fmt, self.out, self.rows = fmt, out, []
+        self.fmt, self.out = fmt, out
+        self.rows: list[dict] = []
         self.columns, self.table_columns = columns, table_columns
         self._file, self._header_done, self._parquet = None, False, None
         if fmt == "parquet":
@@ -74,6 +76,7 @@ class RowWriter:
             return
         if self._parquet is not None:
             self._parquet.close()  # the footer; the file itself stays open until commit
+            assert self._file is not None  # opened with the parquet writer
             self._file.commit()
             return
         if not self._header_done:
@@ -103,7 +106,13 @@ class RowWriter:
             self.discard()
 
 
-def write_rows(pipeline, articles, writer: RowWriter, summary, all_pairs: bool = False, progress: bool = False,
+class RowSink(Protocol):
+    """Where :func:`write_rows` puts rows: a :class:`RowWriter`, or a list that keeps them."""
+
+    def write(self, rows: list[dict]) -> None: ...
+
+
+def write_rows(pipeline, articles, writer: RowSink, summary, all_pairs: bool = False, progress: bool = False,
                total: int | None = None) -> int:
     """Predict ``articles`` chunk by chunk into ``writer`` (the stance rows, or every candidate
     pair with ``all_pairs``) and every row into ``summary``: one loop for the plain ``predict``

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 from .. import LABELS
 from .runs import Run, load_predictions
@@ -94,7 +95,8 @@ def compare_runs(runs: list[Run], split: str = "dev", n_boot: int = 1000, seed: 
     for r in runs:
         if r.problem:
             continue
-        if not isinstance((r.metrics or {}).get(split), dict) or "macro_f1" not in r.metrics[split]:
+        metrics = r.metrics or {}
+        if not isinstance(metrics.get(split), dict) or "macro_f1" not in metrics[split]:
             skipped.append({"run": _display_path(r.path), "reason": f"no {split} metrics in metrics.json"})
         else:
             usable.append(r)
@@ -111,14 +113,14 @@ def compare_runs(runs: list[Run], split: str = "dev", n_boot: int = 1000, seed: 
         groups.setdefault(gkey, []).append(r)
 
     eval_sets: dict[tuple, object] = {}  # Predictions.key -> resample indices
-    rows = []
+    rows: list[dict[str, Any]] = []
     for members in groups.values():
         label = " ".join(f"{k}={_short(members[0].config.get(k, MISSING))}" for k in shown)
-        row = {"label": f"{_display_path(members[0].path)} {label}".strip() if per_run else (label or "all runs"),
+        row: dict[str, Any] = {"label": f"{_display_path(members[0].path)} {label}".strip() if per_run else (label or "all runs"),
                "keys": {k: members[0].config.get(k, MISSING) for k in shown},
                "n": len(members), "seeds": [r.config.get("seed") for r in members],
                "runs": [_display_path(r.path) for r in members], "notes": []}
-        values = [_metric_values(r.metrics, split) for r in members]
+        values = [_metric_values(r.metrics or {}, split) for r in members]
         for m in (*METRICS, "train_seconds"):
             row[m], row[f"{m}_sd"] = _mean_sd([v[m] for v in values])
         row["per_run_macro_f1"] = [v["macro_f1"] for v in values]
@@ -147,7 +149,7 @@ def compare_runs(runs: list[Run], split: str = "dev", n_boot: int = 1000, seed: 
                 row["notes"].append("seeds evaluated on different examples: resampled each on its own")
         rows.append(row)
 
-    best = max(rows, key=lambda r: r["macro_f1"]) if rows else None
+    best: dict[str, Any] = max(rows, key=lambda r: r["macro_f1"]) if rows else {}  # {}: no rows, no loop
     for row in rows:
         row["best"] = row is best
         row["delta"] = row["macro_f1"] - best["macro_f1"]

@@ -10,8 +10,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import LABELS
+
+if TYPE_CHECKING:  # numpy is imported where predictions are read
+    import numpy as np
 
 ERROR_FILE = "error.json"  # written by train.py for a failed multirun job
 
@@ -38,7 +42,7 @@ def flatten(tree, prefix: str = "") -> dict:
     return out
 
 
-def _natural_key(path: Path):
+def _natural_key(path: str | Path) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(path))]
 
 
@@ -121,9 +125,9 @@ class Predictions:
     """One run's predictions on one split, sorted by id; labels as indices into ``LABELS``."""
 
     ids: tuple
-    gold: object  # np.ndarray[int]
-    pred: object  # np.ndarray[int]
-    proba: object  # np.ndarray (n, 3) or None
+    gold: np.ndarray  # int
+    pred: np.ndarray  # int
+    proba: np.ndarray | None  # (n, 3)
 
     @property
     def key(self) -> tuple:  # two runs can be paired only on the same examples with the same gold labels

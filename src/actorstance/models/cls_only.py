@@ -14,6 +14,8 @@ the stock forward.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
@@ -59,7 +61,7 @@ def cls_only_classifier(model) -> ClsOnlyBertClassifier | None:
             or getattr(config, "position_embedding_type", "absolute") not in (None, "absolute")
             or getattr(config, "problem_type", None) not in (None, "single_label_classification")):
         return None
-    base = getattr(model, "base_model", None)
+    base: Any = getattr(model, "base_model", None)
     try:
         layer = base.encoder.layer[0]
         ok = (base.pooler is not None and hasattr(model, "classifier") and hasattr(base, "embeddings")

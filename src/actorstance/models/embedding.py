@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,10 +81,11 @@ class EmbeddingStanceModel(StanceModel):
         super().__init__(pretrained=pretrained, features=list(features), markers=markers, C=float(C),
                          class_weight=class_weight, batch_size=int(batch_size), max_length=int(max_length),
                          max_iter=int(max_iter), copy_encoder=bool(copy_encoder), seed=int(seed))
-        self.tokenizer_ = None
-        self.encoder_ = None
-        self.clf_ = None
-        self.mean_ = self.scale_ = None
+        self.tokenizer_: Any = None
+        self.encoder_: Any = None
+        self.clf_: Any = None
+        self.mean_: Any = None
+        self.scale_: Any = None
 
     # -- encoder ----------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -129,13 +131,14 @@ class EmbeddingStanceModel(StanceModel):
             offs = [(0, 0) if s else tuple(o) for o, s in zip(offs, special)]
             by_text[text] = (ids, offs, first, end)
 
-        units, unit_of = {}, []  # unit = (text, content-token window): what goes through the encoder
+        units: dict[tuple, int] = {}
+        unit_of: list[int] = []  # unit = (text, content-token window): what goes through the encoder
         for text, spans in prepared:
             ids, offs, first, end = by_text[text]
             lo, hi = token_window(offs[first:end], list(spans.values()), limit)
             unit_of.append(units.setdefault((text, (first + lo, first + hi)), len(units)))
         unit_keys = list(units)
-        records_of = [[] for _ in unit_keys]
+        records_of: list[list[int]] = [[] for _ in unit_keys]
         for r, u in enumerate(unit_of):
             records_of[u].append(r)
 

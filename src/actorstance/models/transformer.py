@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -106,10 +107,10 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
                          onnx=bool(onnx), int8=bool(int8), int8_recheck=float(int8_recheck),
                          threads=int(threads) if threads else None, device=str(device), progress=bool(progress),
                          seed=int(seed))
-        self.tokenizer_ = None
-        self.model_ = None
-        self.head_ = None  # MarkerPoolingClassifier around model_ when head is not "cls"
-        self.scorer_ = None  # the model as used for prediction (see _scorer)
+        self.tokenizer_: Any = None
+        self.model_: Any = None
+        self.head_: Any = None  # MarkerPoolingClassifier around model_ when head is not "cls"
+        self.scorer_: Any = None  # the model as used for prediction (see _scorer)
         self.onnx_bytes_: dict[str, bytes] = {}  # "fp32" / "int8" -> serialized ONNX model
         self.onnx_sessions_: dict = {}
         self.training_log_: list[dict] = []
@@ -185,8 +186,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
             return SpanPoolingClassifier(self.model_, n_labels=len(LABELS), between=self.span_between)
         from .marker_head import MarkerPoolingClassifier
 
-        ids = self.tokenizer_.convert_tokens_to_ids(["[A]", "[T]"])
-        return MarkerPoolingClassifier(self.model_, *ids, n_labels=len(LABELS),
+        actor_id, target_id = self.tokenizer_.convert_tokens_to_ids(["[A]", "[T]"])
+        return MarkerPoolingClassifier(self.model_, actor_id, target_id, n_labels=len(LABELS),
                                        sentence="mean" if self.head == "markers_mean" else "cls")
 
     def _add_marker_tokens(self) -> None:

@@ -141,7 +141,9 @@ class TransformerInputs:
         lengths = [len(f["input_ids"]) for f in feats]
         if self.head != "spans":
             return self._sorted_batches(lengths, self.predict_batch_size)
-        batches, current, seen = [], [], set()
+        batches: list[list[int]] = []
+        current: list[int] = []
+        seen: set[tuple] = set()
         for i in sorted(range(len(feats)), key=lambda i: (lengths[i], feats[i]["input_ids"])):
             key = tuple(feats[i]["input_ids"])
             if key not in seen and len(seen) >= self.predict_batch_size:

@@ -126,7 +126,8 @@ class DevEvaluation:
         self.model, self.net, self.average, self.rank, self.started = model, net, average, rank, started
         self.gold = [ex["label"] for ex in records]
         self.feats = model._encode(records)
-        self.best_f1, self.best_step, self.best_state = -1.0, 0, None
+        self.best_f1, self.best_step = -1.0, 0
+        self.best_state: dict | None = None
         self.since_best = 0
 
     @property
@@ -271,6 +272,7 @@ class TrainingRun:
 
     def _evaluate(self, epoch: float) -> bool:
         """One dev evaluation; whether to stop."""
+        assert self.dev is not None  # called only with dev records
         f1 = self.dev(epoch, self.step, self.loss_ema)
         self.forward.train()
         self.bar.set_postfix(loss=f"{self.loss_ema:.3f}", dev_f1=f"{f1:.3f}", best=f"{self.dev.best_f1:.3f}")
@@ -292,7 +294,7 @@ class TrainingRun:
         """The training log's last entry."""
         best = self.dev.best_state if self.dev else None
         return {"summary": True, "device": str(self.device),
-                "best_dev_macro_f1": round(self.dev.best_f1, 4) if best else None,
+                "best_dev_macro_f1": round(self.dev.best_f1, 4) if self.dev and best else None,
                 "best_step": self.dev.best_step if self.dev else 0, "steps": self.step, "examples_seen": self.seen,
                 "train_seconds": round(self.seconds, 1),
                 "train_examples_per_second": round(self.seen / self.seconds, 1),
