@@ -64,7 +64,8 @@ def attribute_quotes(text: str, para: tuple[int, int], sentences: list[Sentence]
         if isinstance(who, int):  # "he said": the last speaker, else the last person named before "he"
             earlier = [m for m in mentions if m.end <= who and not (qs <= m.start < qe)]
             people = [m for m in earlier if m.label == "PERSON"]
-            who = previous if previous is not None else (people or earlier)[-1] if people or earlier else None
+            named = people or earlier
+            who = previous if previous is not None else (named[-1] if named else None)
         speakers.append(who)
     known = [s for s in speakers if s is not None]
     outside = text[ps:pe]
