@@ -225,6 +225,49 @@ def test_distillation_trains_on_the_teachers_probabilities(tiny_bert_dir, tiny_t
         tiny_model(tiny_bert_dir, distill_from="x", distill_weight=1.5).fit(records)
 
 
+def test_sentence_rank_loss_ranks_the_stance_bearing_pair_within_its_sentence():
+    """model.rank_weight: within a sentence, the loss is lower when its stance-bearing pair has
+    the higher polar log-odds; sentences without one, or with one candidate, add nothing."""
+    import torch
+
+    from actorstance.models.transformer_training import sentence_rank_loss
+
+    s, c, n = (LABELS.index(x) for x in ("supportive", "critical", "neutral"))
+    gold = torch.tensor([s, n, n, c])  # sentence 0: pairs 0-2 (pair 0 bears the stance); sentence 1: pair 3 alone
+    def logits(first_polar: float, second_polar: float) -> torch.Tensor:
+        out = torch.zeros(4, 3)
+        out[0, s], out[1, c] = first_polar, second_polar
+        return out
+    ranked_right = sentence_rank_loss(logits(3.0, 0.0), gold, [0, 0, 0, 1]).item()
+    ranked_wrong = sentence_rank_loss(logits(0.0, 3.0), gold, [0, 0, 0, 1]).item()
+    assert 0.0 < ranked_right < ranked_wrong
+    assert sentence_rank_loss(logits(0.0, 3.0), torch.tensor([n, n, n, c]), [0, 0, 0, 1]).item() == 0.0
+
+
+def test_rank_weight_trains_the_span_head_and_is_checked(tiny_bert_dir, monkeypatch):
+    """Each sentence's pairs go into the listwise loss together (the span head's batches keep a
+    sentence's pairs together); bad settings are config errors naming the option."""
+    from conftest import tiny_records
+
+    from actorstance.errors import ConfigError
+    from actorstance.models import transformer_training
+
+    # each sentence twice: as labeled, and the reverse direction as a neutral candidate
+    records = [r for ex in tiny_records() for r in (ex, {**ex, "actor": ex["target"], "target": ex["actor"],
+                                                         "label": "neutral"})]
+    losses = []
+    original = transformer_training.sentence_rank_loss
+    monkeypatch.setattr(transformer_training, "sentence_rank_loss",
+                        lambda *a: losses.append(original(*a)) or losses[-1])
+    model = tiny_model(tiny_bert_dir, head="spans", rank_weight=1.0).fit(records)
+    assert model.get_params()["rank_weight"] == 1.0 and model.predict_proba(records[:3]).shape == (3, 3)
+    assert losses and any(x.item() > 0 for x in losses)  # the stance-bearing sentences were ranked
+    with pytest.raises(ConfigError, match="rank_weight"):
+        tiny_model(tiny_bert_dir, head="cls", rank_weight=1.0).fit(records)
+    with pytest.raises(ConfigError, match="rank_weight"):
+        tiny_model(tiny_bert_dir, head="spans", rank_weight=-1.0).fit(records)
+
+
 def test_layer_decay_slows_the_lower_layers(tiny_bert_dir):
     """model.layer_decay: the top layer learns at lr, each one below at decay times the one above."""
     model = tiny_model(tiny_bert_dir, head="markers", encoding="markers", lr=1e-3, head_lr=1e-2, layer_decay=0.5)

@@ -246,11 +246,16 @@ class TrainingRun:
         with self.forward.no_sync() if self.world_size > 1 and not stepping else contextlib.nullcontext():
             if m.rdrop:
                 loss = m._rdrop_loss(self.forward, inputs, gold, self.loss_fn)
-            elif self.teacher is not None:
-                soft = torch.from_numpy(self.teacher[idx]).to(self.device)
-                loss = m._distill_loss(self.forward(**inputs), gold, soft, self.loss_fn)
             else:
-                loss = self.loss_fn(self.forward(**inputs), gold)
+                logits = self.forward(**inputs)
+                if self.teacher is not None:
+                    soft = torch.from_numpy(self.teacher[idx]).to(self.device)
+                    loss = m._distill_loss(logits, gold, soft, self.loss_fn)
+                else:
+                    loss = self.loss_fn(logits, gold)
+                if m.rank_weight:
+                    assert self.sentence_ids is not None  # rank_weight needs head=spans (_check_params)
+                    loss = loss + m.rank_weight * sentence_rank_loss(logits, gold, [self.sentence_ids[i] for i in idx])
             (loss / m.grad_accum).backward()
         self.seen += len(idx)
         self.loss_ema = loss.item() if self.loss_ema is None else 0.95 * self.loss_ema + 0.05 * loss.item()
@@ -300,6 +305,30 @@ class TrainingRun:
                 "train_examples_per_second": round(self.seen / self.seconds, 1),
                 **({"world_size": self.world_size, "batches_per_epoch_per_rank": self.plan.batches_per_epoch}
                    if self.world_size > 1 else {})}
+
+
+def sentence_rank_loss(logits, gold, sentences: list[int]):
+    """A listwise loss over each sentence's candidate pairs (those of the sentence in this batch):
+    minus the log of the softmax share that its stance-bearing (supportive/critical) pairs take of
+    the polar log-odds log(p_supportive + p_critical) - log(p_neutral) of all its candidates. Cross-
+    entropy judges each pair alone; an article sentence has about ten candidates and usually one
+    stance, and what the scorer most often gets wrong is which of them bears it. Sentences without
+    a stance-bearing pair or with one candidate add nothing; the mean is over the others."""
+    import torch
+
+    neutral = LABEL2ID["neutral"]
+    polar = [i for i in range(logits.shape[1]) if i != neutral]
+    score = logits[:, polar].logsumexp(1) - logits[:, neutral]
+    stance = gold != neutral
+    members: dict[int, list[int]] = {}
+    for i, s in enumerate(sentences):
+        members.setdefault(s, []).append(i)
+    losses = []
+    for rows in members.values():
+        bearing = [i for i in rows if stance[i]]
+        if bearing and len(bearing) < len(rows):
+            losses.append(score[rows].logsumexp(0) - score[bearing].logsumexp(0))
+    return torch.stack(losses).mean() if losses else logits.sum() * 0.0
 
 
 class FineTuningMixin:
