@@ -87,3 +87,40 @@ def test_published_models_have_the_usual_permissions(tmp_path):
     os.umask(mask)
     assert published.stat().st_mode & 0o777 == 0o777 & ~mask
     assert (published / "meta.json").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_leftovers_of_killed_writers_are_swept_by_the_next_writer(tmp_path):
+    """A temporary name carries its writer's process id; the next write into the folder removes
+    those whose process is gone and that nobody touched for ten minutes, and nothing else."""
+    from actorstance.atomic import LEFTOVER_AGE_S
+    from actorstance.training import publish_model
+
+    dead, old = _dead_pid(), os.path.getmtime(tmp_path) - LEFTOVER_AGE_S - 60
+    models = tmp_path / "models"
+    models.mkdir()
+    stale_file = models / f".LATEST.tmp-{dead}-abc"
+    stale_dir = models / f".m.tmp-{dead}-xyz"
+    stale_dir.mkdir()
+    (stale_dir / "model.safetensors").write_text("half a model")
+    recent = models / f".other.tmp-{dead}-new"  # may be another machine's writer: too young to judge
+    running = models / f".mine.tmp-{os.getpid()}-abc"
+    unrelated = models / ".notes.tmp"
+    for p in (stale_file, recent, running, unrelated):
+        p.write_text("x")
+    for p in (stale_file, stale_dir, running, unrelated):
+        os.utime(p, (old, old))
+    model = tmp_path / "run" / "model"
+    model.mkdir(parents=True)
+    (model / "meta.json").write_text("{}")
+    publish_model(model, models, "m")
+    assert sorted(p.name for p in models.iterdir()) == sorted(["LATEST", "m", recent.name, running.name,
+                                                               unrelated.name])

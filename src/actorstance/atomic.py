@@ -6,12 +6,19 @@ and fsynced, and is renamed over the target; the folder is fsynced so that the r
 survives a crash. On any error or interrupt the temporary file is removed and the target is
 untouched. Files get the usual permissions (0666 less the umask), like any other file the
 user writes.
+
+A process killed outright (SIGKILL, a power cut) cannot clean up: its temporary names carry its
+process id (``NAME.tmp-PID-RANDOM``), and the next writer into the same folder removes those
+whose process is gone (:func:`sweep_leftovers`).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
@@ -31,6 +38,46 @@ def usual_dir_mode(folder: Path) -> None:
     os.chmod(folder, 0o777 & ~_umask())
 
 
+#: Leftovers younger than this are kept even when their process id is gone: on a folder shared
+#: between machines the id may be another machine's, and a writer there touches its file as it writes.
+LEFTOVER_AGE_S = 600
+
+
+def temp_prefix(stem: str) -> str:
+    """The prefix of a temporary name: ``STEM.tmp-PID-`` (see :func:`sweep_leftovers`)."""
+    return f"{stem}.tmp-{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_leftovers(folder: str | Path, pattern: str = ".*.tmp-*") -> int:
+    """Remove the temporary files and folders in ``folder`` (matching ``pattern``, named by
+    :func:`temp_prefix`) that a killed process left: its id is no running process and nothing
+    has touched them for :data:`LEFTOVER_AGE_S`. Returns how many were removed."""
+    removed = 0
+    for p in Path(folder).glob(pattern):
+        m = re.search(r"\.tmp-(\d+)-", p.name)
+        try:
+            if m is None or _alive(int(m.group(1))) or time.time() - p.lstat().st_mtime < LEFTOVER_AGE_S:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+            removed += 1
+        except OSError:  # gone already, or not ours to remove
+            continue
+    return removed
+
+
 class AtomicFile:
     """An output file open under a temporary name until :meth:`commit` (or :meth:`discard`)."""
 
@@ -40,7 +87,8 @@ class AtomicFile:
             raise ActorstanceError(f"{self.path}: is a directory; give a file name to write to")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            sweep_leftovers(self.path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(f".{self.path.name}"), dir=self.path.parent)
         except (FileExistsError, NotADirectoryError):
             raise ActorstanceError(f"{self.path}: cannot write here (part of the path is a file, not a folder)") \
                 from None

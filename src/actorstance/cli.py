@@ -34,7 +34,10 @@ def _stdin_to_file() -> tuple[Path, bool]:
         header = {h.strip().lower() for h in first_line.replace("\t", ",").split(",")}
         is_records = "text" in header and ("actor" in header or "target" in header)
         suffix, articles = (".csv", False) if is_records else (".txt", True)
-    path = Path(tempfile.mkdtemp(prefix="actorstance-")) / f"stdin{suffix}"  # ids read "stdin-LINE"
+    from .atomic import sweep_leftovers, temp_prefix
+
+    sweep_leftovers(tempfile.gettempdir(), "actorstance-*.tmp-*")
+    path = Path(tempfile.mkdtemp(prefix=temp_prefix("actorstance-stdin"))) / f"stdin{suffix}"  # ids read "stdin-LINE"
     path.write_bytes(raw)
     return path, articles
 

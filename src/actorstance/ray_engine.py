@@ -41,7 +41,10 @@ class ShardWorker:
         from .articles import ArticlePipeline
         from .models import load_for_prediction
 
-        self.error, self.tmp = None, tempfile.mkdtemp(prefix="actorstance-model-")
+        from .atomic import sweep_leftovers, temp_prefix
+
+        sweep_leftovers(tempfile.gettempdir(), "actorstance-*.tmp-*")
+        self.error, self.tmp = None, tempfile.mkdtemp(prefix=temp_prefix("actorstance-model"))
         try:
             model_dir = Path(self.tmp) / model_name
             for rel, data in model_files.items():

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import LABELS, __version__
-from ..atomic import sha256_file, usual_dir_mode
+from ..atomic import sha256_file, sweep_leftovers, temp_prefix, usual_dir_mode
 from ..errors import ModelLoadError
 
 META_FILE = "meta.json"
@@ -105,12 +105,13 @@ def atomic_dir_write(target: Path, write) -> Path:
     """
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    sweep_leftovers(target.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(f".{target.name}"), dir=target.parent))
     try:
         usual_dir_mode(tmp)
         write(tmp)
         if target.exists():
-            old = target.parent / f".{target.name}.old-{os.getpid()}-{time.time_ns()}"
+            old = target.parent / f"{temp_prefix(f'.{target.name}')}old-{time.time_ns()}"
             os.replace(target, old)
             os.replace(tmp, target)
             shutil.rmtree(old, ignore_errors=True)
