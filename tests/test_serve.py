@@ -124,7 +124,11 @@ def test_healthz_names_the_model(client, tiny_tfidf_dir):
 
 
 def test_docs_and_openapi(client):
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', docs.text)
+    assert len(assets) == 2 and all(a.startswith("/") for a in assets)  # served here, not from a CDN
+    assert all(client.get(a).status_code == 200 for a in assets)
     spec = client.get("/openapi.json").json()
     assert {"/v1/records", "/v1/articles", "/healthz"} <= set(spec["paths"])
     body = spec["paths"]["/v1/records"]["post"]["requestBody"]["content"]["application/json"]["schema"]

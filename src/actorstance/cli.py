@@ -316,7 +316,7 @@ def cmd_serve(args) -> int:
 
         from .serve import Limits, create_app
     except ImportError as exc:
-        raise ActorstanceError(f"serve needs FastAPI and uvicorn ({exc.name} is missing): "
+        raise ActorstanceError(f"serve needs FastAPI, uvicorn and fastapi-offline ({exc.name} is missing): "
                                "pip install 'actorstance[serve]'") from None
     model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from . import __version__
 from .errors import ActorstanceError, DataError
@@ -192,7 +193,8 @@ def create_app(model, model_dir: str | Path | None = None, limits: Limits | None
         yield
         lane.close()
 
-    app = FastAPI(title="actorstance", version=__version__, redoc_url=None, lifespan=lifespan,
+    # Swagger UI at /docs from files in the package (fastapi-offline), not from a CDN: it works without a network
+    app = FastAPIOffline(title="actorstance", version=__version__, redoc_url=None, lifespan=lifespan,
                   description="Stance of actors toward targets: records (sentence, actor, target) or raw articles.")
     app.state.lane, app.state.limits, app.state.pipeline = lane, limits, pipeline
 
