@@ -365,6 +365,7 @@ def test_benchmark_summary_merge_and_table(tmp_path):
     assert "| tfidf | newsmtsc | dev_rw | 30 | 2 | 0.500 ± 0.141 |" in table and "2.0 ± 1.4" in table
 
 
+@pytest.mark.slow
 def test_benchmark_writes_its_table_and_resume_reuses_only_a_finished_run_of_the_same_config(tmp_path):
     bench = _bench()
     small = ["data.limit=120"]

@@ -353,6 +353,7 @@ def test_cli_counts_out_of_range_are_refused(flag, value, capsys):
     assert exit_info.value.code == 2 and f"argument {flag}: expected a" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("who", ["process group", "parent only"])
 def test_ctrl_c_with_spacy_workers_exits_130_in_one_line(tmp_path, tiny_tfidf_dir, who):
     """Ctrl-C reaches the whole process group from a terminal, or the parent alone from a

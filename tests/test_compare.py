@@ -252,6 +252,7 @@ def train_py(tmp_path, *overrides, timeout=300):
                           env=dict(os.environ, HF_HUB_OFFLINE="1"))
 
 
+@pytest.mark.slow
 def test_experiment_glob_sweep_then_compare(tmp_path, cli):
     proc = train_py(tmp_path, "experiment=glob(tfidf_*)", "seed=1,2", f"hydra.sweep.dir={tmp_path / 'sweep'}")
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -266,6 +267,7 @@ def test_experiment_glob_sweep_then_compare(tmp_path, cli):
     assert all(r["p_bootstrap"] is not None for r in result["rows"] if not r["best"])  # one dev set: paired
 
 
+@pytest.mark.slow
 def test_failed_sweep_job_keeps_the_others_optuna(tmp_path, cli):
     """The Optuna sweeper config (seeded TPE over C here): failing trials are recorded, the others finish."""
     proc = train_py(tmp_path, "hydra/sweeper=optuna_tfidf", "hydra.sweeper.n_trials=3", "hydra.sweeper.params=null",

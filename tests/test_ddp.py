@@ -62,6 +62,7 @@ def _shape(value):
     return None
 
 
+@pytest.mark.slow
 def test_torchrun_two_cpu_processes_train_one_model(tmp_path, tiny_jsonl, tiny_bert_dir):
     pytest.importorskip("torch")
     from conftest import compose

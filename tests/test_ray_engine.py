@@ -59,6 +59,7 @@ def done_records(out_dir):
     return {p.name[: -len(".done.json")]: json.loads(p.read_text()) for p in out_dir.glob("*.done.json")}
 
 
+@pytest.mark.slow
 def test_rows_and_summary_equal_the_plain_command(tmp_path, tiny_tfidf_dir, local_ray, capsys):
     shards = tmp_path / "shards"
     shards.mkdir()
@@ -97,6 +98,7 @@ def test_rows_and_summary_equal_the_plain_command(tmp_path, tiny_tfidf_dir, loca
         == ray_rows
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_without_losing_or_repeating_articles(tmp_path, tiny_tfidf_dir, local_ray, capsys):
     shards, out = tmp_path / "shards", tmp_path / "out"
     shards.mkdir()
@@ -134,6 +136,7 @@ def test_a_killed_run_resumes_without_losing_or_repeating_articles(tmp_path, tin
     assert read_rows(*(out / f"{n}.rows.jsonl" for n in ("p0", "p1", "p2"))) == rows
 
 
+@pytest.mark.slow
 def test_a_bad_shard_is_named_by_file_and_line_and_the_others_complete(tmp_path, tiny_tfidf_dir, local_ray, capsys):
     shards, out = tmp_path / "shards", tmp_path / "out"
     shards.mkdir()

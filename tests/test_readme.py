@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import ROOT, compose
 
 
+@pytest.mark.slow
 def test_readme_record_predictions_are_current(tmp_path, capsys):
     from actorstance.cli import main
     from actorstance.training import run

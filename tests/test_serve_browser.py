@@ -51,6 +51,7 @@ def browse(url: str, *flags: str) -> subprocess.CompletedProcess:
                            "--virtual-time-budget=20000", *flags, url], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_the_page_shows_the_stances_of_an_article(server, tmp_path):
     import json
 

@@ -108,6 +108,7 @@ def test_a_run_that_fails_is_marked_failed(tmp_path, monkeypatch):
     assert r.data.params["data.train"] == str(tmp_path / "missing.jsonl")
 
 
+@pytest.mark.slow
 def test_train_py_logs_to_mlruns_where_it_runs(tmp_path, tiny_jsonl, monkeypatch):
     """The default store: ./mlruns from the directory train.py was started in."""
     client = client_for((tmp_path / "mlruns").as_uri(), monkeypatch)
@@ -120,6 +121,7 @@ def test_train_py_logs_to_mlruns_where_it_runs(tmp_path, tiny_jsonl, monkeypatch
     assert r.info.status == "FINISHED" and "test.macro_f1" in r.data.metrics
 
 
+@pytest.mark.slow
 def test_default_run_imports_no_mlflow(tmp_path, tiny_jsonl):
     code = ("import sys; from conftest import compose; from actorstance.training import run; "
             f"run(compose({tiny_overrides(tmp_path, tiny_jsonl)!r}), {str(tmp_path / 'run')!r}); "

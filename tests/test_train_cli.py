@@ -48,6 +48,7 @@ def test_training_run_writes_everything(tmp_path, tiny_jsonl):
     assert meta["data"]["fingerprint"] == metrics["data_fingerprint"] and meta["config"]["seed"] == 0
 
 
+@pytest.mark.slow
 def test_runs_started_together_keep_their_own_directories_and_models(tmp_path, tiny_jsonl):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     procs = [subprocess.Popen([PY, str(ROOT / "train.py"), *tiny_overrides(tmp_path, tiny_jsonl), f"seed={s}"],
@@ -64,6 +65,7 @@ def test_runs_started_together_keep_their_own_directories_and_models(tmp_path, t
     assert len(published) == 3 and (models / "LATEST").read_text().strip() in published
 
 
+@pytest.mark.slow
 def test_train_py_then_predict_and_evaluate(tmp_path, tiny_jsonl):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     proc = subprocess.run([PY, str(ROOT / "train.py"), *tiny_overrides(tmp_path, tiny_jsonl),
@@ -153,6 +155,7 @@ def test_help_and_tfidf_predict_never_import_torch(tmp_path, tiny_jsonl):
         assert p.returncode == 0, p.stderr
 
 
+@pytest.mark.slow
 def test_multirun_over_seeds(tmp_path, tiny_jsonl):
     proc = subprocess.run([PY, str(ROOT / "train.py"), "-m", "model=tfidf", "seed=1,2",
                            *tiny_overrides(tmp_path, tiny_jsonl), f"hydra.sweep.dir={tmp_path / 'sweep'}"],
@@ -162,6 +165,7 @@ def test_multirun_over_seeds(tmp_path, tiny_jsonl):
         assert (tmp_path / "sweep" / job / "metrics.json").is_file()
 
 
+@pytest.mark.slow
 def test_columns_format_mapping_from_the_command_line(tmp_path, tiny_jsonl):
     from actorstance.data import load
     from actorstance.models.tfidf import TfidfStanceModel
@@ -215,6 +219,7 @@ def test_bad_options_are_one_line_errors(tmp_path, tiny_jsonl, tiny_tfidf_dir, a
     assert "macro" not in proc.stdout  # the error comes before the work, not after its table
 
 
+@pytest.mark.slow
 def test_a_seed_gives_the_same_model_whatever_the_string_hashing(tmp_path, tiny_jsonl):
     """Same seed, two processes with different PYTHONHASHSEED: identical weights and predictions
     (nothing may depend on set or dict-of-hash order)."""

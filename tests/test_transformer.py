@@ -89,6 +89,7 @@ def test_length_grouped_batches_cover_every_example_once():
     assert again != batches  # reshuffled every epoch
 
 
+@pytest.mark.slow
 def test_training_log_and_early_stopping(tiny_bert_dir, tmp_path):
     from conftest import tiny_records
 
@@ -111,6 +112,7 @@ def test_eval_every_also_scores_the_final_weights(tiny_bert_dir):
     assert evals[-1] == steps and evals[:-1] == list(range(2, steps, 2))
 
 
+@pytest.mark.slow
 def test_weight_average_is_what_gets_scored_and_kept(tiny_bert_dir):
     """model.ema: dev scores are the averaged weights' and the model keeps the best of those."""
     import torch
@@ -464,6 +466,7 @@ def test_span_head_reads_each_sentence_once_for_all_its_pairs(tiny_bert_dir, tmp
     np.testing.assert_allclose(loaded.predict_proba(pairs + [absent]), softmax(logits), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_saved_model_can_be_the_starting_point_of_another(tiny_bert_dir, tmp_path):
     """model.pretrained may name a saved actorstance model: training goes on from its encoder,
     marker tokens and head (e.g. NewsMTSC first, then your own sentences)."""
@@ -491,6 +494,7 @@ def test_class_weights_favour_rare_labels():
     assert class_weights(labels, None) is None
 
 
+@pytest.mark.slow
 def test_label_smoothing_tempers_confidence(tiny_bert_dir):
     from conftest import tiny_records
 
