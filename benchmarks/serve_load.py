@@ -12,7 +12,12 @@ server's overhead and batching, not a pure server throughput.
 
     .venv/bin/python benchmarks/serve_load.py --seconds 15 --clients 8 --records 16
 
-Writes benchmarks/results/serve/records-<family>-c<clients>-r<records>.json (or --out).
+With --articles the clients POST /v1/articles instead, one bundled article (data/articles/*.txt)
+a request, and the direct path is ``analyze_rows`` (what ``actorstance.analyze`` and the server
+run) on one article a call and on all six in one call; throughput is in sentences/s.
+
+Writes benchmarks/results/serve/records-<family>-c<clients>-r<records>.json, or
+articles-<family>-c<clients>.json (or --out).
 """
 
 from __future__ import annotations
@@ -72,16 +77,17 @@ def start_server(model_dir: Path, port: int, log: Path, extra: tuple[str, ...] =
     raise SystemExit("the server did not answer /healthz within 120 s")
 
 
-def client(port: int, bodies: list[bytes], until: float, out: list, k: int) -> None:
-    """POST bodies in turn on one kept-alive connection until ``until``: (latency, status) each."""
+def client(port: int, path: str, bodies: list[bytes], until: float, out: list, k: int) -> None:
+    """POST bodies in turn on one kept-alive connection until ``until``: (latency, status, body
+    index) each."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     i = k
     while time.monotonic() < until:
-        body = bodies[i % len(bodies)]
+        b = i % len(bodies)
         i += 1
         t0 = time.perf_counter()
         try:
-            conn.request("POST", "/v1/records", body, {"Content-Type": "application/json"})
+            conn.request("POST", path, bodies[b], {"Content-Type": "application/json"})
             resp = conn.getresponse()
             resp.read()
             status = resp.status
@@ -89,7 +95,7 @@ def client(port: int, bodies: list[bytes], until: float, out: list, k: int) -> N
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             status = 599  # a broken connection counts as a server error
-        out.append((time.perf_counter() - t0, status))
+        out.append((time.perf_counter() - t0, status, b))
     conn.close()
 
 
@@ -128,22 +134,52 @@ def direct(model, records: list[dict], size: int, seconds: float) -> dict:
             "records_per_second": round(n / took, 1)}
 
 
+def direct_articles(model, texts: list[str], per_call: int, seconds: float) -> dict:
+    """Sentences/s of ``analyze_rows`` (the server's and ``actorstance.analyze``'s loop) on
+    ``per_call`` articles a call, the same pipeline settings as the server's defaults."""
+    from actorstance.api import analyze_rows, as_articles
+    from actorstance.articles import ArticlePipeline
+    from actorstance.articles.segmentation import count_sentences
+
+    pipeline = ArticlePipeline.build(model)
+    analyze_rows(pipeline, as_articles(texts[:1]))  # spaCy's first call loads its model
+    n = calls = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        start = (calls * per_call) % len(texts)
+        chunk = (texts + texts)[start:start + per_call]
+        analyze_rows(pipeline, as_articles(chunk))
+        n, calls = n + sum(count_sentences(t) for t in chunk), calls + 1
+    took = time.perf_counter() - t0
+    return {"articles_per_call": per_call, "calls": calls, "sentences": n, "seconds": round(took, 2),
+            "sentences_per_second": round(n / took, 1)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", help="model directory (default: tfidf trained here on data/stance/train.jsonl)")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--records", type=int, default=16, help="records per request")
+    ap.add_argument("--articles", action="store_true", help="POST /v1/articles, one bundled article a request")
     ap.add_argument("--out", help="results file (default benchmarks/results/serve/records-FAMILY-cN-rN.json)")
     args = ap.parse_args(argv)
 
+    from actorstance.articles.segmentation import count_sentences
     from actorstance.data import load_many
     from actorstance.models import load_for_prediction
 
     records = [{k: ex[k] for k in ("text", "actor", "target")}
                for ex in load_many([ROOT / "data/stance/dev.jsonl", ROOT / "data/stance/test.jsonl"])]
-    bodies = [json.dumps({"records": records[i:i + args.records]}).encode()
-              for i in range(0, len(records) - args.records + 1, args.records)]
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "data/articles").glob("*.txt"))]
+    if args.articles:  # units: sentences of each request
+        path, bodies = "/v1/articles", [json.dumps({"text": t}).encode() for t in texts]
+        units = [count_sentences(t) for t in texts]
+    else:
+        path = "/v1/records"
+        bodies = [json.dumps({"records": records[i:i + args.records]}).encode()
+                  for i in range(0, len(records) - args.records + 1, args.records)]
+        units = [args.records] * len(bodies)
     tmp = Path(tempfile.mkdtemp(prefix="actorstance-serve-load-"))
     load_before = os.getloadavg()
     try:
@@ -154,7 +190,7 @@ def main(argv=None) -> int:
             results: list = []
             per_client = [[] for _ in range(args.clients)]
             until = time.monotonic() + args.seconds
-            threads = [threading.Thread(target=client, args=(port, bodies, until, per_client[k], k * 7))
+            threads = [threading.Thread(target=client, args=(port, path, bodies, until, per_client[k], k * 7))
                        for k in range(args.clients)]
             memory = [rss_mb(server.pid)]  # the server's resident memory, sampled through the run
             t0 = time.perf_counter()
@@ -173,32 +209,39 @@ def main(argv=None) -> int:
         finally:
             server.terminate()
             server.wait(timeout=30)
-        ok = [lat for lat, status in results if status == 200]
+        ok = [lat for lat, status, _ in results if status == 200]
+        unit = "sentences" if args.articles else "records"
         served = {
-            "requests": len(results), "ok": len(ok), "status_5xx": sum(s >= 500 for _, s in results),
-            "status_4xx": sum(400 <= s < 500 for _, s in results), "seconds": round(took, 2),
+            "requests": len(results), "ok": len(ok), "status_5xx": sum(s >= 500 for _, s, _ in results),
+            "status_4xx": sum(400 <= s < 500 for _, s, _ in results), "seconds": round(took, 2),
             "requests_per_second": round(len(ok) / took, 1), "server_rss_mb": memory,
-            "records_per_second": round(len(ok) * args.records / took, 1),
+            f"{unit}_per_second": round(sum(units[b] for _, s, b in results if s == 200) / took, 1),
             "latency_ms": {"p50": round(1000 * percentile(ok, 0.5), 1), "p95": round(1000 * percentile(ok, 0.95), 1),
                            "max": round(1000 * max(ok), 1) if ok else None,
                            "mean": round(1000 * statistics.mean(ok), 1) if ok else None},
         }
         model = load_for_prediction(model_dir)
-        direct_same = direct(model, records, args.records, min(args.seconds, 5.0))
-        direct_all = direct(model, records, len(records), min(args.seconds, 5.0))
+        if args.articles:
+            direct_same = direct_articles(model, texts, 1, min(args.seconds, 10.0))
+            direct_all = direct_articles(model, texts, len(texts), min(args.seconds, 10.0))
+        else:
+            direct_same = direct(model, records, args.records, min(args.seconds, 5.0))
+            direct_all = direct(model, records, len(records), min(args.seconds, 5.0))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = {
         "command": ".venv/bin/python benchmarks/serve_load.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": machine(), "model": {"family": model.family, "path": str(args.model or "tfidf trained on "
                                                                                        "data/stance/train.jsonl")},
-        "server": {"health": health}, "clients": args.clients, "records_per_request": args.records,
+        "server": {"health": health}, "clients": args.clients,
+        **({"articles": len(texts), "sentences": sum(units)} if args.articles else {"records_per_request": args.records}),
         "served": served, "direct_same_size": direct_same, "direct_one_call": direct_all,
-        "served_vs_direct_same_size": round(served["records_per_second"] / direct_same["records_per_second"], 3),
+        "served_vs_direct_same_size": round(served[f"{unit}_per_second"] / direct_same[f"{unit}_per_second"], 3),
         "load_average_before_after": [round(x, 2) for x in load_before + os.getloadavg()],
     }
     out = Path(args.out or ROOT / "benchmarks" / "results" / "serve" /
-               f"records-{model.family}-c{args.clients}-r{args.records}.json")
+               (f"articles-{model.family}-c{args.clients}.json" if args.articles else
+                f"records-{model.family}-c{args.clients}-r{args.records}.json"))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: result[k] for k in ("served", "direct_same_size", "direct_one_call",
