@@ -284,6 +284,22 @@ def test_failed_sweep_job_keeps_the_others_optuna(tmp_path, cli):
     assert p.returncode == 0 and f"{len(errors)} run{s} without results" in p.stdout and "C' parameter" in p.stdout
 
 
+@pytest.mark.slow
+def test_sweep_on_ray_runs_every_job_and_keeps_a_failed_ones_error(tmp_path, cli):
+    """hydra/launcher=ray (a local Ray started for the sweep): each job a Ray task; a failing
+    configuration leaves error.json, the others their results, and compare lists both."""
+    pytest.importorskip("ray")
+    proc = train_py(tmp_path, "hydra/launcher=ray", "hydra.launcher.num_cpus=2", "model.C=1,-1",
+                    f"hydra.sweep.dir={tmp_path / 'ray'}")
+    assert (tmp_path / "ray" / "0" / "metrics.json").is_file(), proc.stderr[-3000:]
+    error = json.loads((tmp_path / "ray" / "1" / "error.json").read_text())
+    assert "model.C=-1" in error["overrides"] and not (tmp_path / "ray" / "1" / "metrics.json").exists()
+    assert proc.returncode == 1 and "1 job failed (1 finished" in proc.stderr and "Traceback" not in proc.stderr
+    assert "Ray (local) is launching 2 jobs" in proc.stdout + proc.stderr
+    p = cli("compare", tmp_path / "ray")
+    assert p.returncode == 0 and "1 run without results" in p.stdout
+
+
 def test_sweep_configs_compose():
     from hydra import compose, initialize_config_dir
 
@@ -291,6 +307,9 @@ def test_sweep_configs_compose():
         cfg = compose(config_name="train", overrides=["hydra/launcher=parallel", "hydra/sweeper=optuna_tfidf"],
                       return_hydra_config=True)
     assert cfg.hydra.launcher._target_.endswith("JoblibLauncher") and cfg.hydra.launcher.n_jobs == 2
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        ray = compose(config_name="train", overrides=["hydra/launcher=ray"], return_hydra_config=True).hydra.launcher
+    assert ray._target_.endswith("RayLauncher") and ray.address is None and ray.cpus_per_job == 1
     sweeper = cfg.hydra.sweeper
     assert sweeper.direction == "maximize" and sweeper.sampler.seed == 0 and "model.C" in sweeper.params
     assert cfg.hydra.callbacks.failed_jobs._target_ == "actorstance.compare.FailedJobsReport"
