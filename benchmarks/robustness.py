@@ -55,11 +55,59 @@ def files(tmp: Path) -> dict[str, Path]:
     os.mkfifo(fifo)
     made["fifo.jsonl"] = fifo
     (tmp / "file").write_text("x")
+    put("page.jsonl", json.dumps(RECORD) + "\n")
+    put("big.jsonl", (json.dumps(RECORD) + "\n") * 30_000)  # ~2.2 MB: over a 1 MB limit
     return made
 
 
+def tampered_models(model: str, tmp: Path) -> dict[str, Path]:
+    """Copies of the model directory, each edited as an attacker or a broken disk might (the
+    audit's tampered directories): metadata that lies, files outside the folder, extra code, NaN
+    weights re-hashed so that the checksums pass."""
+    import shutil
+
+    from actorstance.atomic import sha256_file
+
+    def copy(name: str, change) -> None:
+        path = tmp / f"model-{name}"
+        shutil.copytree(model, path)
+        change(path)
+        out[name] = path
+
+    def edit(change):
+        def apply(path: Path) -> None:
+            meta = json.loads((path / "meta.json").read_text())
+            change(meta)
+            (path / "meta.json").write_text(json.dumps(meta))
+        return apply
+
+    def nan_weights(path: Path) -> None:
+        import numpy as np
+        from safetensors.numpy import load_file, save_file
+
+        weights = next(p for p in path.iterdir() if p.suffix == ".safetensors")
+        arrays = {k: np.full_like(v, np.nan) if v.dtype.kind == "f" else v for k, v in load_file(str(weights)).items()}
+        save_file(arrays, str(weights))
+        edit(lambda m: m["files"].update({weights.name: sha256_file(weights)}))(path)
+
+    out: dict[str, Path] = {}
+    copy("param-type", edit(lambda m: m["params"].update({next(iter(m["params"])): "abc"})))
+    copy("unknown-param", edit(lambda m: m["params"].update(surprise=1)))
+    copy("family", edit(lambda m: m.update(family="nonsense")))
+    copy("files-list", edit(lambda m: m.update(files=list(m["files"]))))
+    copy("params-list", edit(lambda m: m.update(params=[1, 2])))
+    copy("dotdot-file", edit(lambda m: m["files"].update({"../outside.txt": "0" * 64})))
+    copy("absolute-file", edit(lambda m: m["files"].update({"/etc/hostname": "0" * 64})))
+    copy("extra-code", lambda p: (p / "extra.py").write_text("print('hi')"))
+    copy("symlink-out", lambda p: (p / "link").symlink_to("/etc/hostname"))
+    copy("truncated-meta", lambda p: (p / "meta.json").write_text("{ truncated"))
+    copy("nan-weights", nan_weights)
+    return out
+
+
 def cases(f: dict[str, Path], tmp: Path, model: str) -> list[tuple[str, list[str], int, str]]:
-    """(name, command, expected exit status, fragment of stderr)."""
+    """(name, command, expected exit status, fragment of stderr); a command may start with
+    ``ENV=VALUE`` items for its environment."""
     cli = ["-m", "actorstance"]
     train = [str(ROOT / "train.py"), "save_to_models=false", f"hydra.run.dir={tmp / 'run'}"]
     m = ["--model", model]
@@ -93,14 +141,33 @@ def cases(f: dict[str, Path], tmp: Path, model: str) -> list[tuple[str, list[str
         ("misspelt experiment", train + ["experiment=no_such_thing"], 1, "Could not find 'experiment/no_such_thing'"),
         ("one-label training data", train + [f"data.train={f['one_label.jsonl']}", "data.dev=null", "data.test=null",
                                              "data.dev_fraction=0.2"], 2, "one label only"),
+        ("file over the size limit", ["ACTORSTANCE_MAX_FILE_MB=1"] + cli + ["evaluate", str(f["big.jsonl"]), *m], 2,
+         "limit"),
+        ("empty standard input", cli + ["predict", "-", *m], 2, "empty"),
+        ("--evidence -1", cli + ["predict", str(f["empty.txt"]), "--evidence", "-1", *m], 2, "--evidence"),
+        ("--ner-processes 0", cli + ["predict", str(f["empty.txt"]), "--ner-processes", "0", *m], 2, "--ner-processes"),
+        ("--per-sentence -1", cli + ["predict", str(f["empty.txt"]), "--per-sentence", "-1", *m], 2, "--per-sentence"),
+        ("unknown command", cli + ["predcit", str(f["page.jsonl"])], 2, "invalid choice"),
+        ("unknown model option", train + ["model.no_such_option=1"], 1, "no_such_option"),
+        *[(f"tampered model: {name}", cli + ["predict", str(f["page.jsonl"]), "--model", str(path)], 2, expected)
+          for name, path, expected in [
+              (n, p, {"param-type": "params", "unknown-param": "unexpected keyword", "family": "unknown model family",
+                      "files-list": "files: expected", "params-list": "params: expected an object",
+                      "dotdot-file": "not a file inside", "absolute-file": "not a file inside",
+                      "extra-code": "does not list", "symlink-out": "does not list", "truncated-meta": "corrupted",
+                      "nan-weights": "non-finite"}[n])
+              for n, p in tampered_models(model, tmp).items()]],
     ]
 
 
 def run_case(command: list[str], timeout: float) -> dict:
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT / "src"))
+    while "=" in command[0] and not command[0].startswith("-"):
+        key, value = command[0].split("=", 1)
+        env[key], command = value, command[1:]
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, *command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     try:
         out, err = proc.communicate(timeout=timeout)
         hung = False

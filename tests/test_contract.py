@@ -113,7 +113,10 @@ def _set_weights(path, **changed):
     (lambda p: _edit_meta(p, lambda m: m["files"].update({"/etc/hostname": "0" * 64})), "not a file inside"),
     (lambda p: (p / "extra.py").write_text("print('hi')"), "files that meta.json does not list"),
     (lambda p: (p / "link").symlink_to("/etc/hostname"), "files that meta.json does not list"),
-    (_set_nan_weights, "non-finite probabilities"),
+    (_set_nan_weights, "non-finite weights in coef"),
+    (lambda p: _set_weights(p, **{"idf.word": np.full(3, np.nan, dtype=np.float32)}), "non-finite weights in idf.word"),
+    (lambda p: _edit_meta(p, lambda m: m["params"].update(word_ngrams="abc")), "model.word_ngrams: 'abc'"),
+    (lambda p: _edit_meta(p, lambda m: m["params"].update(char_ngrams=[5, 2])), "model.char_ngrams"),
     (lambda p: _set_weights(p, classes=np.array([0, 1, 7])), "expected distinct label ids"),
 ])
 def test_edited_model_metadata_fails_clearly(tmp_path, tiny_dataset, tamper, expected):

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import LABELS, __version__
 from ..atomic import sha256_file, sweep_leftovers, temp_prefix, usual_dir_mode
-from ..errors import ModelLoadError
+from ..errors import ConfigError, ModelLoadError
 
 META_FILE = "meta.json"
 FORMAT_VERSION = 1
@@ -203,7 +203,7 @@ class StanceModel:
         verify_files(directory, meta)
         try:
             model = cls(**meta.get("params", {}))
-        except (TypeError, ValueError) as exc:  # an unknown parameter, or a value of the wrong kind
+        except (TypeError, ValueError, ConfigError) as exc:  # an unknown parameter, or a value of the wrong kind
             raise ModelLoadError(f"{directory / META_FILE}: params: {exc}") from None
         model.info = {k: meta[k] for k in ("config", "data", "metrics") if k in meta}
         try:

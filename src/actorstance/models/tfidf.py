@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import LABEL2ID, LABELS
+from ..errors import ConfigError
 from .base import StanceModel, _as_records, check_examples, expand_to_labels
 from .mentions import mention_spans, replace_mentions
 
@@ -36,6 +37,16 @@ def _views(ex: dict) -> dict[str, str]:
     return {"word": masked, "char": masked, "between": f"{found} {between}" if found else between}
 
 
+def _ngram_range(name: str, value) -> list[int] | None:
+    """``[min, max]`` n-gram lengths (1 <= min <= max), or None for no such view."""
+    if not value:
+        return None
+    if (isinstance(value, str) or len(value) != 2 or not all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+            or not 1 <= value[0] <= value[1]):
+        raise ConfigError(f"model.{name}: {value!r}; use [min, max] n-gram lengths with 1 <= min <= max, or null")
+    return list(value)
+
+
 class TfidfStanceModel(StanceModel):
     """Seconds to train, thousands of sentences per second to predict."""
 
@@ -44,11 +55,14 @@ class TfidfStanceModel(StanceModel):
     def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), between_ngrams=(1, 2), C: float = 4.0,
                  class_weight: str | None = "balanced", min_df: int = 1, max_features: int | None = 200_000,
                  max_iter: int = 2000, seed: int = 0):
-        super().__init__(word_ngrams=list(word_ngrams) if word_ngrams else None,
-                         char_ngrams=list(char_ngrams) if char_ngrams else None,
-                         between_ngrams=list(between_ngrams) if between_ngrams else None,
+        if class_weight not in (None, "balanced"):
+            raise ConfigError(f"model.class_weight: {class_weight!r}; use balanced or null")
+        super().__init__(word_ngrams=_ngram_range("word_ngrams", word_ngrams),
+                         char_ngrams=_ngram_range("char_ngrams", char_ngrams),
+                         between_ngrams=_ngram_range("between_ngrams", between_ngrams),
                          C=float(C), class_weight=class_weight, min_df=int(min_df),
-                         max_features=max_features, max_iter=int(max_iter), seed=int(seed))
+                         max_features=int(max_features) if max_features else None, max_iter=int(max_iter),
+                         seed=int(seed))
         self.vectorizers_: dict = {}
         self.clf_ = None
 
@@ -125,6 +139,9 @@ class TfidfStanceModel(StanceModel):
         from sklearn.linear_model import LogisticRegression
 
         arrays = load_file(str(directory / "weights.safetensors"))
+        bad = sorted(k for k, a in arrays.items() if a.dtype.kind == "f" and not np.isfinite(a).all())
+        if bad:  # re-hashed edits pass the checksums; NaN would reach scikit-learn's input checks
+            raise ValueError(f"non-finite weights in {', '.join(bad)}")
         vocab = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         for name in self._active_views():
             vec = self._make_vectorizer(name, vocabulary={t: i for i, t in enumerate(vocab[name])})
