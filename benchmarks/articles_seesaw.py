@@ -96,6 +96,7 @@ def main() -> int:
     ap.add_argument("--salient", type=int, help="passed on to evaluate-articles")
     ap.add_argument("--ner-processes", type=int, help="passed on to evaluate-articles")
     ap.add_argument("--int8-recheck", help="passed on to evaluate-articles")
+    ap.add_argument("--rows", help="SEESAW's candidate rows (JSONL) written here too, for error analysis (not kept)")
     ap.add_argument("--table", action="store_true", help="only rebuild the table")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -121,7 +122,8 @@ def main() -> int:
         if args.only == "bundled":
             pass
         elif seesaw.is_dir():
-            run(args.model, args.name, seesaw, extra + ["--split", args.split, "--part", args.part],
+            run(args.model, args.name, seesaw, extra + ["--split", args.split, "--part", args.part]
+                + (["--rows", args.rows] if args.rows else []),
                 f"seesaw-{args.split}" + ("" if args.part == "all" else f"-{args.part}"))
         else:
             print(f"notice: {seesaw} not found; only the bundled articles are scored", file=sys.stderr)
