@@ -67,11 +67,12 @@ def test_acronyms_possessors_and_common_short_forms_get_one_canonical_name(spacy
     """"IRS" after "the Internal Revenue Service" is that agency; "U.S." is "United States"; a
     person's name that the recogniser runs on past a possessive ends there."""
     text = ("The Internal Revenue Service apologized on Monday. Senator Ruth Okafor said the IRS had failed. "
-            "The U.S. and the United States Senate disagreed. President Barack Obama’s Keystone veto angered Okafor.")
+            "The U.S. and the United States Senate disagreed. President Barack Obama’s Keystone veto angered Okafor. "
+            "Okafor said Obamacare had failed.")
     a = analysed(text, spacy_ner)
     canon = {m.text: m.canonical for m in a.mentions if m.kind == "name"}
     assert canon.get("IRS") == "Internal Revenue Service"
-    assert canon.get("U.S.") == "United States"
+    assert canon.get("U.S.") == "United States" and canon.get("Obamacare") == "Affordable Care Act"
     assert "Barack Obama" in canon and not any("Keystone" in c for c in canon.values())
 
 

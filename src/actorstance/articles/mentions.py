@@ -117,6 +117,8 @@ COMMON_ALIASES = {alias: full for full, aliases in {
     "United Nations": ["UN", "U.N."],
     "European Union": ["EU", "E.U."],
     "Republican Party": ["GOP"],
+    "Democratic Party": ["Dems"],
+    "Affordable Care Act": ["Obamacare", "ObamaCare", "ACA"],
     "Islamic State": ["ISIS", "ISIL", "Daesh", "Islamic State of Iraq and Syria", "Islamic State of Iraq and the Levant"],
     "Federal Bureau of Investigation": ["FBI"],
     "Central Intelligence Agency": ["CIA"],
