@@ -108,6 +108,18 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
 
 
+def test_a_short_phrase_in_quotation_marks_is_a_topic(spacy_ner):
+    """Scare quotes name what a stance is about ("backed “common sense gun reform”"); a
+    quotation that is a sentence or more is not a topic."""
+    text = ('Senator Ruth Okafor backed “common sense gun reform” on Monday. '
+            '"We will not wait any longer for this," Okafor said.')
+    a = analysed(text, spacy_ner)
+    topics = {m.canonical for m in a.mentions if m.kind == "topic"}
+    assert "common sense gun reform" in topics
+    assert not any("wait" in t for t in topics)
+    assert ("Ruth Okafor", "common sense gun reform") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+
+
 def test_the_articles_main_subjects_are_targets_of_sentences_that_do_not_name_them(spacy_ner):
     text = ("Senator Ruth Okafor attacked the filibuster. The filibuster blocks bills, Okafor said. "
             "Governor Amir Patel backed the filibuster on Monday. It is absurd, Okafor added. "

@@ -3,7 +3,8 @@
 Without ``--target``, topics are found in the text: laws and events the recogniser names
 ("the Affordable Care Act"), and the article's noun phrases about things rather than people
 ("the filibuster", "the sanctions", "executive action"), each without its determiner or
-possessor ("Mr. Obama's executive action" -> "executive action"), merged within the article
+possessor ("Mr. Obama's executive action" -> "executive action"), and short phrases in
+quotation marks (up to five words: backed "common sense gun reform"), merged within the article
 by that name. The pair scorer, trained on the same candidates, decides which carry a stance.
 With ``--target``/``--targets`` only the user's topics are used.
 """
@@ -68,4 +69,9 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     for s, e, head in phrases:
         if heads[head] >= min_repeats:
             add(*clean_phrase(text, s, e))
+    for m in SCARE_QUOTE.finditer(text):  # a short phrase in quotation marks: "common sense gun reform"
+        add(m.start(1), m.end(1))
     return sorted(out, key=lambda m: m.start)
+
+
+SCARE_QUOTE = re.compile(r"[\"“]([A-Za-z][\w'’-]*(?: [\w'’-]+){0,4})[\"”]")
