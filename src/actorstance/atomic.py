@@ -78,6 +78,14 @@ def sweep_leftovers(folder: str | Path, pattern: str = ".*.tmp-*") -> int:
     return removed
 
 
+def temp_dir(folder: str | Path | None, stem: str, pattern: str = ".*.tmp-*") -> Path:
+    """A new folder ``STEM.tmp-PID-RANDOM`` in ``folder`` (None: the system's temp folder), made
+    after removing what killed runs left there (:func:`sweep_leftovers` with ``pattern``)."""
+    where = Path(folder) if folder is not None else Path(tempfile.gettempdir())
+    sweep_leftovers(where, pattern)
+    return Path(tempfile.mkdtemp(prefix=temp_prefix(stem), dir=where))
+
+
 class AtomicFile:
     """An output file open under a temporary name until :meth:`commit` (or :meth:`discard`)."""
 

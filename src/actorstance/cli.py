@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .cli_parser import build_parser
@@ -34,10 +33,9 @@ def _stdin_to_file() -> tuple[Path, bool]:
         header = {h.strip().lower() for h in first_line.replace("\t", ",").split(",")}
         is_records = "text" in header and ("actor" in header or "target" in header)
         suffix, articles = (".csv", False) if is_records else (".txt", True)
-    from .atomic import sweep_leftovers, temp_prefix
+    from .atomic import temp_dir
 
-    sweep_leftovers(tempfile.gettempdir(), "actorstance-*.tmp-*")
-    path = Path(tempfile.mkdtemp(prefix=temp_prefix("actorstance-stdin"))) / f"stdin{suffix}"  # ids read "stdin-LINE"
+    path = temp_dir(None, "actorstance-stdin", "actorstance-*.tmp-*") / f"stdin{suffix}"  # ids read "stdin-LINE"
     path.write_bytes(raw)
     return path, articles
 

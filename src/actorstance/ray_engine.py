@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from collections import deque
 from pathlib import Path
 
@@ -41,10 +40,9 @@ class ShardWorker:
         from .articles import ArticlePipeline
         from .models import load_for_prediction
 
-        from .atomic import sweep_leftovers, temp_prefix
+        from .atomic import temp_dir
 
-        sweep_leftovers(tempfile.gettempdir(), "actorstance-*.tmp-*")
-        self.error, self.tmp = None, tempfile.mkdtemp(prefix=temp_prefix("actorstance-model"))
+        self.error, self.tmp = None, str(temp_dir(None, "actorstance-model", "actorstance-*.tmp-*"))
         try:
             model_dir = Path(self.tmp) / model_name
             for rel, data in model_files.items():

@@ -195,7 +195,8 @@ def create_app(model, model_dir: str | Path | None = None, limits: Limits | None
 
     # Swagger UI at /docs from files in the package (fastapi-offline), not from a CDN: it works without a network
     app = FastAPIOffline(title="actorstance", version=__version__, redoc_url=None, lifespan=lifespan,
-                  description="Stance of actors toward targets: records (sentence, actor, target) or raw articles.")
+                         description="Stance of actors toward targets: records (sentence, actor, target) or raw "
+                                     "articles.")
     app.state.lane, app.state.limits, app.state.pipeline = lane, limits, pipeline
 
     @app.exception_handler(ApiError)

@@ -13,7 +13,6 @@ import os
 import random
 import re
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,11 +35,10 @@ def set_seed(seed: int) -> None:
 def publish_model(model_dir: Path, models_dir: Path, name: str) -> Path:
     """Copy a trained model into ``models/`` under the first free name (``NAME``, ``NAME-2``, ...;
     safe when runs publish at once) and point ``models/LATEST`` at it."""
-    from .atomic import atomic_open, fsync_dir, sweep_leftovers, temp_prefix, usual_dir_mode
+    from .atomic import atomic_open, fsync_dir, temp_dir, usual_dir_mode
 
     models_dir.mkdir(parents=True, exist_ok=True)
-    sweep_leftovers(models_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(f".{name}"), dir=models_dir))
+    tmp = temp_dir(models_dir, f".{name}")
     try:
         usual_dir_mode(tmp)
         shutil.copytree(model_dir, tmp, dirs_exist_ok=True)

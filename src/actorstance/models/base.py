@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import LABELS, __version__
-from ..atomic import sha256_file, sweep_leftovers, temp_prefix, usual_dir_mode
+from ..atomic import sha256_file, temp_dir, temp_prefix, usual_dir_mode
 from ..errors import ConfigError, ModelLoadError
 
 META_FILE = "meta.json"
@@ -105,8 +104,7 @@ def atomic_dir_write(target: Path, write) -> Path:
     """
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    sweep_leftovers(target.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(f".{target.name}"), dir=target.parent))
+    tmp = temp_dir(target.parent, f".{target.name}")
     try:
         usual_dir_mode(tmp)
         write(tmp)
