@@ -68,11 +68,12 @@ def test_acronyms_possessors_and_common_short_forms_get_one_canonical_name(spacy
     person's name that the recogniser runs on past a possessive ends there."""
     text = ("The Internal Revenue Service apologized on Monday. Senator Ruth Okafor said the IRS had failed. "
             "The U.S. and the United States Senate disagreed. President Barack Obama’s Keystone veto angered Okafor. "
-            "Okafor said Obamacare had failed.")
+            "Okafor said Obamacare had failed. The DOJ declined to comment.")
     a = analysed(text, spacy_ner)
     canon = {m.text: m.canonical for m in a.mentions if m.kind == "name"}
     assert canon.get("IRS") == "Internal Revenue Service"
     assert canon.get("U.S.") == "United States" and canon.get("Obamacare") == "Affordable Care Act"
+    assert canon.get("DOJ") == "Justice Department"
     assert "Barack Obama" in canon and not any("Keystone" in c for c in canon.values())
 
 

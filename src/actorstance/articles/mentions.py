@@ -121,6 +121,7 @@ COMMON_ALIASES = {alias: full for full, aliases in {
     "Affordable Care Act": ["Obamacare", "ObamaCare", "ACA"],
     "Islamic State": ["ISIS", "ISIL", "Daesh", "Islamic State of Iraq and Syria", "Islamic State of Iraq and the Levant"],
     "Federal Bureau of Investigation": ["FBI"],
+    "Justice Department": ["DOJ", "Department of Justice"],
     "Central Intelligence Agency": ["CIA"],
     "National Security Agency": ["NSA"],
     "Internal Revenue Service": ["IRS"],
