@@ -266,9 +266,6 @@ def _looks_semeval2016(path: Path, head: list[str]) -> bool:
 
 # ------------------------------------------------------------------------------- columns
 
-#: canonical fields a column mapping may name; the other option keys go to the file reader
-
-
 def _lookup(record: dict, column: str):
     """A column by name; ``a.b`` reaches into nested JSON objects."""
     if column in record:
@@ -289,6 +286,7 @@ def read_columns(path: Path, options: dict) -> Iterator[RawRow]:
     fields keep their own name. ``file_format: csv|jsonl`` overrides the extension; foreign
     label values go through the config's ``label_map``.
     """
+    # the option keys that name a canonical field are the mapping; the others go to the file reader
     mapping = {k: v for k, v in options.items() if k in CORE_FIELDS}
     reader_options = {k: v for k, v in options.items() if k not in CORE_FIELDS}
     kind = str(reader_options.pop("file_format", "") or "").lower()

@@ -193,8 +193,6 @@ class ArticlePipeline:
             bar.close()
 
 
-
-
 def decide(rows: list[dict], per_sentence: int = PER_SENTENCE) -> list[dict]:
     """The stances of each sentence, decided together: where both directions of a pair are
     supportive/critical, the more probable one stands (the rule of Park et al.'s five-class

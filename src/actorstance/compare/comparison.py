@@ -116,10 +116,11 @@ def compare_runs(runs: list[Run], split: str = "dev", n_boot: int = 1000, seed: 
     rows: list[dict[str, Any]] = []
     for members in groups.values():
         label = " ".join(f"{k}={_short(members[0].config.get(k, MISSING))}" for k in shown)
-        row: dict[str, Any] = {"label": f"{_display_path(members[0].path)} {label}".strip() if per_run else (label or "all runs"),
-               "keys": {k: members[0].config.get(k, MISSING) for k in shown},
-               "n": len(members), "seeds": [r.config.get("seed") for r in members],
-               "runs": [_display_path(r.path) for r in members], "notes": []}
+        row: dict[str, Any] = {
+            "label": f"{_display_path(members[0].path)} {label}".strip() if per_run else (label or "all runs"),
+            "keys": {k: members[0].config.get(k, MISSING) for k in shown},
+            "n": len(members), "seeds": [r.config.get("seed") for r in members],
+            "runs": [_display_path(r.path) for r in members], "notes": []}
         values = [_metric_values(r.metrics or {}, split) for r in members]
         for m in (*METRICS, "train_seconds"):
             row[m], row[f"{m}_sd"] = _mean_sd([v[m] for v in values])
