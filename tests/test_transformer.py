@@ -270,6 +270,39 @@ def test_rank_weight_trains_the_span_head_and_is_checked(tiny_bert_dir, monkeypa
         tiny_model(tiny_bert_dir, head="spans", rank_weight=-1.0).fit(records)
 
 
+def test_context_tokens_read_the_sentence_before_as_a_second_segment(tiny_bert_dir, tmp_path):
+    """model.context_tokens: the span head reads the record's "context" after the sentence (cut
+    to that many tokens, as the second segment); mentions are found in the sentence only, the
+    context changes the scores, and ONNX and a saved copy give the same."""
+    pytest.importorskip("onnxruntime")
+    from conftest import tiny_records
+
+    from actorstance.errors import ConfigError
+    from actorstance.models import load_model
+
+    context = "Warsaw said on Monday that Kyiv had asked for more help with the grain convoys across the border."
+    records = [{**r, "context": context if i % 2 else ""} for i, r in enumerate(tiny_records())]
+    model = tiny_model(tiny_bert_dir, head="spans", context_tokens=6, onnx=True).fit(records)
+    ex = {"text": "Kyiv thanked Warsaw.", "actor": "Kyiv", "target": "Warsaw", "context": context}
+    f = model._encode([ex])[0]
+    tokens = model.tokenizer_.convert_ids_to_tokens(f["input_ids"])
+    special = {model.tokenizer_.cls_token, model.tokenizer_.sep_token}
+    second = [t for t, kind in zip(tokens, f["token_type_ids"]) if kind == 1 and t not in special]
+    assert second == model.tokenizer_.tokenize(context)[:6]  # the context's first six tokens
+    # "Warsaw" is also in the context: the target's tokens are those in the sentence
+    assert f["target"][0] is None and f["target"][2] < f["token_type_ids"].index(1)
+    assert tokens[f["actor"][1]:f["actor"][2]] == model.tokenizer_.tokenize("Kyiv")
+    with_context = model.predict_proba([ex])
+    assert not np.allclose(with_context, model.predict_proba([{**ex, "context": ""}]))
+    np.testing.assert_allclose(softmax(model._logits_onnx("fp32", [f])), with_context, atol=1e-4)
+    loaded = load_model(model.save(tmp_path / "m"))
+    assert loaded.context_tokens == 6
+    np.testing.assert_allclose(loaded.predict_proba([ex]), with_context, atol=1e-5)
+    for bad in (dict(head="cls", context_tokens=6), dict(head="spans", context_tokens=-1)):
+        with pytest.raises(ConfigError, match="context_tokens"):
+            tiny_model(tiny_bert_dir, **bad).fit(records)
+
+
 def test_layer_decay_slows_the_lower_layers(tiny_bert_dir):
     """model.layer_decay: the top layer learns at lr, each one below at decay times the one above."""
     model = tiny_model(tiny_bert_dir, head="markers", encoding="markers", lr=1e-3, head_lr=1e-2, layer_decay=0.5)

@@ -106,11 +106,12 @@ def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics:
     return out
 
 
-def model_record(article: Article, pair: Pair) -> dict:
+def model_record(article: Article, pair: Pair, sentences: Sequence[Sentence] = ()) -> dict:
     """What the model sees: the sentence, the two mentions and their spans in the sentence (a
     span is None, and the name the canonical one, for a mention outside the sentence: a quote's
     speaker, an article's subject; a speaker frame put in front of the quote scored no better
-    with the tfidf model)."""
+    with the tfidf model); with the article's ``sentences``, the one before as ``context`` (a
+    model with ``context_tokens`` reads it; the others ignore it)."""
     s = pair.sentence
     rel = lambda m: [m.start - s.start, m.end - s.start] if s.start <= m.start and m.end <= s.end else None  # noqa: E731
     a_span, t_span = rel(pair.actor), rel(pair.target)
@@ -119,4 +120,10 @@ def model_record(article: Article, pair: Pair) -> dict:
             "actor": pair.actor.text if a_span else pair.actor.canonical,
             "target": pair.target.text if t_span else pair.target.canonical,
             "actor_span": a_span, "target_span": t_span,
-            "via": pair.via, "actor_kind": pair.actor.kind, "target_kind": pair.target.kind}
+            "via": pair.via, "actor_kind": pair.actor.kind, "target_kind": pair.target.kind,
+            "context": article.text[before.start:before.end] if (before := _before(s, sentences)) else ""}
+
+
+def _before(sentence: Sentence, sentences: Sequence[Sentence]) -> Sentence | None:
+    """The sentence before ``sentence`` in the article (``sentences`` in order, indexed from 0)."""
+    return sentences[sentence.index - 1] if 0 < sentence.index <= len(sentences) else None

@@ -156,7 +156,7 @@ class ArticlePipeline:
         where = [(a.article, p) for a in analysed for p in a.pairs]
         if not where:
             return []
-        records = [model_record(article, p) for article, p in where]
+        records = [model_record(a.article, p, a.sentences) for a in analysed for p in a.pairs]
         t0 = time.perf_counter()
         proba = self.model.predict_proba(records)
         self.timings.model += time.perf_counter() - t0

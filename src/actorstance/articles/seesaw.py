@@ -69,7 +69,7 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
             if drop_uncertain and label == "neutral" and ids & unsure:
                 uncertain += 1
                 continue
-            rec = model_record(analysed.article, pair)
+            rec = model_record(analysed.article, pair, analysed.sentences)
             key = (rec["text"], rec["actor"], rec["target"])
             if key in seen:
                 dropped += 1

@@ -67,18 +67,31 @@ class TransformerInputs:
         return out
 
     def _encode_spans(self, records: list[dict]) -> list[dict]:
-        """For the span head: the plain sentence's token ids (cut at ``max_length``) and, for
-        the actor and the target, ``(None, lo, hi)``, their tokens in the sentence, or
-        ``(name ids, lo, hi)``, the name's own tokens, where the mention is not in the (cut)
-        sentence."""
+        """For the span head: the plain sentence's token ids (cut at ``max_length``; with
+        ``context_tokens``, followed as a second segment by the first tokens of the record's
+        ``context``) and, for the actor and the target, ``(None, lo, hi)``, their tokens in the
+        sentence, or ``(name ids, lo, hi)``, the name's own tokens, where the mention is not in
+        the (cut) sentence."""
         tok = self.tokenizer_
-        texts = list(dict.fromkeys(ex["text"] for ex in records))  # each sentence once: ~12 pairs share one
-        enc = tok(texts, truncation=True, max_length=self.max_length, return_offsets_mapping=True, verbose=False)
-        row = {t: i for i, t in enumerate(texts)}
+        # each sentence once: ~12 pairs share one
+        keys = list(dict.fromkeys((ex["text"], self._context(ex)) for ex in records))
+        texts = [t for t, _ in keys]
+        if self.context_tokens:
+            enc = tok(texts, self._cut_contexts([c for _, c in keys]), truncation="longest_first",
+                      max_length=self.max_length, return_offsets_mapping=True, verbose=False)
+        else:
+            enc = tok(texts, truncation=True, max_length=self.max_length, return_offsets_mapping=True, verbose=False)
+        row = {k: i for i, k in enumerate(keys)}
         out = []
         for ex in records:
-            i = row[ex["text"]]
-            offsets, f = enc["offset_mapping"][i], {"input_ids": enc["input_ids"][i]}
+            i = row[(ex["text"], self._context(ex))]
+            f = {"input_ids": enc["input_ids"][i]}
+            offsets = enc["offset_mapping"][i]
+            if self.context_tokens:
+                seqs = enc.sequence_ids(i)
+                second = seqs.index(1) if 1 in seqs else len(seqs)  # the context and the separator after it
+                f["token_type_ids"] = [0] * second + [1] * (len(seqs) - second)
+                offsets = [o if seq == 0 else (0, 0) for o, seq in zip(offsets, seqs)]
             for role in ("actor", "target"):
                 span = char_span(ex, role)
                 hit = [j for j, (s, e) in enumerate(offsets) if e > s and span and s < span[1] and e > span[0]]
@@ -96,6 +109,16 @@ class TransformerInputs:
                     if isinstance(f[r], str):
                         f[r] = read[f[r]]
         return out
+
+    def _context(self, ex: dict) -> str:
+        """The neighbouring text the model reads after the sentence ("" when it reads none)."""
+        return (ex.get("context") or "") if self.context_tokens else ""
+
+    def _cut_contexts(self, contexts: list[str]) -> list[str]:
+        """Each context cut after its first ``context_tokens`` tokens (at a token's end)."""
+        enc = self.tokenizer_(contexts, add_special_tokens=False, truncation=True, max_length=self.context_tokens,
+                              return_offsets_mapping=True, verbose=False)
+        return [c[:offsets[-1][1]] if offsets else c for c, offsets in zip(contexts, enc["offset_mapping"])]
 
     def _span_batches(self, feats: list[dict], batches: list[list[int]]):
         """Per batch of pairs: the unique sentences and the unique names, each padded to its own
@@ -133,6 +156,10 @@ class TransformerInputs:
                      "name_ids": name_ids, "name_mask": name_mask}
             if with_types:
                 batch["token_type_ids"] = np.zeros_like(input_ids)
+                for p, i in enumerate(idx):  # a sentence with its context: the context is the second segment
+                    types = feats[i].get("token_type_ids")
+                    if types:
+                        batch["token_type_ids"][rows["sentence_row"][p], :len(types)] = types
             yield idx, batch
 
     def _prediction_batches(self, feats: list[dict]) -> list[list[int]]:
