@@ -30,8 +30,8 @@ def spacy_ner():
     return det
 
 
-def analysed(text, detector):
-    a, = ArticlePipeline(None, detector).analyse([Article("a", text, "a")])
+def analysed(text, detector, **options):
+    a, = ArticlePipeline(None, detector, **options).analyse([Article("a", text, "a")])
     return a
 
 
@@ -133,6 +133,29 @@ def test_the_articles_main_subjects_are_targets_of_sentences_that_do_not_name_th
     assert not any(act == tgt for _, act, tgt in implicit)
     rec = model_record(a.article, next(p for p in a.pairs if p.via == "article" and p.sentence.index == 4))
     assert rec["target_span"] is None and rec["target"] in ("filibuster", "Ruth Okafor")
+
+
+def test_the_articles_main_actors_can_hold_the_pairs_of_sentences_that_name_no_person(spacy_ner):
+    """salient_holders: a sentence with no person and no speaker gets the article's main actors
+    as holders (toward its actors and topics); a sentence that names a person does not."""
+    text = ("Senator Ruth Okafor attacked the filibuster. Okafor wants a vote, Okafor said. "
+            "The filibuster blocks the Senate. Governor Amir Patel backed the Senate.")
+    held = lambda a: {(p.sentence.index, p.actor.canonical, p.target.canonical)  # noqa: E731
+                      for p in a.pairs if p.via == "article" and p.actor.canonical == "Ruth Okafor"
+                      and p.sentence.index >= 2}
+    a = analysed(text, spacy_ner, salient_holders=True)
+    assert a.salient[0].canonical == "Ruth Okafor"
+    assert {(2, "Ruth Okafor", "filibuster"), (2, "Ruth Okafor", "Senate")} <= held(a)
+    assert not any(i == 3 for i, _, _ in held(a))  # names Patel: his sentence, not hers
+    assert held(analysed(text, spacy_ner)) == set()  # off by default
+
+
+def test_the_model_record_carries_the_sentence_before_as_context(spacy_ner):
+    text = "Senator Ruth Okafor attacked the filibuster. Governor Amir Patel backed the filibuster."
+    a = analysed(text, spacy_ner)
+    by_sentence = {p.sentence.index: model_record(a.article, p, a.sentences) for p in a.pairs}
+    assert by_sentence[1]["context"] == "Senator Ruth Okafor attacked the filibuster."
+    assert by_sentence[0]["context"] == "" and model_record(a.article, a.pairs[-1])["context"] == ""
 
 
 @pytest.mark.parametrize("a, b, same", [
@@ -309,6 +332,8 @@ def test_seesaw_format_can_leave_out_the_neutrals_of_sentences_with_an_unmatched
     assert [r["id"] for r in sure if r["label"] != "neutral"] == [r["id"] for r in full if r["label"] != "neutral"]
     with pytest.raises(DataError, match="drop_uncertain"):
         list(read_seesaw_candidates(root, {"split": "train", "drop_uncertain": "yes"}))
+    with pytest.raises(DataError, match="salient_holders"):
+        list(read_seesaw_candidates(root, {"split": "train", "salient_holders": 1}))
     # the neutral candidates beside a matched stance (sentence 0) can be kept while the others thin out
     hard = [r.record for r in read_seesaw_candidates(root, {"split": "train", "neutral_rate": 0.0001,
                                                              "hard_neutral_rate": 1.0})]
@@ -325,3 +350,16 @@ def test_only_scorers_trained_on_article_candidates_get_the_articles_subjects_by
     trained_on = lambda fmt: SimpleNamespace(info={"config": {"data": {"format": fmt}}})  # noqa: E731
     assert default_salient(trained_on("seesaw")) == SALIENT > 0
     assert default_salient(trained_on(None)) == default_salient(SimpleNamespace(info={})) == 0
+
+
+def test_a_scorer_trained_with_salient_holders_gets_them_when_it_predicts():
+    from types import SimpleNamespace
+
+    from actorstance.articles.pairs import default_salient_holders
+
+    def trained_on(options):
+        return SimpleNamespace(info={"config": {"data": {"train": [{"path": "x", "options": options}]}}})
+
+    assert default_salient_holders(trained_on({"split": "train", "salient_holders": True}))
+    assert not default_salient_holders(trained_on({"split": "train"}))
+    assert not default_salient_holders(SimpleNamespace(info={}))

@@ -282,6 +282,7 @@ def cmd_evaluate_articles(args) -> int:
         report = evaluate_articles(articles, pipeline, writer.write if writer else None)
     report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8),
                    "actors": args.actors, "per_sentence": args.per_sentence, "salient": pipeline.salient,
+                   "salient_holders": pipeline.salient_holders,
                    "ner_processes": args.ner_processes,
                    "int8_recheck": getattr(pipeline.model, "int8_recheck", None) if args.int8 else None})
     print(format_report(report, f"{what}, model {model_dir.name}"))

@@ -52,6 +52,15 @@ def default_salient(model) -> int:
     return SALIENT if (config.get("data") or {}).get("format") == "seesaw" else 0
 
 
+def default_salient_holders(model) -> bool:
+    """Whether the scorer was trained with the article's main actors as holders of sentences
+    that name no person (the ``seesaw`` option ``salient_holders``): prediction makes the
+    candidates its training saw."""
+    data = (getattr(model, "info", None) or {}).get("config", {}).get("data") or {}
+    entries = data.get("train") if isinstance(data.get("train"), list) else []
+    return any(isinstance(e, dict) and (e.get("options") or {}).get("salient_holders") is True for e in entries)
+
+
 def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]:
     """The first mention of each of the article's ``n`` most mentioned names (actors and
     topics; ties go to the earlier name)."""
@@ -65,13 +74,16 @@ def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]
 
 
 def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics: list[Mention],
-                   actor_pairs: bool = True, salient: Sequence[Mention] = ()) -> list[Pair]:
+                   actor_pairs: bool = True, salient: Sequence[Mention] = (),
+                   holders: Sequence[Mention] = ()) -> list[Pair]:
     """The candidate pairs of a sentence: each actor mentioned in it (named, group or resolved
     reference; one mention per canonical name, a name before a pronoun) toward each other actor
     (both directions; not two names of one noun phrase, "Russia's ambassador, Sergei Baranov")
     and toward each topic in it; the quote's speaker toward all of them; and each of them toward
-    the article's ``salient`` names that the sentence does not name. ``actor_pairs=False``
-    keeps the topic pairs only (the user named the topics)."""
+    the article's ``salient`` names that the sentence does not name. ``holders`` (the article's
+    main actors) hold stances toward the sentence's actors and topics where it names no person
+    and quotes no one ("The bill would gut Medicaid", in a story about its sponsor).
+    ``actor_pairs=False`` keeps the topic pairs only (the user named the topics)."""
     within = lambda ms: [m for m in ms if sentence.start <= m.start and m.end <= sentence.end]  # noqa: E731
     first: dict[str, Mention] = {}
     for m in sorted(within(actors), key=lambda m: (m.kind == "reference", m.start)):
@@ -99,10 +111,14 @@ def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics:
         out += [Pair(sentence, a, t, "mention") for a in present if not (a.start < t.end and t.start < a.end)]
         if speaker is not None and speaker.canonical != t.canonical:
             out.append(Pair(sentence, speaker, t, "quote"))
-    holders = present + ([speaker] if speaker is not None else [])
+    if actor_pairs and speaker is None and not any(m.label == "PERSON" for m in present):
+        for h in holders:
+            if h.canonical not in first:
+                out += [Pair(sentence, h, b, "article") for b in [*present, *found.values()]]
+    sources = present + ([speaker] if speaker is not None else [])
     for t in salient:
         if t.canonical not in first and t.canonical not in found:
-            out += [Pair(sentence, a, t, "article") for a in holders if a.canonical != t.canonical]
+            out += [Pair(sentence, a, t, "article") for a in sources if a.canonical != t.canonical]
     return out
 
 

@@ -60,37 +60,40 @@ class ArticlePipeline:
     """Articles in, stance rows out, a chunk of articles at a time (one model call per chunk)."""
 
     def __init__(self, model, detector, actors: ActorLexicon | None = None, topics: ActorLexicon | None = None,
-                 chunk_articles: int = 64, per_sentence: int = PER_SENTENCE, salient: int = SALIENT):
+                 chunk_articles: int = 64, per_sentence: int = PER_SENTENCE, salient: int = SALIENT,
+                 salient_holders: bool = False):
         self.model, self.detector = model, detector
         self.actors = actors or ActorLexicon()
         self.topics = topics if topics else None
         self.chunk_articles = chunk_articles
-        self.per_sentence, self.salient = per_sentence, salient
+        self.per_sentence, self.salient, self.salient_holders = per_sentence, salient, salient_holders
         self.timings = Timings()
 
     @classmethod
     def build(cls, model, *, ner: str = "auto", ner_processes: int = 1, actors=None, topics: list[str] | None = None,
               topics_file=None, chunk_articles: int = 64, per_sentence: int = PER_SENTENCE,
-              salient: int | None = None) -> "ArticlePipeline":
+              salient: int | None = None, salient_holders: bool | None = None) -> "ArticlePipeline":
         """The pipeline as ``actorstance predict`` sets it up, one place for its defaults (shared by
         the command line and :func:`actorstance.analyze`). ``actors``: an actor file or a dict
         ``{canonical: [aliases]}``; ``topics``/``topics_file``: targets that replace the default
-        ones; ``salient``: None for the model's own default (:func:`~.pairs.default_salient`)."""
+        ones; ``salient``, ``salient_holders``: None for the model's own defaults
+        (:func:`~.pairs.default_salient`, :func:`~.pairs.default_salient_holders`)."""
         from .detectors import make_detector
         from .lexicon import load_lexicon, topic_lexicon
-        from .pairs import default_salient
+        from .pairs import default_salient, default_salient_holders
 
         lexicon = ActorLexicon(actors) if isinstance(actors, dict) else load_lexicon(actors)
         return cls(model, make_detector(ner, processes=ner_processes), lexicon,
                    topic_lexicon(topics, topics_file) or None, chunk_articles, per_sentence,
-                   default_salient(model) if salient is None else salient)
+                   default_salient(model) if salient is None else salient,
+                   default_salient_holders(model) if salient_holders is None else salient_holders)
 
     def with_options(self, **changes) -> "ArticlePipeline":
         """A copy with some settings changed (e.g. ``per_sentence``) and its own timings, sharing
         the detector and lexicons: a server builds those once, not per request."""
         import copy
 
-        unknown = set(changes) - {"per_sentence", "salient", "chunk_articles"}
+        unknown = set(changes) - {"per_sentence", "salient", "salient_holders", "chunk_articles"}
         if unknown:
             raise TypeError(f"not a per-run setting: {', '.join(sorted(unknown))}")
         new = copy.copy(self)
@@ -144,8 +147,9 @@ class ArticlePipeline:
             previous = attribute_quotes(text, para, sents, actors, previous)
         topics = find_topics(text, self.topics) if self.topics else topic_mentions(text, raw, actors)
         salient = salient_mentions(actors + topics, self.salient) if not self.topics else []
-        pairs = [p for s in sentences
-                 for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics, salient=salient)]
+        holders = [m for m in salient if m.kind != "topic"] if self.salient_holders else []
+        pairs = [p for s in sentences for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics,
+                                                              salient=salient, holders=holders)]
         self.timings.articles += 1
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)

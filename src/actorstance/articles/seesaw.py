@@ -9,7 +9,9 @@ options: ``split`` (train / valid), ``part`` (all / fit / select: see ``gold.SEE
 ``ner`` (auto / spacy / rules), ``neutral_rate`` (the share of neutral candidates kept, chosen
 by a hash of the id: about 98% of candidates are neutral, and a transformer need not see them
 all to learn what they look like), ``hard_neutral_rate`` and ``drop_uncertain`` (see
-:func:`candidate_records`).
+:func:`candidate_records`), ``salient_holders`` (the article's main actors also hold the pairs
+of sentences that name no person: :func:`.pairs.sentence_pairs`; a model trained so gets the
+same candidates when it predicts).
 """
 
 from __future__ import annotations
@@ -91,13 +93,14 @@ def read_seesaw_candidates(path: Path, options: dict):
     from .detectors import make_detector
     from .pipeline import ArticlePipeline
 
-    known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain")
+    known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "salient_holders")
     unknown = set(options) - set(known)
     if unknown:
         raise DataError([f"{path}: seesaw: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}"])
-    drop_uncertain = options.get("drop_uncertain", False)
-    if not isinstance(drop_uncertain, bool):
-        raise DataError([f"{path}: seesaw: drop_uncertain: expected true or false, got {drop_uncertain!r}"])
+    flags = {name: options.get(name, False) for name in ("drop_uncertain", "salient_holders")}
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise DataError([f"{path}: seesaw: {name}: expected true or false, got {value!r}"])
     rates = {}
     for name in ("neutral_rate", "hard_neutral_rate"):
         value = options.get(name)
@@ -109,7 +112,8 @@ def read_seesaw_candidates(path: Path, options: dict):
             rates[name] = -1.0
         if not 0.0 < rates[name] <= 1.0:
             raise DataError([f"{path}: seesaw: {name}: expected a number in (0, 1], got {value!r}"])
-    pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning))
+    pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning),
+                               salient_holders=flags["salient_holders"])
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
-    for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=drop_uncertain, **rates), start=1):
+    for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"], **rates), start=1):
         yield RawRow(k, rec)
