@@ -58,7 +58,8 @@ def default_salient_holders(model) -> bool:
     candidates its training saw."""
     data = (getattr(model, "info", None) or {}).get("config", {}).get("data") or {}
     entries = data.get("train")
-    return isinstance(entries, list) and any(isinstance(e, dict) and (e.get("options") or {}).get("salient_holders") is True for e in entries)
+    return isinstance(entries, list) and any(isinstance(e, dict) and (e.get("options") or {}).get("salient_holders") is True
+                                             for e in entries)
 
 
 def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]:

@@ -157,14 +157,14 @@ class ArticlePipeline:
 
     def score(self, analysed: list[Analysed]) -> list[dict]:
         """One model call for all pairs of a chunk of articles."""
-        where = [(a.article, p) for a in analysed for p in a.pairs]
+        where = [(a, p) for a in analysed for p in a.pairs]
         if not where:
             return []
-        records = [model_record(a.article, p, a.sentences) for a in analysed for p in a.pairs]
+        records = [model_record(a.article, p, a.sentences) for a, p in where]
         t0 = time.perf_counter()
         proba = self.model.predict_proba(records)
         self.timings.model += time.perf_counter() - t0
-        rows = [output_row(article, p, rec, probs) for (article, p), rec, probs in zip(where, records, proba)]
+        rows = [output_row(a.article, p, rec, probs) for (a, p), rec, probs in zip(where, records, proba)]
         return decide(rows, self.per_sentence)
 
     def run(self, articles: Iterable[Article], progress: bool = False, total: int | None = None) -> Iterator[list[dict]]:
