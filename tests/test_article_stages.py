@@ -350,6 +350,51 @@ def test_only_scorers_trained_on_article_candidates_get_the_articles_subjects_by
     trained_on = lambda fmt: SimpleNamespace(info={"config": {"data": {"format": fmt}}})  # noqa: E731
     assert default_salient(trained_on("seesaw")) == SALIENT > 0
     assert default_salient(trained_on(None)) == default_salient(SimpleNamespace(info={})) == 0
+    # the default recipe: sentences plus one entry of the bundled articles' candidates
+    entries = [{"path": "data/stance/train.jsonl", "format": "jsonl"}, {"path": "data/articles", "format": "gold_articles"}]
+    assert default_salient(SimpleNamespace(info={"config": {"data": {"train": entries}}})) == SALIENT
+    assert default_salient(SimpleNamespace(info={"config": {"data": {"train": entries[:1]}}})) == 0
+
+
+def test_gold_articles_format_labels_each_candidate_and_leaves_out_the_held_out_article(tmp_path, spacy_ner):
+    """data/articles as training data: the pipeline's candidates on each article (the actor file's
+    names merged), labeled from its gold; ``exclude`` keeps an article out; bad options are named."""
+    import shutil
+
+    from actorstance.articles.seesaw import read_gold_article_candidates
+    from actorstance.errors import DataError
+
+    for name in ("01-ceasefire-talks", "02-un-veto-sanctions"):
+        for suffix in (".txt", ".gold.jsonl"):
+            shutil.copy(ROOT / "data" / "articles" / f"{name}{suffix}", tmp_path / f"{name}{suffix}")
+    shutil.copy(ROOT / "data" / "articles" / "actors.json", tmp_path / "actors.json")
+    options = {"actors": "actors.json", "exclude": ["02-un-veto-sanctions"]}
+    records = [r.record for r in read_gold_article_candidates(tmp_path, options)]
+    assert records and {r["group"] for r in records} == {"01-ceasefire-talks"} and {r["source"] for r in records} == {"articles"}
+    stances = {(r["actor"], r["target"], r["label"]) for r in records if r["label"] != "neutral"}
+    assert ("Ingrid Halvorsen", "Qatar", "supportive") in stances  # quoted: the speaker by her canonical name
+    assert sum(r["label"] == "neutral" for r in records) > 5 * len(stances)  # most candidates carry no stance
+    both = {r.record["group"] for r in read_gold_article_candidates(tmp_path, {"actors": "actors.json"})}
+    assert both == {"01-ceasefire-talks", "02-un-veto-sanctions"}
+    with pytest.raises(DataError, match=r"exclude: no article 03-nope"):
+        list(read_gold_article_candidates(tmp_path, {"exclude": ["03-nope"]}))
+    with pytest.raises(DataError, match="exclude: expected a list"):
+        list(read_gold_article_candidates(tmp_path, {"exclude": "02-un-veto-sanctions"}))
+    with pytest.raises(DataError, match="unknown option"):
+        list(read_gold_article_candidates(tmp_path, {"split": "train"}))
+
+
+def test_the_bundled_held_out_table_is_the_one_its_file_gives():
+    """benchmarks/results/articles-bundled.md is generated from the JSON beside it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("articles_bundled", ROOT / "benchmarks" / "articles_bundled.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = ROOT / "benchmarks" / "results" / "articles-bundled"
+    res = json.loads(out.with_suffix(".json").read_text())
+    assert out.with_suffix(".md").read_text() == bench.to_markdown(res)
+    assert res["held_out"]["pooled"]["triples"]["gold"] == sum(r["triples"]["gold"] for r in res["held_out"]["per_article"]) > 0
 
 
 def test_a_scorer_trained_with_salient_holders_gets_them_when_it_predicts():

@@ -350,3 +350,18 @@ def _looks_seesaw(path: Path, head: list[str]) -> bool:
 
 register_format(Format("seesaw", _read_seesaw, _looks_seesaw,
                        "SEESAW articles (a folder): the article pipeline's candidate pairs, labeled from the gold"))
+
+
+def _read_gold_articles(path: Path, options: dict) -> Iterator[RawRow]:
+    from .articles.seesaw import read_gold_article_candidates
+
+    return read_gold_article_candidates(path, options)
+
+
+def _looks_gold_articles(path: Path, head: list[str]) -> bool:
+    return path.is_dir() and any(path.glob("*.gold.jsonl"))
+
+
+register_format(Format("gold_articles", _read_gold_articles, _looks_gold_articles,
+                       "articles with gold stances (a folder of NAME.txt + NAME.gold.jsonl, as data/articles): "
+                       "the article pipeline's candidate pairs, labeled from the gold"))

@@ -44,20 +44,35 @@ class Pair:
 SALIENT = 2
 
 
+#: Data formats whose records are the article pipeline's own candidate pairs.
+ARTICLE_FORMATS = ("seesaw", "gold_articles")
+
+
+def _train_data(model) -> dict:
+    return ((getattr(model, "info", None) or {}).get("config") or {}).get("data") or {}
+
+
+def trained_on_candidates(model) -> bool:
+    """Whether the scorer's training data held article candidate pairs (data format ``seesaw``
+    or ``gold_articles``, for all its files or for one entry of its ``train`` list)."""
+    data = _train_data(model)
+    entries = data.get("train")
+    return data.get("format") in ARTICLE_FORMATS or (
+        isinstance(entries, list) and any(isinstance(e, dict) and e.get("format") in ARTICLE_FORMATS for e in entries))
+
+
 def default_salient(model) -> int:
-    """``SALIENT`` for a scorer trained on article candidates (data format ``seesaw``), else 0: a
-    scorer trained on single sentences never saw a target that the sentence does not name, and
-    gives such pairs the sentence's tone."""
-    config = (getattr(model, "info", None) or {}).get("config") or {}
-    return SALIENT if (config.get("data") or {}).get("format") == "seesaw" else 0
+    """``SALIENT`` for a scorer trained on article candidates, else 0: a scorer trained on single
+    sentences only never saw a target that the sentence does not name, and gives such pairs the
+    sentence's tone."""
+    return SALIENT if trained_on_candidates(model) else 0
 
 
 def default_salient_holders(model) -> bool:
     """Whether the scorer was trained with the article's main actors as holders of sentences
     that name no person (the ``seesaw`` option ``salient_holders``): prediction makes the
     candidates its training saw."""
-    data = (getattr(model, "info", None) or {}).get("config", {}).get("data") or {}
-    entries = data.get("train")
+    entries = _train_data(model).get("train")
     return isinstance(entries, list) and any(isinstance(e, dict) and (e.get("options") or {}).get("salient_holders") is True
                                              for e in entries)
 

@@ -1,5 +1,6 @@
-"""SEESAW as training data for the pair scorer: the candidates the article pipeline itself
-produces on each article, labeled from the gold.
+"""Articles with gold stances as training data for the pair scorer (SEESAW; the bundled
+data/articles): the candidates the article pipeline itself produces on each article, labeled
+from the gold.
 
 A candidate pair takes the label of a gold triple of an overlapping gold sentence whose holder
 and target both match its names (:func:`.gold.names_match`), and ``neutral`` where none
@@ -11,7 +12,9 @@ by a hash of the id: about 98% of candidates are neutral, and a transformer need
 all to learn what they look like), ``hard_neutral_rate`` and ``drop_uncertain`` (see
 :func:`candidate_records`), ``salient_holders`` (the article's main actors also hold the pairs
 of sentences that name no person: :func:`.pairs.sentence_pairs`; a model trained so gets the
-same candidates when it predicts).
+same candidates when it predicts). The bundled layout (``NAME.txt`` + ``NAME.gold.jsonl``) is the
+format ``gold_articles`` (:func:`read_gold_article_candidates`), part of ``python train.py``'s
+default data.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ def _kept(record_id: str, rate: float) -> bool:
 
 
 def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral_rate: float = 1.0,
-                      hard_neutral_rate: float | None = None, drop_uncertain: bool = False) -> Iterator[dict]:
+                      hard_neutral_rate: float | None = None, drop_uncertain: bool = False,
+                      source: str = "seesaw") -> Iterator[dict]:
     """Labeled records, one per candidate pair (see the module doc), in the model's record
     format plus ``group`` (the story) and ``source``. Of candidates with the same sentence,
     actor and target text (two people called "he" in one sentence), the first is kept.
@@ -79,41 +83,80 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
             seen.add(key)
             if label == "neutral" and not _kept(rec["id"], hard_rate if ids & with_stance else neutral_rate):
                 continue
-            yield {**rec, "label": label, "group": gold.group, "source": "seesaw"}
+            yield {**rec, "label": label, "group": gold.group, "source": source}
     if dropped:
-        log.info("seesaw: %d candidate pairs repeated a sentence, actor and target already taken", dropped)
+        log.info("%s: %d candidate pairs repeated a sentence, actor and target already taken", source, dropped)
     if uncertain:
         log.info("seesaw: %d neutral candidates left out as uncertain (drop_uncertain)", uncertain)
+
+
+def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) -> tuple[dict, dict]:
+    """The flags (true/false) and rates (in (0, 1]) among a format's options, or a DataError that
+    names the file and the option."""
+    from ..errors import DataError
+
+    unknown = set(options) - set(known)
+    if unknown:
+        raise DataError([f"{path}: {fmt}: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}"])
+    flags = {flag: options.get(flag, False) for flag in ("drop_uncertain", "salient_holders") if flag in known}
+    for flag, value in flags.items():
+        if not isinstance(value, bool):
+            raise DataError([f"{path}: {fmt}: {flag}: expected true or false, got {value!r}"])
+    rates = {}
+    for rate in ("neutral_rate", "hard_neutral_rate"):
+        value = options.get(rate)
+        if value is None:
+            continue
+        try:
+            rates[rate] = float(value)
+        except (TypeError, ValueError):
+            rates[rate] = -1.0
+        if not 0.0 < rates[rate] <= 1.0:
+            raise DataError([f"{path}: {fmt}: {rate}: expected a number in (0, 1], got {value!r}"])
+    return flags, rates
 
 
 def read_seesaw_candidates(path: Path, options: dict):
     """The ``seesaw`` data format: a SEESAW folder -> labeled candidate pairs (RawRow per pair)."""
     from ..data import RawRow
-    from ..errors import DataError
     from .detectors import make_detector
     from .pipeline import ArticlePipeline
 
     known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "salient_holders")
-    unknown = set(options) - set(known)
-    if unknown:
-        raise DataError([f"{path}: seesaw: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}"])
-    flags = {name: options.get(name, False) for name in ("drop_uncertain", "salient_holders")}
-    for name, value in flags.items():
-        if not isinstance(value, bool):
-            raise DataError([f"{path}: seesaw: {name}: expected true or false, got {value!r}"])
-    rates = {}
-    for name in ("neutral_rate", "hard_neutral_rate"):
-        value = options.get(name)
-        if value is None:
-            continue
-        try:
-            rates[name] = float(value)
-        except (TypeError, ValueError):
-            rates[name] = -1.0
-        if not 0.0 < rates[name] <= 1.0:
-            raise DataError([f"{path}: seesaw: {name}: expected a number in (0, 1], got {value!r}"])
+    flags, rates = _check_options(path, "seesaw", options, known)
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning),
                                salient_holders=flags["salient_holders"])
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
     for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"], **rates), start=1):
+        yield RawRow(k, rec)
+
+
+def read_gold_article_candidates(path: Path, options: dict):
+    """The ``gold_articles`` data format: a folder of ``NAME.txt`` articles with
+    ``NAME.gold.jsonl`` stances (the layout of data/articles) -> labeled candidate pairs, so a
+    scorer trained on the bundled data also learns which of an article's candidates carry no
+    stance. Options: ``exclude`` (article names to leave out, e.g. one kept for a held-out
+    look), ``actors`` (an actor file, relative to the folder: the names ``predict --actors``
+    would merge), ``ner``, ``neutral_rate``, ``hard_neutral_rate``."""
+    from ..data import RawRow
+    from ..errors import DataError
+    from .detectors import make_detector
+    from .gold import read_bundled
+    from .lexicon import load_lexicon
+    from .pipeline import ArticlePipeline
+
+    known = ("exclude", "actors", "ner", "neutral_rate", "hard_neutral_rate")
+    _, rates = _check_options(path, "gold_articles", options, known)
+    exclude = options.get("exclude") or []
+    if isinstance(exclude, str) or not all(isinstance(name, str) for name in exclude):
+        raise DataError([f"{path}: gold_articles: exclude: expected a list of article names, got {exclude!r}"])
+    names = {f.name[: -len(".gold.jsonl")] for f in Path(path).glob("*.gold.jsonl")}
+    if missing := sorted(set(exclude) - names):
+        raise DataError([f"{path}: gold_articles: exclude: no article {', '.join(missing)} here "
+                         f"(NAME for NAME.gold.jsonl; there are {', '.join(sorted(names)) or 'none'})"])
+    actors = options.get("actors")
+    lexicon = load_lexicon(Path(path) / actors if actors else None)
+    pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning), lexicon)
+    articles = (g for g in read_bundled(path) if g.id not in exclude)
+    for k, rec in enumerate(candidate_records(articles, pipeline, source="articles", **rates), start=1):
         yield RawRow(k, rec)
