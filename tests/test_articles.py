@@ -127,6 +127,10 @@ def test_affiliations_are_not_pairs(ner):
             "Sergei Baranov accused Ingrid Halvorsen of bias.")
     _, pairs = analyse(text, ner, actors=lex)
     assert pair_set(pairs) == {("Sergei Baranov", "Ingrid Halvorsen"), ("Ingrid Halvorsen", "Sergei Baranov")}
+    # a quotation's end between two names is no noun phrase: the speaker and the name quoted are a pair
+    for text in ("“It is time to act against Russia,” Ingrid Halvorsen said.", "\"We trust Russia\" — Ingrid Halvorsen"):
+        _, pairs = analyse(text, ner, actors=lex)
+        assert ("Ingrid Halvorsen", "Russia") in pair_set(pairs), text
 
 
 def test_places_and_datelines_are_not_actors(ner):

@@ -22,8 +22,8 @@ def is_affiliation(text: str, first: Mention, second: Mention) -> bool:
     if len(gap) > 60 or "\n" in gap:
         return False
     words = re.findall(r"[’']s|[\w-]+", gap)
-    if not words and gap.strip() in ("", ","):
-        return True
+    if not words:  # "Sergei Baranov, Ingrid Halvorsen"; not a quotation's end ("…ISIS,” Huckabee said")
+        return gap.strip() in ("", ",")
     return all(w.lower() in _AFFILIATION_WORDS or w[0].isupper() or "-" in w for w in words)
 
 
