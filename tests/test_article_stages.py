@@ -107,6 +107,11 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     assert not any(m.canonical == "Russian" for m in a.mentions)
     pairs = {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
+    # the people of a party as a group ("Republican" matches the party's name when scored)
+    a = analysed("Ruth Okafor told her Republican colleagues to back the bill. Democratic contenders praised her.",
+                 spacy_ner)
+    groups = {m.canonical for m in a.mentions if m.kind == "group"}
+    assert {"Republican colleagues", "Democratic contenders"} <= groups
 
 
 def test_a_short_phrase_in_quotation_marks_is_a_topic(spacy_ner):

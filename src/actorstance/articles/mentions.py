@@ -237,6 +237,8 @@ committee agency department court lobby industry unions party congress lawyers a
 mayors legislature house senate military troops forces rebels insurgents militants authorities regulators
 executives companies banks insurers lobbyists organizers delegates skeptics opposition gop group coalition
 caucus organization organizations network
+politicians contenders hopefuls caucusgoers challengers nominees refugees migrants victims survivors soldiers
+journalists reporters christians muslims catholics jews blacks whites colleagues
 """.split())
 _DETERMINERS = frozenset("""the a an this that these those his her its their our my your some many most all both
 any each every several such other another no""".split())
@@ -266,13 +268,15 @@ def clean_phrase(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def phrase_name(text: str, start: int, end: int) -> str:
+def phrase_name(text: str, start: int, end: int, proper_first: bool = False) -> str:
     """The canonical form of the common-noun phrase ``text[start:end]``: single spaces, and a
     first word capitalised only because it starts a sentence in lower case ("Lawmakers" ->
-    "lawmakers"; "Senate Republicans", "a Geneva-based group" keep theirs)."""
+    "lawmakers"; "Senate Republicans", "a Geneva-based group" keep theirs, and so does a first
+    word the recogniser tagged, ``proper_first``: "Democratic contenders")."""
     words = text[start:end].split()
     sentence_initial = not text[:start].strip() or text[:start].rstrip()[-1] in ".!?\"“‘'"
-    if words and sentence_initial and not words[0].isupper() and not any(w[0].isupper() for w in words[1:]):
+    if (words and sentence_initial and not proper_first and not words[0].isupper()
+            and not any(w[0].isupper() for w in words[1:])):
         words[0] = words[0].lower()
     return " ".join(words)
 
@@ -298,7 +302,8 @@ def group_mentions(text: str, raw: list[tuple[int, int, str]], taken: list[Menti
         s, e = clean_phrase(text, s, e)
         if e <= s or any(m.start < e and s < m.end for m in taken):
             continue
-        out.append(Mention(s, e, text[s:e], phrase_name(text, s, e), "GROUP", "group"))
+        tagged = any(rs <= s < re_ for rs, re_, lab in raw if not lab.startswith(NOUN_PHRASE))  # "Democratic", NORP
+        out.append(Mention(s, e, text[s:e], phrase_name(text, s, e, tagged), "GROUP", "group"))
     return out
 
 
