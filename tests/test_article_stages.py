@@ -383,8 +383,9 @@ def test_gold_articles_format_labels_each_candidate_and_leaves_out_the_held_out_
     assert both == {"01-ceasefire-talks", "02-un-veto-sanctions"}
     with pytest.raises(DataError, match=r"exclude: no article 03-nope"):
         list(read_gold_article_candidates(tmp_path, {"exclude": ["03-nope"]}))
-    with pytest.raises(DataError, match="exclude: expected a list"):
-        list(read_gold_article_candidates(tmp_path, {"exclude": "02-un-veto-sanctions"}))
+    for bad in ("02-un-veto-sanctions", 2):
+        with pytest.raises(DataError, match="exclude: expected a list"):
+            list(read_gold_article_candidates(tmp_path, {"exclude": bad}))
     with pytest.raises(DataError, match="unknown option"):
         list(read_gold_article_candidates(tmp_path, {"split": "train"}))
 

@@ -148,7 +148,7 @@ def read_gold_article_candidates(path: Path, options: dict):
     known = ("exclude", "actors", "ner", "neutral_rate", "hard_neutral_rate")
     _, rates = _check_options(path, "gold_articles", options, known)
     exclude = options.get("exclude") or []
-    if isinstance(exclude, str) or not all(isinstance(name, str) for name in exclude):
+    if isinstance(exclude, str) or not hasattr(exclude, "__iter__") or not all(isinstance(n, str) for n in exclude):
         raise DataError([f"{path}: gold_articles: exclude: expected a list of article names, got {exclude!r}"])
     names = {f.name[: -len(".gold.jsonl")] for f in Path(path).glob("*.gold.jsonl")}
     if missing := sorted(set(exclude) - names):
