@@ -98,7 +98,7 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
         taken.append((s, e))
     datelines = [(d.start(), d.end()) for d in DATELINE.finditer(text)]
     mentions = [m for m in mentions if not is_location(text, m) and not is_adjectival(text, m)
-                and not any(ds <= m.start and m.end <= de for ds, de in datelines)]
+                and not is_office(text, m) and not any(ds <= m.start and m.end <= de for ds, de in datelines)]
     mentions += _repeat_mentions(text, mentions, taken)
     mentions.sort(key=lambda m: m.start)
     _resolve_short_names(mentions, lexicon)
@@ -168,7 +168,7 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
 
 
 #: "DOHA, March 14 (Wire) -": where and by whom the story was filed, not who acts in it.
-DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,},(?:[^\n]{0,40}?\)\s*[-–—])?")
+DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,}(?:,(?:[^\n]{0,40}?\)\s*[-–—])?|\s*[–—])")  # also "WASHINGTON —"
 _LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside|around|across|throughout)|"
                        r"\b(?:city|town|village|capital|region|province|state) of)\s+$", re.I)
 #: "from"/"to" mark places only where the recogniser says it is a place ("spoken to Minister X").
@@ -305,6 +305,15 @@ def group_mentions(text: str, raw: list[tuple[int, int, str]], taken: list[Menti
         tagged = any(rs <= s < re_ for rs, re_, lab in raw if not lab.startswith(NOUN_PHRASE))  # "Democratic", NORP
         out.append(Mention(s, e, text[s:e], phrase_name(text, s, e, tagged), "GROUP", "group"))
     return out
+
+
+_OFFICE = re.compile(r"\b(?:[Ss]ecretary|[Mm]inister|[Ss]ecretary-[Gg]eneral)\s+of\s+(?:the\s+)?$")
+
+
+def is_office(text: str, m: Mention) -> bool:
+    """The portfolio of a title ("Secretary of State", "Minister of Foreign Affairs"): part of
+    a person's title, not an actor."""
+    return m.label != "PERSON" and _OFFICE.search(text[max(0, m.start - 30):m.start]) is not None
 
 
 def is_adjectival(text: str, m: Mention) -> bool:
