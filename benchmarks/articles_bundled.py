@@ -21,7 +21,6 @@ import shlex
 import sys
 import tempfile
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -58,13 +57,9 @@ def score(model, articles) -> dict:
 
 def pooled(reports: list[dict]) -> dict:
     """Triples and summary pairs added up over the folds, and their P/R/F1."""
-    out = {}
-    for key in ("triples", "summary"):
-        c = Counter({k: sum(r[key][k] for r in reports) for k in COUNTS})
-        p = c["tp"] / c["predicted"] if c["predicted"] else 0.0
-        r = c["tp"] / c["gold"] if c["gold"] else 0.0
-        out[key] = {**c, "precision": round(p, 4), "recall": round(r, 4),
-                    "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+    from actorstance.articles.evaluate import _prf
+
+    out = {key: _prf(*(sum(r[key][k] for r in reports) for k in COUNTS)) for key in ("triples", "summary")}
     found = sum(r["stages"]["pair_recall"] * r["gold_triples"] for r in reports)
     right = sum(r["stages"]["label_accuracy_on_found"] * r["stages"]["pair_recall"] * r["gold_triples"] for r in reports)
     out["pair_recall"] = round(found / max(1, sum(r["gold_triples"] for r in reports)), 4)
