@@ -48,11 +48,13 @@ def train(cfg, out: Path):
     return load_model(out / "model")
 
 
-def score(model, articles) -> dict:
+def score(model, articles) -> list[dict]:
+    """One report per article (the recogniser loaded once for all of them)."""
     from actorstance.articles import ArticlePipeline
     from actorstance.articles.evaluate import evaluate_articles
 
-    return evaluate_articles(articles, ArticlePipeline.build(model, actors=ARTICLES / "actors.json"))
+    pipeline = ArticlePipeline.build(model, actors=ARTICLES / "actors.json")
+    return [evaluate_articles([g], pipeline.with_options()) for g in articles]
 
 
 def pooled(reports: list[dict]) -> dict:
@@ -102,13 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         base_cfg = compose([*overrides, "save_to_models=false", "data.train=[data/stance/train.jsonl]"])
         baseline = train(base_cfg, Path(tmp) / "baseline")
-        base_reports = [score(baseline, [g]) for g in gold]
+        base_reports = score(baseline, gold)
         held_reports = []
         for g in gold:
             cfg = compose([*overrides, "save_to_models=false"])
             entry = next(e for e in cfg.data.train if not isinstance(e, str) and e.get("format") == "gold_articles")
             entry.options.exclude = [g.id]
-            held_reports.append(score(train(cfg, Path(tmp) / g.id), [g]))
+            held_reports += score(train(cfg, Path(tmp) / g.id), [g])
     res = {"command": "python benchmarks/articles_bundled.py " + " ".join(map(shlex.quote, overrides)),
            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

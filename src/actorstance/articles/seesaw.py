@@ -150,13 +150,14 @@ def read_gold_article_candidates(path: Path, options: dict):
     exclude = options.get("exclude") or []
     if isinstance(exclude, str) or not hasattr(exclude, "__iter__") or not all(isinstance(n, str) for n in exclude):
         raise DataError([f"{path}: gold_articles: exclude: expected a list of article names, got {exclude!r}"])
-    names = {f.name[: -len(".gold.jsonl")] for f in Path(path).glob("*.gold.jsonl")}
-    if missing := sorted(set(exclude) - names):
+    articles = list(read_bundled(path))
+    names = sorted(g.id for g in articles)
+    if missing := sorted(set(exclude) - set(names)):
         raise DataError([f"{path}: gold_articles: exclude: no article {', '.join(missing)} here "
-                         f"(NAME for NAME.gold.jsonl; there are {', '.join(sorted(names)) or 'none'})"])
+                         f"(NAME for NAME.gold.jsonl; there are {', '.join(names) or 'none'})"])
     actors = options.get("actors")
     lexicon = load_lexicon(Path(path) / actors if actors else None)
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning), lexicon)
-    articles = (g for g in read_bundled(path) if g.id not in exclude)
-    for k, rec in enumerate(candidate_records(articles, pipeline, source="articles", **rates), start=1):
+    kept = (g for g in articles if g.id not in exclude)
+    for k, rec in enumerate(candidate_records(kept, pipeline, source="articles", **rates), start=1):
         yield RawRow(k, rec)
