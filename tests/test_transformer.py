@@ -227,6 +227,40 @@ def test_distillation_trains_on_the_teachers_probabilities(tiny_bert_dir, tiny_t
         tiny_model(tiny_bert_dir, distill_from="x", distill_weight=1.5).fit(records)
 
 
+def test_several_teachers_give_their_mean_probabilities(tiny_bert_dir, monkeypatch):
+    """model.distill_from as a list (an ensemble of seeds): the soft targets are the teachers' mean;
+    the list is kept as a list in the saved parameters, and a missing teacher is named."""
+    import actorstance.models as models
+    from conftest import tiny_records
+
+    from actorstance.errors import ConfigError, ModelLoadError
+
+    class Fixed:
+        family = "fixed"
+
+        def __init__(self, row):
+            self.row = np.asarray(row, dtype=np.float32)
+
+        def predict_proba(self, records):
+            return np.tile(self.row, (len(records), 1))
+
+    teachers = {"a": Fixed([0.8, 0.1, 0.1]), "b": Fixed([0.2, 0.1, 0.7])}
+
+    def load(name):
+        if name not in teachers:
+            raise ModelLoadError(f"{name}: no model here")
+        return teachers[name]
+
+    monkeypatch.setattr(models, "resolve_model_dir", lambda name: name)
+    monkeypatch.setattr(models, "load_model", load)
+    records = tiny_records()
+    model = tiny_model(tiny_bert_dir, distill_from=["a", "b"])
+    assert model.get_params()["distill_from"] == ["a", "b"]
+    assert np.allclose(model._teacher_proba(records), [[0.5, 0.1, 0.4]] * len(records))
+    with pytest.raises(ConfigError, match="distill_from=c"):
+        tiny_model(tiny_bert_dir, distill_from=["a", "c"])._teacher_proba(records)
+
+
 def test_sentence_rank_loss_ranks_the_stance_bearing_pair_within_its_sentence():
     """model.rank_weight: within a sentence, the loss is lower when its stance-bearing pair has
     the higher polar log-odds; sentences without one, or with one candidate, add nothing."""

@@ -25,7 +25,8 @@ prediction order): length-grouped batches with dynamic padding, fused AdamW (opt
 its own learning rate for the new head and layer-wise decay), linear warmup and decay,
 optional class weights, gradient accumulation, early stopping on dev macro-F1 with the best
 weights kept. ``distill_from`` names a saved model (any family; e.g. an MPNet scorer trained on a
-GPU) whose probabilities on the training examples become soft targets beside the gold labels
+GPU), or a list of them whose probabilities are averaged (an ensemble of seeds), whose
+probabilities on the training examples become soft targets beside the gold labels
 (knowledge distillation, Hinton et al. 2015): a small, fast student learns what the large
 teacher learned. Prediction sorts by length and restores the input order. With
 BERT-style encoders compute their last layer for the [CLS] position only at prediction
@@ -76,6 +77,13 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return (proba / proba.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+def _teachers(distill_from) -> str | list[str] | None:
+    """``model.distill_from`` as saved: one model as a string, several (Hydra's list) as a list."""
+    if not distill_from:
+        return None
+    if isinstance(distill_from, (str, Path)):
+        return str(distill_from)
+    return [str(d) for d in distill_from]
 
 
 class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
@@ -88,7 +96,7 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
                  batch_size: int = 32,
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
                  class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0,
-                 rdrop: float = 0.0, distill_from: str | None = None, distill_weight: float = 0.5,
+                 rdrop: float = 0.0, distill_from: str | list[str] | None = None, distill_weight: float = 0.5,
                  distill_temperature: float = 2.0, rank_weight: float = 0.0, context_tokens: int = 0,
                  head_lr: float | None = None, layer_decay: float = 1.0, patience: int = 2,
                  eval_every: int = 0, max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False,
@@ -99,7 +107,7 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
                          weight_decay=float(weight_decay), class_weight=class_weight,
                          label_smoothing=float(label_smoothing), ema=float(ema), rdrop=float(rdrop),
-                         distill_from=str(distill_from) if distill_from else None,
+                         distill_from=_teachers(distill_from),
                          distill_weight=float(distill_weight), distill_temperature=float(distill_temperature),
                          rank_weight=float(rank_weight), context_tokens=int(context_tokens),
                          head_lr=float(head_lr) if head_lr else None, layer_decay=float(layer_decay),

@@ -349,8 +349,9 @@ class FineTuningMixin:
         return (loss_fn(first, gold) + loss_fn(second, gold)) / 2 + self.rdrop * agree
 
     def _teacher_proba(self, records: list[dict]) -> np.ndarray | None:
-        """The ``distill_from`` model's probabilities on the training records (None without one).
-        The teacher is loaded, run once and dropped before the student's encoder is loaded."""
+        """The ``distill_from`` model's probabilities on the training records (None without one);
+        with several teachers, their mean. Each teacher is loaded, run once and dropped before
+        the next one and before the student's encoder is loaded."""
         if not self.distill_from:
             return None
         import gc
@@ -358,18 +359,20 @@ class FineTuningMixin:
         from ..errors import ConfigError, ModelLoadError
         from . import load_model, resolve_model_dir
 
-        path = resolve_model_dir(self.distill_from)
-        try:
-            teacher = load_model(path)
-        except ModelLoadError as exc:
-            raise ConfigError(f"model.distill_from={self.distill_from}: {exc}") from None
-        t0 = time.perf_counter()
-        proba = np.asarray(teacher.predict_proba(records), dtype=np.float32)
-        log.info("distilling from %s (%s): its probabilities on %d training examples in %.0f s", path,
-                 teacher.family, len(records), time.perf_counter() - t0)
-        del teacher
-        gc.collect()
-        return proba
+        teachers = [self.distill_from] if isinstance(self.distill_from, str) else list(self.distill_from)
+        total = np.zeros((len(records), len(LABELS)), dtype=np.float64)
+        for name in teachers:
+            try:
+                teacher = load_model(resolve_model_dir(name))
+            except ModelLoadError as exc:
+                raise ConfigError(f"model.distill_from={name}: {exc}") from None
+            t0 = time.perf_counter()
+            total += np.asarray(teacher.predict_proba(records), dtype=np.float64)
+            log.info("distilling from %s (%s): its probabilities on %d training examples in %.0f s", name,
+                     teacher.family, len(records), time.perf_counter() - t0)
+            del teacher
+            gc.collect()
+        return (total / len(teachers)).astype(np.float32)
 
     def _distill_loss(self, logits, gold, teacher, loss_fn):
         """Knowledge distillation (Hinton et al. 2015): ``1 - distill_weight`` times the gold
