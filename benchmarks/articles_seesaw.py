@@ -6,7 +6,8 @@ triple precision / recall / F1, stage recalls, summary agreement and speed, per 
 
 RUN_DIR is a `python train.py` run directory (its model/ is scored; its resolved config and
 metrics.json are copied to benchmarks/results/articles/runs/NAME/; predictions are not, since
-they hold the data's text), or use --model DIR for a model alone. Each run writes
+they hold the data's text), or use --model DIR for a model alone (--model DIR DIR ...: the mean
+of their probabilities, an ensemble). Each run writes
 benchmarks/results/articles/NAME-{seesaw-SPLIT,bundled}.json (the report of
 `actorstance evaluate-articles` plus the command and machine); the table
 benchmarks/results/articles/README.md is generated from all such files.
@@ -29,10 +30,10 @@ OUT = ROOT / "benchmarks" / "results" / "articles"
 SHARED = Path(os.environ.get("ACTORSTANCE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
-def run(model: str, name: str, gold: Path, extra: list[str], tag: str) -> None:
+def run(models: list[str], name: str, gold: Path, extra: list[str], tag: str) -> None:
     out = OUT / f"{name}-{tag}.json"
     partial = OUT / f".{name}-{tag}.partial"  # renamed into place once complete: runs at once build the table
-    cmd = [sys.executable, "-m", "actorstance", "evaluate-articles", str(gold), "--model", model, "--out", str(partial),
+    cmd = [sys.executable, "-m", "actorstance", "evaluate-articles", str(gold), "--model", *models, "--out", str(partial),
            *extra]
     subprocess.run(cmd, check=True, cwd=ROOT)
     report = json.loads(partial.read_text())
@@ -41,8 +42,8 @@ def run(model: str, name: str, gold: Path, extra: list[str], tag: str) -> None:
                    "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    "machine": f"{platform.machine()}, {os.cpu_count()} cores{_gpu()}"})
     for key in ("model", "gold"):
-        if report[key].startswith(str(ROOT)):
-            report[key] = os.path.relpath(report[key], ROOT)
+        report[key] = " + ".join(os.path.relpath(p, ROOT) if p.startswith(str(ROOT)) else p
+                                 for p in report[key].split(" + "))
     partial.write_text(json.dumps(report, indent=1) + "\n")
     partial.replace(out)
 
@@ -86,7 +87,7 @@ def table() -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--run", help="a train.py run directory (its model/ is scored; config and metrics are kept)")
-    ap.add_argument("--model", help="a model directory (instead of --run)")
+    ap.add_argument("--model", nargs="+", help="a model directory (instead of --run); several: their mean (an ensemble)")
     ap.add_argument("--name")
     ap.add_argument("--int8", action="store_true")
     ap.add_argument("--split", default="valid")
@@ -112,7 +113,7 @@ def main() -> int:
             shutil.copy(run_dir / ".hydra" / "config.yaml", keep / "config.yaml")
             shutil.copy(run_dir / ".hydra" / "overrides.yaml", keep / "overrides.yaml")
             shutil.copy(run_dir / "metrics.json", keep / "metrics.json")
-            args.model = str(run_dir / "model")
+            args.model = [str(run_dir / "model")]
         extra = (["--int8"] if args.int8 else []) + \
             ([] if args.per_sentence is None else ["--per-sentence", str(args.per_sentence)]) + \
             ([] if args.salient is None else ["--salient", str(args.salient)]) + \

@@ -4,6 +4,7 @@ the SEESAW candidate records and the end-to-end scoring."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -263,6 +264,35 @@ def test_evaluate_articles_cli_reports_and_writes_json(tmp_path, tiny_tfidf_dir,
     assert report["gold_triples"] == 2 and 0.0 <= report["triples"]["f1"] <= 1.0
     assert main(["evaluate-articles", str(tmp_path), "--model", str(tiny_tfidf_dir)]) == 2
     assert "neither a SEESAW folder" in capsys.readouterr().err
+
+
+def test_evaluate_articles_with_several_models_scores_their_mean(tmp_path, tiny_tfidf_dir, capsys):
+    """--model A B: each candidate's probabilities are the mean of A's and B's (an ensemble)."""
+    from conftest import tiny_records
+
+    from actorstance.cli import main
+    from actorstance.data import RawRow, to_dataset, validate_rows
+    from actorstance.models.tfidf import TfidfStanceModel
+
+    half = tiny_records()[::2]
+    other = tmp_path / "other"
+    TfidfStanceModel(seed=1).fit(to_dataset(validate_rows([RawRow(i + 1, r) for i, r in enumerate(half)],
+                                                          Path("half.jsonl")))).save(other)
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES)
+    rows = {}
+    for name, models in (("a", [tiny_tfidf_dir]), ("b", [other]), ("ab", [tiny_tfidf_dir, other])):
+        out = tmp_path / f"{name}.jsonl"
+        assert main(["evaluate-articles", str(root), "--model", *map(str, models), "--rows", str(out),
+                     "--out", str(tmp_path / f"{name}.json")]) == 0
+        rows[name] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows["ab"] and len(rows["ab"]) == len(rows["a"]) == len(rows["b"])
+    key = [f"p_{lab}" for lab in LABELS]
+    assert any(abs(a[k] - b[k]) > 0.01 for a, b in zip(rows["a"], rows["b"]) for k in key)  # two different models
+    for a, b, ab in zip(rows["a"], rows["b"], rows["ab"]):
+        assert (a["actor"], a["target"]) == (ab["actor"], ab["target"])
+        assert all(abs(ab[k] - (a[k] + b[k]) / 2) < 2e-4 for k in key)
+    assert json.loads((tmp_path / "ab.json").read_text())["model"] == f"{tiny_tfidf_dir} + {other}"
+    capsys.readouterr()
 
 
 def test_malformed_seesaw_files_are_named(tmp_path, capsys, tiny_tfidf_dir):

@@ -256,7 +256,7 @@ def cmd_evaluate_articles(args) -> int:
     from .articles.gold import read_bundled, read_seesaw
     from .articles.pipeline import ArticlePipeline
     from .errors import DataError
-    from .models import resolve_model_dir
+    from .models import MeanOfModels, resolve_model_dir
     from .output import write_text
 
     _check_writable(args.out)
@@ -270,8 +270,9 @@ def cmd_evaluate_articles(args) -> int:
                          "NAME.txt with NAME.gold.jsonl"])
     if not articles:
         raise DataError([f"{gold_dir}: no articles in {what}"])
-    model_dir = resolve_model_dir(args.model)
-    model = _load_for_prediction(model_dir, args)
+    model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
+    members = [_load_for_prediction(d, args) for d in model_dirs]
+    model = members[0] if len(members) == 1 else MeanOfModels(members)
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient)
     from contextlib import nullcontext
@@ -280,12 +281,12 @@ def cmd_evaluate_articles(args) -> int:
 
     with RowWriter("jsonl", args.rows) if args.rows else nullcontext() as writer:
         report = evaluate_articles(articles, pipeline, writer.write if writer else None)
-    report.update({"gold": what, "model": str(model_dir), "ner": pipeline.detector.name, "int8": bool(args.int8),
+    report.update({"gold": what, "model": " + ".join(map(str, model_dirs)), "ner": pipeline.detector.name, "int8": bool(args.int8),
                    "actors": args.actors, "per_sentence": args.per_sentence, "salient": pipeline.salient,
                    "salient_holders": pipeline.salient_holders,
                    "ner_processes": args.ner_processes,
                    "int8_recheck": getattr(pipeline.model, "int8_recheck", None) if args.int8 else None})
-    print(format_report(report, f"{what}, model {model_dir.name}"))
+    print(format_report(report, f"{what}, model {' + '.join(d.name for d in model_dirs)}"))
     if args.out:
         import json
 

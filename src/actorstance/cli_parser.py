@@ -144,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "report precision, recall and F1 of supportive/critical triples per sentence "
                                    "(lenient name matching), each stage's recall, and the summary's agreement.")
     p.add_argument("gold", metavar="GOLD", help="SEESAW folder, or a folder of NAME.txt + NAME.gold.jsonl")
-    p.add_argument("--model", help=MODEL_HELP)
+    p.add_argument("--model", nargs="+", metavar="MODEL",
+                   help=MODEL_HELP + "; several: the mean of their probabilities (an ensemble, as a list of "
+                                     "distillation teachers)")
     p.add_argument("--split", default="valid", choices=["train", "valid", "test"], help="SEESAW split (default valid)")
     p.add_argument("--part", default="all", choices=["all", "fit", "select"],
                    help="SEESAW train stories: all, or the part models learn from (fit) / settings are picked on (select)")

@@ -53,6 +53,31 @@ def load_for_prediction(path: str | Path, onnx: bool = False, int8: bool = False
     return model
 
 
+class MeanOfModels:
+    """Several loaded models as one scorer: the mean of their probabilities (an ensemble of
+    seeds, as a list of distillation teachers gives them). For measuring a teacher: it is as
+    many times slower as it has members; not a family, so it is never saved. Settings that
+    describe the training data (``info``) are the first member's."""
+
+    family = "ensemble"
+
+    def __init__(self, models: list):
+        if not models:
+            raise ValueError("MeanOfModels needs at least one model")
+        self.models = models
+        self.info = models[0].info
+
+    @property
+    def int8_recheck(self):
+        return getattr(self.models[0], "int8_recheck", None)
+
+    def predict_proba(self, examples):
+        import numpy as np
+
+        return np.mean([np.asarray(m.predict_proba(examples), dtype=np.float64) for m in self.models],
+                       axis=0).astype(np.float32)
+
+
 def resolve_model_dir(path: str | Path | None = None) -> Path:
     """The model directory that ``path`` names: a model directory, a models folder holding
     ``LATEST``, or a ``LATEST`` file; without a path, ``models/LATEST`` in the working directory
