@@ -25,8 +25,8 @@ prediction order): length-grouped batches with dynamic padding, fused AdamW (opt
 its own learning rate for the new head and layer-wise decay), linear warmup and decay,
 optional class weights, gradient accumulation, early stopping on dev macro-F1 with the best
 weights kept. ``distill_from`` names a saved model (any family; e.g. an MPNet scorer trained on a
-GPU), or a list of them whose probabilities are averaged (an ensemble of seeds), whose
-probabilities on the training examples become soft targets beside the gold labels
+GPU), or a list of them (an ensemble of seeds, averaged), whose probabilities on the training
+examples become soft targets beside the gold labels
 (knowledge distillation, Hinton et al. 2015): a small, fast student learns what the large
 teacher learned. Prediction sorts by length and restores the input order. With
 BERT-style encoders compute their last layer for the [CLS] position only at prediction
