@@ -147,6 +147,16 @@ def test_places_and_datelines_are_not_actors(ner):
     assert names == {"Anna Weber", "Russia"}
 
 
+def test_party_tags_and_photo_credits_are_not_actors(ner):
+    """Web news leaves "(R-Texas)" after senators and captions with photo credits in the text."""
+    text = ("Sen. Anna Weber (R-Texas) criticised Marco Ruiz on Tuesday. Rep. Tom Hale, D-Calif., praised Marco Ruiz.\n\n"
+            "Jane Doe / AFP / Getty Images Marco Ruiz rejected the plan of Anna Weber.")
+    _, pairs = analyse(text, ner)
+    names = {name for pair in pair_set(pairs) for name in pair}
+    assert {"Anna Weber", "Marco Ruiz", "Tom Hale"} <= names
+    assert not {"Texas", "Calif", "Calif.", "Jane Doe", "AFP", "Getty Images"} & names, names
+
+
 @pytest.mark.parametrize("kind", ["ner", "rules"])
 def test_gold_pairs_of_the_bundled_articles_reach_the_model(kind, ner):
     """The pipeline's ceiling: (nearly) every gold (actor, target) pair is put before the model."""

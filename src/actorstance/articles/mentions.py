@@ -98,7 +98,8 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
         taken.append((s, e))
     datelines = [(d.start(), d.end()) for d in DATELINE.finditer(text)]
     mentions = [m for m in mentions if not is_location(text, m) and not is_adjectival(text, m)
-                and not is_office(text, m) and not any(ds <= m.start and m.end <= de for ds, de in datelines)]
+                and not is_office(text, m) and not is_party_tag(text, m) and not is_credit(text, m)
+                and not any(ds <= m.start and m.end <= de for ds, de in datelines)]
     mentions += _repeat_mentions(text, mentions, taken)
     mentions.sort(key=lambda m: m.start)
     _resolve_short_names(mentions, lexicon)
@@ -314,6 +315,29 @@ def is_office(text: str, m: Mention) -> bool:
     """The portfolio of a title ("Secretary of State", "Minister of Foreign Affairs"): part of
     a person's title, not an actor."""
     return m.label != "PERSON" and _OFFICE.search(text[max(0, m.start - 30):m.start]) is not None
+
+
+_PARTY_TAG = re.compile(r"(?:^|[\s(,])[RDI]\s?-\s?$")
+
+
+def is_party_tag(text: str, m: Mention) -> bool:
+    """The state of a US politician's party tag ("Sen. Ted Cruz (R-Texas)", "D-N.Y."): who the
+    politician is, not an actor of its own."""
+    return m.label != "PERSON" and _PARTY_TAG.search(text[max(0, m.start - 4):m.start]) is not None
+
+
+#: Picture agencies of a photo credit ("Jane Doe / AFP / Getty Images", "AFP/Getty Images").
+_AGENCY = r"(?:AFP|AP|Getty Images|Reuters|EPA|Pool|Sipa|Zuma|Redux|via Getty)"
+_CREDIT_AFTER = re.compile(rf"\s?/\s?(?:[^/\n.]{{0,60}}?/\s?)?{_AGENCY}\b|\s?/\s?[^/\n.]{{0,40}}?\bvia Getty")
+_CREDIT_BEFORE = re.compile(rf"(?:\b{_AGENCY}\s?/\s?|\b(?:Photo(?:graph)?(?: by)?|Credit|Image):\s?)$")
+
+
+def is_credit(text: str, m: Mention) -> bool:
+    """A name in a photo credit ("TIMOTHY A. CLARY / AFP", "Photo: Jane Doe") or the agency
+    itself ("Getty Images"): captions that web pages leave in the article text, not actors."""
+    if re.search(r"\bGetty\b", m.text) or (m.text in ("AFP", "AP") and "/" in text[max(0, m.start - 3):m.end + 3]):
+        return True
+    return bool(_CREDIT_AFTER.match(text, m.end) or _CREDIT_BEFORE.search(text[max(0, m.start - 30):m.start]))
 
 
 def is_adjectival(text: str, m: Mention) -> bool:
