@@ -82,6 +82,11 @@ def test_title_descriptions_resolve_to_the_titled_person():
     text = "President Anna Lind vetoed the bill. Critics said the president had ignored the farmers."
     got = refs_of(text, [person(text, "Anna Lind")])
     assert ("the president", "Anna Lind") in got
+    # the title as news capitalises it, with a qualifier; "the President of X" is someone else
+    text = "Speaker Tom Hale met President Anna Lind. The Senate Speaker said the President of Ruritania and the President erred."
+    got = refs_of(text, [person(text, "Tom Hale"), person(text, "Anna Lind")])
+    assert ("The Senate Speaker", "Tom Hale") in got and ("the President", "Anna Lind") in got
+    assert not any(word.startswith("the President of") for word, _ in got)
 
 
 def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():
