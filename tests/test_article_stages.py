@@ -118,6 +118,11 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
                  spacy_ner)
     groups = {m.canonical for m in a.mentions if m.kind == "group"}
     assert {"Republican colleagues", "Democratic contenders"} <= groups
+    # a chamber qualifies its group: "Senate Republicans", not "Senate", is the actor; alone it is one
+    a = analysed("Ruth Okafor chastised Senate Republicans on Friday. House Democrats and the Senate agreed.", spacy_ner)
+    names = {m.canonical for m in a.mentions}
+    assert {"Senate Republicans", "House Democrats", "Senate"} <= names and "House" not in names
+    assert ("Ruth Okafor", "Senate Republicans") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
 
 
 def test_a_short_phrase_in_quotation_marks_is_a_topic(spacy_ner):

@@ -142,9 +142,10 @@ def test_places_and_datelines_are_not_actors(ner):
     assert not {"Geneva", "GENEVA"} & {name for pair in got for name in pair}
     assert ("Geneva-based group", "Marco Ruiz") in got  # the group is the actor, not the place
     # a dateline with a dash, and the portfolio of a title, are not actors either
-    text = "WASHINGTON — Secretary of State Anna Weber criticised Russia on Tuesday."
-    names = {name for pair in pair_set(analyse(text, ner)[1]) for name in pair}
-    assert names == {"Anna Weber", "Russia"}
+    for text in ("WASHINGTON — Secretary of State Anna Weber criticised Russia on Tuesday.",
+                 "WASHINGTON -- Secretary of State Anna Weber criticised Russia on Tuesday."):
+        names = {name for pair in pair_set(analyse(text, ner)[1]) for name in pair}
+        assert names == {"Anna Weber", "Russia"}, text
 
 
 def test_party_tags_and_photo_credits_are_not_actors(ner):

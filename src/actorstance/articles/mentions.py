@@ -169,7 +169,7 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
 
 
 #: "DOHA, March 14 (Wire) -": where and by whom the story was filed, not who acts in it.
-DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,}(?:,(?:[^\n]{0,40}?\)\s*[-–—])?|\s*[–—])")  # also "WASHINGTON —"
+DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,}(?:,(?:[^\n]{0,40}?\)\s*[-–—])?|\s*(?:[–—]|--))")  # also "WASHINGTON —", "--"
 _LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside|around|across|throughout)|"
                        r"\b(?:city|town|village|capital|region|province|state) of)\s+$", re.I)
 #: "from"/"to" mark places only where the recogniser says it is a place ("spoken to Minister X").
@@ -292,16 +292,23 @@ def noun_phrases(raw: list[tuple[int, int, str]]) -> list[tuple[int, int, str, s
     return out
 
 
+#: Chambers that qualify a group ("Senate Republicans", "House Democrats"): the group is the actor.
+CHAMBERS = frozenset({"Senate", "House", "Congress", "Parliament", "Assembly", "Legislature"})
+
+
 def group_mentions(text: str, raw: list[tuple[int, int, str]], taken: list[Mention]) -> list[Mention]:
     """Groups named by a common noun ("lawmakers", "Senate Republicans", "the administration"),
-    from the detector's noun phrases, where no named mention overlaps them."""
+    from the detector's noun phrases, where no named mention overlaps them, except a chamber
+    that qualifies the group (the recogniser's "Senate" in "Senate Republicans": the caller
+    drops the mentions a group covers)."""
     out = []
     for s, e, tag, _dep in noun_phrases(raw):
         head = re.findall(r"[\w-]+", text[s:e].lower())
         if not head or head[-1] not in GROUP_HEADS or tag in ("PRP", "PRP$", "WP", "WDT"):
             continue
         s, e = clean_phrase(text, s, e)
-        if e <= s or any(m.start < e and s < m.end for m in taken):
+        if e <= s or any(m.start < e and s < m.end and not (s <= m.start and m.end < e and m.text in CHAMBERS)
+                         for m in taken):
             continue
         tagged = any(rs <= s < re_ for rs, re_, lab in raw if not lab.startswith(NOUN_PHRASE))  # "Democratic", NORP
         out.append(Mention(s, e, text[s:e], phrase_name(text, s, e, tagged), "GROUP", "group"))

@@ -133,7 +133,9 @@ class ArticlePipeline:
     def _analyse_one(self, article: Article, raw: list[tuple[int, int, str]]) -> Analysed:
         text = article.text
         named = resolve_mentions(text, raw, self.actors)
-        actors = sorted(named + group_mentions(text, raw, named), key=lambda m: m.start)
+        groups = group_mentions(text, raw, named)
+        named = [m for m in named if not any(g.start <= m.start and m.end <= g.end for g in groups)]
+        actors = sorted(named + groups, key=lambda m: m.start)
         paras = paragraphs(text)
         by_para: list[list[Sentence]] = []
         sentences: list[Sentence] = []
