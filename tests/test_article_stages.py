@@ -387,6 +387,24 @@ def test_seesaw_format_can_leave_out_the_neutrals_of_sentences_with_an_unmatched
         list(read_seesaw_candidates(root, {"split": "train", "hard_neutral_rate": 2}))
 
 
+def test_seesaw_format_can_add_the_gold_stances_no_candidate_reaches(tmp_path):
+    from actorstance.articles.seesaw import read_seesaw_candidates
+    from actorstance.errors import DataError
+
+    # sentence 2 also holds a stance toward a topic it only implies: no candidate pair can match it
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES + [(2, "Tim Baird", "NEG", "farm subsidies")],
+                        split="train")
+    plain = [r.record for r in read_seesaw_candidates(root, {"split": "train"})]
+    more = [r.record for r in read_seesaw_candidates(root, {"split": "train", "missed_gold": True})]
+    added = [r for r in more if r["via"] == "gold"]
+    assert not [r for r in plain if r["via"] == "gold"] and len(more) == len(plain) + 1
+    r, = added
+    assert (r["text"], r["label"], r["actor"], r["target"]) == (SENTENCES[2], "critical", "Tim Baird", "farm subsidies")
+    assert r["text"][slice(*r["actor_span"])] == "Tim Baird" and r["target_span"] is None  # read from its name
+    with pytest.raises(DataError, match="missed_gold"):
+        list(read_seesaw_candidates(root, {"split": "train", "missed_gold": "yes"}))
+
+
 def test_only_scorers_trained_on_article_candidates_get_the_articles_subjects_by_default():
     from types import SimpleNamespace
 

@@ -10,7 +10,8 @@ options: ``split`` (train / valid), ``part`` (all / fit / select: see ``gold.SEE
 ``ner`` (auto / spacy / rules), ``neutral_rate`` (the share of neutral candidates kept, chosen
 by a hash of the id: about 98% of candidates are neutral, and a transformer need not see them
 all to learn what they look like), ``hard_neutral_rate`` and ``drop_uncertain`` (see
-:func:`candidate_records`), ``salient_holders`` (the article's main actors also hold the pairs
+:func:`candidate_records`), ``missed_gold`` (the gold stances no candidate matched, as records of their own:
+:func:`missed_gold_records`), ``salient_holders`` (the article's main actors also hold the pairs
 of sentences that name no person: :func:`.pairs.sentence_pairs`; a model trained so gets the
 same candidates when it predicts). The bundled layout (``NAME.txt`` + ``NAME.gold.jsonl``) is the
 format ``gold_articles`` (:func:`read_gold_article_candidates`), part of ``python train.py``'s
@@ -20,6 +21,7 @@ default data.
 from __future__ import annotations
 
 import logging
+import re
 import zlib
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -34,9 +36,40 @@ def _kept(record_id: str, rate: float) -> bool:
     return rate >= 1.0 or zlib.crc32(record_id.encode()) % 10_000 < rate * 10_000
 
 
+def _span_of(name: str, text: str) -> list[int] | None:
+    """Where a gold name is written in a sentence: the whole name, else its longest capitalised
+    word ("Obama" for "Barack Obama"), else None (a "he", or a name the sentence only implies)."""
+    low = text.lower()
+    for word in [name] + sorted((w for w in re.findall(r"[A-Z][\w’'-]{2,}", name) if w != name), key=len, reverse=True):
+        found = re.search(rf"(?<!\w){re.escape(word.lower())}(?!\w)", low)
+        if found:
+            return [found.start(), found.end()]
+    return None
+
+
+def missed_gold_records(gold: GoldArticle, analysed, missed: Iterable) -> Iterator[dict]:
+    """A record for each gold stance that no candidate pair matched (``missed_gold``): the
+    sentence with the gold names (their spans where the sentence writes them), so the scorer
+    also learns from the stances the candidate generator does not reach."""
+    from .pairs import _before
+
+    for k, g in enumerate(missed):
+        s = next((s for s in analysed.sentences if g.sentence in gold_sentence_ids((s.start, s.end), gold.sentences)), None)
+        if s is None:
+            continue
+        text = analysed.article.text[s.start:s.end]
+        a_span, t_span = _span_of(g.actor, text), _span_of(g.target, text)
+        yield {"id": f"{gold.id}:{s.index}:gold{k}", "text": text,
+               "actor": text[a_span[0]:a_span[1]] if a_span else g.actor,
+               "target": text[t_span[0]:t_span[1]] if t_span else g.target,
+               "actor_span": a_span, "target_span": t_span, "via": "gold", "actor_kind": "gold", "target_kind": "gold",
+               "context": analysed.article.text[b.start:b.end] if (b := _before(s, analysed.sentences)) else "",
+               "label": g.label}
+
+
 def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral_rate: float = 1.0,
                       hard_neutral_rate: float | None = None, drop_uncertain: bool = False,
-                      source: str = "seesaw") -> Iterator[dict]:
+                      missed_gold: bool = False, source: str = "seesaw") -> Iterator[dict]:
     """Labeled records, one per candidate pair (see the module doc), in the model's record
     format plus ``group`` (the story) and ``source``. Of candidates with the same sentence,
     actor and target text (two people called "he" in one sentence), the first is kept.
@@ -47,7 +80,8 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
     that holds a stance no candidate matched (its pair was not generated, or its holder or target
     is outside the entity list): such a candidate may be that stance under a name the rule
     cannot match, and labeling it neutral would teach the scorer that stance-bearing sentences
-    carry none."""
+    carry none. ``missed_gold`` adds the gold stances no candidate matched
+    (:func:`missed_gold_records`)."""
     from .pairs import model_record
 
     hard_rate = neutral_rate if hard_neutral_rate is None else hard_neutral_rate
@@ -84,6 +118,11 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
             if label == "neutral" and not _kept(rec["id"], hard_rate if ids & with_stance else neutral_rate):
                 continue
             yield {**rec, "label": label, "group": gold.group, "source": source}
+        if missed_gold:
+            for rec in missed_gold_records(gold, analysed, (g for g in gold.triples if g not in matched)):
+                if (rec["text"], rec["actor"], rec["target"]) not in seen:
+                    seen.add((rec["text"], rec["actor"], rec["target"]))
+                    yield {**rec, "group": gold.group, "source": source}
     if dropped:
         log.info("%s: %d candidate pairs repeated a sentence, actor and target already taken", source, dropped)
     if uncertain:
@@ -98,7 +137,7 @@ def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) 
     unknown = set(options) - set(known)
     if unknown:
         raise DataError([f"{path}: {fmt}: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}"])
-    flags = {flag: options.get(flag, False) for flag in ("drop_uncertain", "salient_holders") if flag in known}
+    flags = {flag: options.get(flag, False) for flag in ("drop_uncertain", "salient_holders", "missed_gold") if flag in known}
     for flag, value in flags.items():
         if not isinstance(value, bool):
             raise DataError([f"{path}: {fmt}: {flag}: expected true or false, got {value!r}"])
@@ -122,12 +161,13 @@ def read_seesaw_candidates(path: Path, options: dict):
     from .detectors import make_detector
     from .pipeline import ArticlePipeline
 
-    known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "salient_holders")
+    known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "salient_holders", "missed_gold")
     flags, rates = _check_options(path, "seesaw", options, known)
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning),
                                salient_holders=flags["salient_holders"])
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
-    for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"], **rates), start=1):
+    for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"],
+                                              missed_gold=flags["missed_gold"], **rates), start=1):
         yield RawRow(k, rec)
 
 
