@@ -153,9 +153,9 @@ def model_record(article: Article, pair: Pair, sentences: Sequence[Sentence] = (
             "target": pair.target.text if t_span else pair.target.canonical,
             "actor_span": a_span, "target_span": t_span,
             "via": pair.via, "actor_kind": pair.actor.kind, "target_kind": pair.target.kind,
-            "context": article.text[before.start:before.end] if (before := _before(s, sentences)) else ""}
+            "context": article.text[before.start:before.end] if (before := sentence_before(s, sentences)) else ""}
 
 
-def _before(sentence: Sentence, sentences: Sequence[Sentence]) -> Sentence | None:
+def sentence_before(sentence: Sentence, sentences: Sequence[Sentence]) -> Sentence | None:
     """The sentence before ``sentence`` in the article (``sentences`` in order, indexed from 0)."""
     return sentences[sentence.index - 1] if 0 < sentence.index <= len(sentences) else None

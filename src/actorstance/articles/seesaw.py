@@ -51,7 +51,7 @@ def missed_gold_records(gold: GoldArticle, analysed, missed: Iterable) -> Iterat
     """A record for each gold stance that no candidate pair matched (``missed_gold``): the
     sentence with the gold names (their spans where the sentence writes them), so the scorer
     also learns from the stances the candidate generator does not reach."""
-    from .pairs import _before
+    from .pairs import sentence_before
 
     for k, g in enumerate(missed):
         s = next((s for s in analysed.sentences if g.sentence in gold_sentence_ids((s.start, s.end), gold.sentences)), None)
@@ -63,7 +63,7 @@ def missed_gold_records(gold: GoldArticle, analysed, missed: Iterable) -> Iterat
                "actor": text[a_span[0]:a_span[1]] if a_span else g.actor,
                "target": text[t_span[0]:t_span[1]] if t_span else g.target,
                "actor_span": a_span, "target_span": t_span, "via": "gold", "actor_kind": "gold", "target_kind": "gold",
-               "context": analysed.article.text[b.start:b.end] if (b := _before(s, analysed.sentences)) else "",
+               "context": analysed.article.text[b.start:b.end] if (b := sentence_before(s, analysed.sentences)) else "",
                "label": g.label}
 
 
