@@ -472,3 +472,14 @@ def test_a_scorer_trained_with_salient_holders_gets_them_when_it_predicts():
     assert default_salient_holders(trained_on({"split": "train", "salient_holders": True}))
     assert not default_salient_holders(trained_on({"split": "train"}))
     assert not default_salient_holders(SimpleNamespace(info={}))
+
+
+def test_the_house_is_a_chamber_not_the_white_house(spacy_ner):
+    """A short name points at a longer name that ends in it ("Okafor" -> "Ruth Okafor"), but
+    "the House" of a story that names the White House is still the chamber."""
+    text = ("The White House defended the delay on Tuesday. Since 2011, the House has voted 35 times to repeal "
+            "the law. Senator Ruth Okafor said Okafor would vote no.")
+    a = analysed(text, spacy_ner)
+    canon = {(m.text, m.canonical) for m in a.mentions if m.kind == "name"}
+    assert ("House", "House") in canon and ("House", "White House") not in canon
+    assert ("Okafor", "Ruth Okafor") in canon

@@ -199,6 +199,11 @@ def initials(name: str) -> str:
     return "".join(w[0].upper() for w in re.findall(r"[\w&-]+", name) if w.lower() not in _NOT_INITIALS)
 
 
+#: Full names whose last word, alone, names something else: "the House" is a chamber of Congress,
+#: not the White House (in SEESAW's US news a House vote was otherwise the president's office's act).
+NOT_SHORT_FOR = {"House": frozenset({"White House"})}
+
+
 def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None:
     """Point "Kovac" at "Elena Kovac", "Vireo" at the organisation "Vireo Technologies" and
     "IRS" at "Internal Revenue Service" (the nearest earlier full name, else the first later one)."""
@@ -217,7 +222,8 @@ def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None
             continue
         else:
             candidates = [(start, name) for start, name, fw, label in full
-                          if len(fw) > n and (fw[-n:] == words or (label == "ORG" and fw[:n] == words))]
+                          if len(fw) > n and (fw[-n:] == words or (label == "ORG" and fw[:n] == words))
+                          and name not in NOT_SHORT_FOR.get(m.canonical, ())]
         if not candidates:
             continue
         before = [c for c in candidates if c[0] < m.start]
