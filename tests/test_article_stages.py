@@ -141,7 +141,8 @@ def test_the_articles_main_subjects_are_targets_of_sentences_that_do_not_name_th
     text = ("Senator Ruth Okafor attacked the filibuster. The filibuster blocks bills, Okafor said. "
             "Governor Amir Patel backed the filibuster on Monday. It is absurd, Okafor added. "
             "Patel disagreed.")
-    a = analysed(text, spacy_ner)
+    assert not any(p.via == "article" for p in analysed(text, spacy_ner).pairs)  # off by default (pairs.SALIENT)
+    a = analysed(text, spacy_ner, salient=2)
     assert [m.canonical for m in a.salient] == ["Ruth Okafor", "filibuster"]  # 3 mentions each: the earlier first
     implicit = {(p.sentence.index, p.actor.canonical, p.target.canonical) for p in a.pairs if p.via == "article"}
     assert (4, "Amir Patel", "filibuster") in implicit and (4, "Amir Patel", "Ruth Okafor") in implicit
@@ -159,8 +160,7 @@ def test_the_articles_main_actors_can_hold_the_pairs_of_sentences_that_name_no_p
     held = lambda a: {(p.sentence.index, p.actor.canonical, p.target.canonical)  # noqa: E731
                       for p in a.pairs if p.via == "article" and p.actor.canonical == "Ruth Okafor"
                       and p.sentence.index >= 2}
-    a = analysed(text, spacy_ner, salient_holders=True)
-    assert a.salient[0].canonical == "Ruth Okafor"
+    a = analysed(text, spacy_ner, salient_holders=True)  # the main actors hold them, without --salient too
     assert {(2, "Ruth Okafor", "filibuster"), (2, "Ruth Okafor", "Senate")} <= held(a)
     assert not any(i == 3 for i, _, _ in held(a))  # names Patel: his sentence, not hers
     assert held(analysed(text, spacy_ner)) == set()  # off by default
@@ -358,9 +358,13 @@ def test_seesaw_format_keeps_every_stance_when_thinning_neutrals(tmp_path, spacy
     polar = lambda recs: [r["id"] for r in recs if r["label"] != "neutral"]  # noqa: E731
     assert polar(thin) == polar(full) and len(polar(full)) == 2
     assert len(thin) < len(full)
-    for bad in ({"neutral_rate": "abc"}, {"neutral_rate": 0}, {"nuetral_rate": 0.5}):
+    for bad in ({"neutral_rate": "abc"}, {"neutral_rate": 0}, {"nuetral_rate": 0.5}, {"salient": -1}, {"salient": "2"}):
         with pytest.raises(DataError):
             list(read_seesaw_candidates(root, {"split": "train", **bad}))
+    # the article's main subjects as targets of every sentence that does not name them, as predict --salient 2
+    root = write_seesaw(tmp_path / "more", SENTENCES + ["Okafor left early."], TRIPLES, split="train")
+    vias = lambda options: {r.record["via"] for r in read_seesaw_candidates(root, {"split": "train", **options})}  # noqa: E731
+    assert "article" not in vias({}) and "article" in vias({"salient": 2})
 
 
 def test_seesaw_format_can_leave_out_the_neutrals_of_sentences_with_an_unmatched_stance(tmp_path, spacy_ner):
@@ -403,20 +407,6 @@ def test_seesaw_format_can_add_the_gold_stances_no_candidate_reaches(tmp_path):
     assert r["text"][slice(*r["actor_span"])] == "Tim Baird" and r["target_span"] is None  # read from its name
     with pytest.raises(DataError, match="missed_gold"):
         list(read_seesaw_candidates(root, {"split": "train", "missed_gold": "yes"}))
-
-
-def test_only_scorers_trained_on_article_candidates_get_the_articles_subjects_by_default():
-    from types import SimpleNamespace
-
-    from actorstance.articles.pairs import SALIENT, default_salient
-
-    trained_on = lambda fmt: SimpleNamespace(info={"config": {"data": {"format": fmt}}})  # noqa: E731
-    assert default_salient(trained_on("seesaw")) == SALIENT > 0
-    assert default_salient(trained_on(None)) == default_salient(SimpleNamespace(info={})) == 0
-    # the default recipe: sentences plus one entry of the bundled articles' candidates
-    entries = [{"path": "data/stance/train.jsonl", "format": "jsonl"}, {"path": "data/articles", "format": "gold_articles"}]
-    assert default_salient(SimpleNamespace(info={"config": {"data": {"train": entries}}})) == SALIENT
-    assert default_salient(SimpleNamespace(info={"config": {"data": {"train": entries[:1]}}})) == 0
 
 
 def test_gold_articles_format_labels_each_candidate_and_leaves_out_the_held_out_article(tmp_path, spacy_ner):

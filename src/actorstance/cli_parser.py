@@ -99,8 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"at most N stances per sentence, the most probable (0: no limit; default {PER_SENTENCE})")
     art.add_argument("--salient", type=_count, metavar="N",
                      help="the article's N most mentioned names are candidate targets of every sentence with an "
-                          f"actor, named there or not (0: off; default {SALIENT} for scorers trained on article "
-                          "candidates, else 0)")
+                          f"actor, named there or not (default {SALIENT}; scorers rarely get such pairs right)")
     art.add_argument("--all-pairs", action="store_true",
                      help="write a row for every candidate pair, the neutral ones too (default: rows with a stance)")
     art.add_argument("--summary", nargs="?", const="-", metavar="FILE",

@@ -37,35 +37,19 @@ class Pair:
 
 
 #: How many of the article's most mentioned names are candidate targets of every sentence with an
-#: actor, named there or not ("It was mass murder", said of the story's shooting). Chosen on the
-#: SEESAW train stories used for selection: 2 gives most of the candidate-pair recall that 3 gives
-#: with fewer pairs (docs/articles.md, "Candidates"). Only for scorers trained on article
-#: candidates (which saw such pairs); others get 0 by default (:func:`default_salient`).
-SALIENT = 2
-
-
-#: Data formats whose records are the article pipeline's own candidate pairs.
-ARTICLE_FORMATS = ("seesaw", "gold_articles")
+#: actor, named there or not ("It was mass murder", said of the story's shooting): none by default.
+#: Two were the default while candidate-pair recall chose it (0.518 against 0.418 on the SEESAW
+#: train stories used for selection), but on those stories triple F1 is no lower without them
+#: (0.193 / 0.185 / 0.185 for the recipe's seeds 0-2 against 0.186 / 0.178 / 0.187), with a quarter
+#: fewer pairs to score; on SEESAW valid they are worth 0.005 F1 (docs/articles.md, step 7).
+SALIENT = 0
+#: With ``salient_holders``: how many of the article's most mentioned names may hold the pairs of a
+#: sentence that names no person (the actors among them).
+HOLDERS = 2
 
 
 def _train_data(model) -> dict:
     return ((getattr(model, "info", None) or {}).get("config") or {}).get("data") or {}
-
-
-def trained_on_candidates(model) -> bool:
-    """Whether the scorer's training data held article candidate pairs (data format ``seesaw``
-    or ``gold_articles``, for all its files or for one entry of its ``train`` list)."""
-    data = _train_data(model)
-    entries = data.get("train")
-    return data.get("format") in ARTICLE_FORMATS or (
-        isinstance(entries, list) and any(isinstance(e, dict) and e.get("format") in ARTICLE_FORMATS for e in entries))
-
-
-def default_salient(model) -> int:
-    """``SALIENT`` for a scorer trained on article candidates, else 0: a scorer trained on single
-    sentences only never saw a target that the sentence does not name, and gives such pairs the
-    sentence's tone."""
-    return SALIENT if trained_on_candidates(model) else 0
 
 
 def default_salient_holders(model) -> bool:

@@ -18,7 +18,7 @@ from .coref import resolve_references
 from .inputs import Article
 from .lexicon import ActorLexicon
 from .mentions import group_mentions, resolve_mentions
-from .pairs import SALIENT, Pair, model_record, salient_mentions, sentence_pairs
+from .pairs import HOLDERS, SALIENT, Pair, model_record, salient_mentions, sentence_pairs
 from .quotes import attribute_quotes
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
 from .targets import find_topics, topic_mentions
@@ -76,16 +76,16 @@ class ArticlePipeline:
         """The pipeline as ``actorstance predict`` sets it up, one place for its defaults (shared by
         the command line and :func:`actorstance.analyze`). ``actors``: an actor file or a dict
         ``{canonical: [aliases]}``; ``topics``/``topics_file``: targets that replace the default
-        ones; ``salient``, ``salient_holders``: None for the model's own defaults
-        (:func:`~.pairs.default_salient`, :func:`~.pairs.default_salient_holders`)."""
+        ones; ``salient``: None for ``SALIENT``; ``salient_holders``: None for the model's own
+        default (:func:`~.pairs.default_salient_holders`)."""
         from .detectors import make_detector
         from .lexicon import load_lexicon, topic_lexicon
-        from .pairs import default_salient, default_salient_holders
+        from .pairs import default_salient_holders
 
         lexicon = ActorLexicon(actors) if isinstance(actors, dict) else load_lexicon(actors)
         return cls(model, make_detector(ner, processes=ner_processes), lexicon,
                    topic_lexicon(topics, topics_file) or None, chunk_articles, per_sentence,
-                   default_salient(model) if salient is None else salient,
+                   SALIENT if salient is None else salient,
                    default_salient_holders(model) if salient_holders is None else salient_holders)
 
     def with_options(self, **changes) -> "ArticlePipeline":
@@ -149,7 +149,8 @@ class ArticlePipeline:
             previous = attribute_quotes(text, para, sents, actors, previous)
         topics = find_topics(text, self.topics) if self.topics else topic_mentions(text, raw, actors)
         salient = salient_mentions(actors + topics, self.salient) if not self.topics else []
-        holders = [m for m in salient if m.kind != "topic"] if self.salient_holders else []
+        holders = [m for m in salient_mentions(actors + topics, HOLDERS) if m.kind != "topic"] \
+            if self.salient_holders and not self.topics else []
         pairs = [p for s in sentences for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics,
                                                               salient=salient, holders=holders)]
         self.timings.articles += 1

@@ -11,7 +11,8 @@ options: ``split`` (train / valid), ``part`` (all / fit / select: see ``gold.SEE
 by a hash of the id: about 98% of candidates are neutral, and a transformer need not see them
 all to learn what they look like), ``hard_neutral_rate`` and ``drop_uncertain`` (see
 :func:`candidate_records`), ``missed_gold`` (the gold stances no candidate matched, as records of their own:
-:func:`missed_gold_records`), ``salient_holders`` (the article's main actors also hold the pairs
+:func:`missed_gold_records`), ``salient`` (the article's N most mentioned names as targets of every
+sentence, as ``predict --salient N``; default ``pairs.SALIENT``), ``salient_holders`` (the article's main actors also hold the pairs
 of sentences that name no person: :func:`.pairs.sentence_pairs`; a model trained so gets the
 same candidates when it predicts). The bundled layout (``NAME.txt`` + ``NAME.gold.jsonl``) is the
 format ``gold_articles`` (:func:`read_gold_article_candidates`), part of ``python train.py``'s
@@ -130,9 +131,10 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
 
 
 def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) -> tuple[dict, dict]:
-    """The flags (true/false) and rates (in (0, 1]) among a format's options, or a DataError that
-    names the file and the option."""
+    """The flags (true/false), rates (in (0, 1]) and ``salient`` (a count) among a format's options,
+    or a DataError that names the file and the option."""
     from ..errors import DataError
+    from .pairs import SALIENT
 
     unknown = set(options) - set(known)
     if unknown:
@@ -152,7 +154,10 @@ def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) 
             rates[rate] = -1.0
         if not 0.0 < rates[rate] <= 1.0:
             raise DataError([f"{path}: {fmt}: {rate}: expected a number in (0, 1], got {value!r}"])
-    return flags, rates
+    salient = options.get("salient", SALIENT)
+    if isinstance(salient, bool) or not isinstance(salient, int) or salient < 0:
+        raise DataError([f"{path}: {fmt}: salient: expected a whole number >= 0, got {salient!r}"])
+    return flags, {**rates, "salient": salient}
 
 
 def read_seesaw_candidates(path: Path, options: dict):
@@ -161,10 +166,11 @@ def read_seesaw_candidates(path: Path, options: dict):
     from .detectors import make_detector
     from .pipeline import ArticlePipeline
 
-    known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "salient_holders", "missed_gold")
+    known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "salient_holders", "missed_gold",
+             "salient")
     flags, rates = _check_options(path, "seesaw", options, known)
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning),
-                               salient_holders=flags["salient_holders"])
+                               salient=rates.pop("salient"), salient_holders=flags["salient_holders"])
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
     for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"],
                                               missed_gold=flags["missed_gold"], **rates), start=1):
@@ -177,7 +183,7 @@ def read_gold_article_candidates(path: Path, options: dict):
     scorer trained on the bundled data also learns which of an article's candidates carry no
     stance. Options: ``exclude`` (article names to leave out, e.g. one kept for a held-out
     look), ``actors`` (an actor file, relative to the folder: the names ``predict --actors``
-    would merge), ``ner``, ``neutral_rate``, ``hard_neutral_rate``."""
+    would merge), ``ner``, ``neutral_rate``, ``hard_neutral_rate``, ``salient``."""
     from ..data import RawRow
     from ..errors import DataError
     from .detectors import make_detector
@@ -185,8 +191,9 @@ def read_gold_article_candidates(path: Path, options: dict):
     from .lexicon import load_lexicon
     from .pipeline import ArticlePipeline
 
-    known = ("exclude", "actors", "ner", "neutral_rate", "hard_neutral_rate")
+    known = ("exclude", "actors", "ner", "neutral_rate", "hard_neutral_rate", "salient")
     _, rates = _check_options(path, "gold_articles", options, known)
+    salient = rates.pop("salient")
     exclude = options.get("exclude") or []
     if isinstance(exclude, str) or not hasattr(exclude, "__iter__") or not all(isinstance(n, str) for n in exclude):
         raise DataError([f"{path}: gold_articles: exclude: expected a list of article names, got {exclude!r}"])
@@ -197,7 +204,8 @@ def read_gold_article_candidates(path: Path, options: dict):
                          f"(NAME for NAME.gold.jsonl; there are {', '.join(names) or 'none'})"])
     actors = options.get("actors")
     lexicon = load_lexicon(Path(path) / actors if actors else None)
-    pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning), lexicon)
+    pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning), lexicon,
+                               salient=salient)
     kept = (g for g in articles if g.id not in exclude)
     for k, rec in enumerate(candidate_records(kept, pipeline, source="articles", **rates), start=1):
         yield RawRow(k, rec)
