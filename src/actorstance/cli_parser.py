@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"at most N stances per sentence, the most probable (0: no limit; default {PER_SENTENCE})")
     art.add_argument("--salient", type=_count, metavar="N",
                      help="the article's N most mentioned names are candidate targets of every sentence with an "
-                          f"actor, named there or not (default {SALIENT}; scorers rarely get such pairs right)")
+                          f"actor, named there or not (default {SALIENT}; 2 adds about a third more pairs: docs/articles.md)")
     art.add_argument("--all-pairs", action="store_true",
                      help="write a row for every candidate pair, the neutral ones too (default: rows with a stance)")
     art.add_argument("--summary", nargs="?", const="-", metavar="FILE",

@@ -131,10 +131,9 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
 
 
 def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) -> tuple[dict, dict]:
-    """The flags (true/false), rates (in (0, 1]) and ``salient`` (a count) among a format's options,
-    or a DataError that names the file and the option."""
+    """The flags (true/false) and rates (in (0, 1]) among a format's options, or a DataError that
+    names the file and the option."""
     from ..errors import DataError
-    from .pairs import SALIENT
 
     unknown = set(options) - set(known)
     if unknown:
@@ -154,10 +153,18 @@ def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) 
             rates[rate] = -1.0
         if not 0.0 < rates[rate] <= 1.0:
             raise DataError([f"{path}: {fmt}: {rate}: expected a number in (0, 1], got {value!r}"])
+    return flags, rates
+
+
+def _salient(path: Path, fmt: str, options: dict) -> int:
+    """The ``salient`` option (default ``pairs.SALIENT``), or a DataError that names the file."""
+    from ..errors import DataError
+    from .pairs import SALIENT
+
     salient = options.get("salient", SALIENT)
     if isinstance(salient, bool) or not isinstance(salient, int) or salient < 0:
         raise DataError([f"{path}: {fmt}: salient: expected a whole number >= 0, got {salient!r}"])
-    return flags, {**rates, "salient": salient}
+    return salient
 
 
 def read_seesaw_candidates(path: Path, options: dict):
@@ -170,7 +177,7 @@ def read_seesaw_candidates(path: Path, options: dict):
              "salient")
     flags, rates = _check_options(path, "seesaw", options, known)
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning),
-                               salient=rates.pop("salient"), salient_holders=flags["salient_holders"])
+                               salient=_salient(path, "seesaw", options), salient_holders=flags["salient_holders"])
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
     for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"],
                                               missed_gold=flags["missed_gold"], **rates), start=1):
@@ -193,7 +200,7 @@ def read_gold_article_candidates(path: Path, options: dict):
 
     known = ("exclude", "actors", "ner", "neutral_rate", "hard_neutral_rate", "salient")
     _, rates = _check_options(path, "gold_articles", options, known)
-    salient = rates.pop("salient")
+    salient = _salient(path, "gold_articles", options)
     exclude = options.get("exclude") or []
     if isinstance(exclude, str) or not hasattr(exclude, "__iter__") or not all(isinstance(n, str) for n in exclude):
         raise DataError([f"{path}: gold_articles: exclude: expected a list of article names, got {exclude!r}"])
