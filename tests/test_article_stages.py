@@ -473,3 +473,21 @@ def test_the_house_is_a_chamber_not_the_white_house(spacy_ner):
     canon = {(m.text, m.canonical) for m in a.mentions if m.kind == "name"}
     assert ("House", "House") in canon and ("House", "White House") not in canon
     assert ("Okafor", "Ruth Okafor") in canon
+
+
+def test_web_page_furniture_is_blanked_in_place(spacy_ner):
+    """A scraped page's inline box (full name glued to headlines, closed by "MORE") becomes
+    spaces: offsets still hold, and no "Walker Alice Mary Walker" actor comes of it."""
+    from actorstance.articles.inputs import blank_web_furniture
+
+    box = "Alice Mary WalkerSenate passes budget bill Walker says more to come MORE"
+    text = (f"Sen. Alice Walker {box} (D-Ore.) said the budget was a disgrace. "
+            "The senator praised governor Tom Baird. He said it one more time: ONE MORE TIME.")
+    blanked = blank_web_furniture(text)
+    assert blanked == text.replace(box, " " * len(box))
+    assert blank_web_furniture(blanked) == blanked  # nothing else (a shouted "MORE" with no repeated name) is touched
+    a = analysed(text, spacy_ner)
+    assert a.article.text == blanked
+    names = {m.canonical for m in a.mentions if m.kind == "name"}
+    assert "Alice Walker" in names and not any("Mary" in n or "Senate" in n for n in names)
+

@@ -69,6 +69,33 @@ def text_of_html(text: str) -> str:
     return "\n\n".join(parser.paragraphs)
 
 
+#: Scraped pages of The Hill carry an inline box after a person's name: the full name glued to
+#: the headlines of their latest stories, closed by "MORE" ("Sen. Richard Shelby Richard Craig
+#: ShelbyBiden sidesteps GOP ... debt cliff MORE (R-Ala.)"); read as text it made actors such as
+#: "Trump Donald Trump". Such a box is the name repeated (one to three name words, then the same
+#: surname) up to " MORE", within this many characters of one paragraph.
+_MORE = re.compile(r"(?<=\S) MORE(?![A-Za-z])")
+_NAME_WORD = r"(?:[A-Z][a-z]+\.?|\([A-Z][a-z]+\)|[A-Z]\.)"
+_REPEATED_NAME = re.compile(rf"(?=\b([A-Z][a-z]{{2,}}) ((?:{_NAME_WORD} ){{1,3}}\1)(?![a-z]))")
+_FURNITURE_CHARS = 700
+
+
+def blank_web_furniture(text: str) -> str:
+    """``text`` with such boxes turned into spaces: the same length, so that every offset into
+    the article still holds (the name before the box stays: "Sen. Richard Shelby")."""
+    out, last = list(text), 0
+    for more in _MORE.finditer(text):
+        lo = max(last, more.start() - _FURNITURE_CHARS)
+        if (cut := text.rfind("\n\n", lo, more.start())) >= 0:
+            lo = cut + 2
+        # the repeat that reaches furthest: "Mick Mulvaney [Mick Mulvaney]Headhunters ..."
+        found = max(((m.end(2), m.start(2)) for m in _REPEATED_NAME.finditer(text, lo, more.start())), default=None)
+        if found is not None:
+            out[found[1]:more.end()] = " " * (more.end() - found[1])
+        last = more.end()
+    return "".join(out)
+
+
 @dataclass
 class Article:
     id: str

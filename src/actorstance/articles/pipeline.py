@@ -1,6 +1,6 @@
-"""From raw articles to stance rows: sentences -> named and group actors -> coreference ->
-quote speakers -> topics -> candidate pairs -> the model, in chunks -> the stances of each
-sentence decided together -> rows.
+"""From raw articles to stance rows: web-page furniture blanked -> sentences -> named and group
+actors -> coreference -> quote speakers -> topics -> candidate pairs -> the model, in chunks ->
+the stances of each sentence decided together -> rows.
 
 Everything is measured in character offsets into the article, so that every row can point at
 its evidence: ``article[actor_span[0]:actor_span[1]] == actor_mention``.
@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Sequence
 
 from .. import LABELS
 from .coref import resolve_references
-from .inputs import Article
+from .inputs import Article, blank_web_furniture
 from .lexicon import ActorLexicon
 from .mentions import group_mentions, resolve_mentions
 from .pairs import HOLDERS, SALIENT, Pair, model_record, salient_mentions, sentence_pairs
@@ -106,6 +106,8 @@ class ArticlePipeline:
         the detector may run ahead in worker processes while the caller scores pairs."""
         def paragraph_stream():
             for article in articles:
+                if (text := blank_web_furniture(article.text)) != article.text:
+                    article = Article(article.id, text, article.source)
                 paras = paragraphs(article.text)
                 for k, (s, e) in enumerate(paras):
                     yield article.text[s:e], (article if k == 0 else None, k, len(paras), s)
