@@ -491,3 +491,21 @@ def test_web_page_furniture_is_blanked_in_place(spacy_ner):
     names = {m.canonical for m in a.mentions if m.kind == "name"}
     assert "Alice Walker" in names and not any("Mary" in n or "Senate" in n for n in names)
 
+
+class _FailingModel:
+    def predict_proba(self, records):
+        raise RuntimeError("scorer broke")
+
+
+def test_scoring_beside_reading_gives_the_rows_of_scoring_in_turn(spacy_ner):
+    """The scorer runs in a second thread while the next chunk is read: same rows, same order
+    as scoring each chunk in turn, and a scorer's error reaches the caller."""
+    articles = [Article(f.stem, f.read_text(encoding="utf-8"), f.stem) for f in sorted((ROOT / "data" / "articles").glob("*.txt"))]
+    pipe = ArticlePipeline(KeywordModel(), spacy_ner, chunk_articles=2)
+    chunks = [(ch, rows) for ch, rows in pipe.run_analysed(articles)]
+    in_turn = [rows for _, rows in pipe.with_options(overlap=False).run_analysed(articles)]
+    assert [rows for _, rows in chunks] == in_turn and len(in_turn) == (len(articles) + 1) // 2
+    assert [a.article.id for ch, _ in chunks for a in ch] == [a.id for a in articles]
+    assert all({r["article_id"] for r in rows} <= {a.article.id for a in ch} for ch, rows in chunks)
+    with pytest.raises(RuntimeError, match="scorer broke"):
+        list(ArticlePipeline(_FailingModel(), spacy_ner, chunk_articles=1).run(articles))
