@@ -27,7 +27,13 @@ OUT = Path(__file__).resolve().parent / "results" / "encoders"
 
 def _encoder(config: dict) -> str:
     name = Path(str(config["model"]["pretrained"])).name
-    return {"mpnet": "all-mpnet-base-v2", "minilm": "all-MiniLM-L6-v2"}.get(name, name)
+    encoder = {"mpnet": "all-mpnet-base-v2", "minilm": "all-MiniLM-L6-v2", "default": "all-MiniLM-L6-v2"}.get(name, name)
+    teachers = config["model"].get("distill_from")
+    if teachers:  # a teacher is named by its run folder (DIR/model -> DIR)
+        names = [Path(str(t)).parent.name if Path(str(t)).name == "model" else Path(str(t)).name
+                 for t in (teachers if isinstance(teachers, list) else [teachers])]
+        encoder += f", distilled from {' + '.join(names)}"
+    return encoder
 
 
 def rows() -> list[str]:
