@@ -18,12 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+
+from run_record import keep_run, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "articles"
@@ -40,22 +41,12 @@ def run(models: list[str], name: str, gold: Path, extra: list[str], tag: str) ->
     shown = ["actorstance", *[shlex.quote(str(out) if c == str(partial) else c) for c in cmd[3:]]]
     report.update({"name": name, "command": " ".join(shown).replace(str(ROOT) + "/", ""),
                    "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   "machine": f"{platform.machine()}, {os.cpu_count()} cores{_gpu()}"})
+                   "machine": machine()})
     for key in ("model", "gold"):
         report[key] = " + ".join(os.path.relpath(p, ROOT) if p.startswith(str(ROOT)) else p
                                  for p in report[key].split(" + "))
     partial.write_text(json.dumps(report, indent=1) + "\n")
     partial.replace(out)
-
-
-def _gpu() -> str:
-    """", GPU name" where torch sees one: the torch scorer then runs there (model.device: auto)."""
-    try:
-        import torch
-
-        return f", {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
-    except ImportError:
-        return ""
 
 
 def _speed(r: dict) -> str:
@@ -105,14 +96,8 @@ def main() -> int:
         if not ((args.model or args.run) and args.name):
             ap.error("--run or --model, and --name, are required (or --table)")
         if args.run:
-            import shutil
-
             run_dir = Path(args.run)
-            keep = OUT / "runs" / args.name
-            keep.mkdir(parents=True, exist_ok=True)
-            shutil.copy(run_dir / ".hydra" / "config.yaml", keep / "config.yaml")
-            shutil.copy(run_dir / ".hydra" / "overrides.yaml", keep / "overrides.yaml")
-            shutil.copy(run_dir / "metrics.json", keep / "metrics.json")
+            keep_run(run_dir, OUT / "runs" / args.name)
             args.model = [str(run_dir / "model")]
         extra = (["--int8"] if args.int8 else []) + \
             ([] if args.per_sentence is None else ["--per-sentence", str(args.per_sentence)]) + \

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import shutil
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
+from run_record import keep_run, machine
 
 OUT = Path(__file__).resolve().parent / "results" / "encoders"
 
@@ -63,21 +61,10 @@ def rows() -> list[str]:
 
 def add(run_dir: Path, name: str) -> None:
     """Copy a run's config, overrides and metrics here, and say which machine trained it."""
-    keep = OUT / name
-    keep.mkdir(parents=True, exist_ok=True)
-    shutil.copy(run_dir / ".hydra" / "config.yaml", keep / "config.yaml")
-    shutil.copy(run_dir / ".hydra" / "overrides.yaml", keep / "overrides.yaml")
-    shutil.copy(run_dir / "metrics.json", keep / "metrics.json")
-    try:
-        import torch
-
-        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    except ImportError:
-        gpu = None
-    machine = f"{platform.machine()}, {os.cpu_count()} cores" + (f", {gpu}" if gpu else ", CPU only")
-    (keep / "machine.json").write_text(json.dumps({"machine": machine, "run_dir": str(run_dir),
-                                                   "copied": datetime.now(timezone.utc).isoformat(timespec="seconds")},
-                                                  indent=1) + "\n")
+    keep_run(run_dir, OUT / name)
+    (OUT / name / "machine.json").write_text(json.dumps({"machine": machine(), "run_dir": str(run_dir),
+                                                         "copied": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+                                                        indent=1) + "\n")
 
 
 def main() -> int:

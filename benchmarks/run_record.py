@@ -1,0 +1,28 @@
+"""What a benchmark keeps of a ``train.py`` run, and how it names the machine (shared by the
+benchmark scripts that copy runs into benchmarks/results/)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+from pathlib import Path
+
+
+def keep_run(run_dir: Path, keep: Path) -> None:
+    """Copy a run's resolved config, its overrides and metrics.json into ``keep`` (not the model)."""
+    keep.mkdir(parents=True, exist_ok=True)
+    shutil.copy(run_dir / ".hydra" / "config.yaml", keep / "config.yaml")
+    shutil.copy(run_dir / ".hydra" / "overrides.yaml", keep / "overrides.yaml")
+    shutil.copy(run_dir / "metrics.json", keep / "metrics.json")
+
+
+def machine() -> str:
+    """"x86_64, 2 cores", with the GPU's name where torch sees one (the torch scorer runs there)."""
+    try:
+        import torch
+
+        gpu = f", {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
+    except ImportError:
+        gpu = ""
+    return f"{platform.machine()}, {os.cpu_count()} cores{gpu}"
