@@ -24,14 +24,14 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from run_record import keep_run, machine
-
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "articles"
 SHARED = Path(os.environ.get("ACTORSTANCE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def run(models: list[str], name: str, gold: Path, extra: list[str], tag: str) -> None:
+    from run_record import machine  # beside this script (not imported when only the table is built)
+
     out = OUT / f"{name}-{tag}.json"
     partial = OUT / f".{name}-{tag}.partial"  # renamed into place once complete: runs at once build the table
     cmd = [sys.executable, "-m", "actorstance", "evaluate-articles", str(gold), "--model", *models, "--out", str(partial),
@@ -96,6 +96,8 @@ def main() -> int:
         if not ((args.model or args.run) and args.name):
             ap.error("--run or --model, and --name, are required (or --table)")
         if args.run:
+            from run_record import keep_run
+
             run_dir = Path(args.run)
             keep_run(run_dir, OUT / "runs" / args.name)
             args.model = [str(run_dir / "model")]
