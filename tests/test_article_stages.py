@@ -20,6 +20,7 @@ from actorstance.articles.detectors import make_detector
 from actorstance.articles.mentions import Mention
 from actorstance.articles.pairs import model_record
 from actorstance.articles.segmentation import Sentence, split_sentences
+from actorstance.articles.targets import resolve_topic_references
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +136,30 @@ def test_a_short_phrase_in_quotation_marks_is_a_topic(spacy_ner):
     assert "common sense gun reform" in topics
     assert not any("wait" in t for t in topics)
     assert ("Ruth Okafor", "common sense gun reform") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+
+
+def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
+    """"the law" after "the Affordable Care Act" is that act; "this bill" after "gun-control
+    legislation" is that legislation (heads of a bill are interchangeable); "the bombings" is not
+    "terrorist attacks" (attack heads are not); nothing named earlier, nothing changes."""
+    def topic(start, name):
+        return Mention(start, start + len(name), name, name, "TOPIC", "topic")
+
+    named = resolve_topic_references([topic(0, "law"), topic(10, "Affordable Care Act"), topic(40, "law"),
+                                      topic(50, "new law"), topic(60, "gun-control legislation"), topic(90, "bill"),
+                                      topic(100, "terrorist attacks"), topic(120, "bombings"), topic(130, "attack")])
+    assert [m.canonical for m in named] == ["law", "Affordable Care Act", "Affordable Care Act", "Affordable Care Act",
+                                            "gun-control legislation", "gun-control legislation", "terrorist attacks",
+                                            "bombings", "terrorist attacks"]
+    assert [m.text for m in named][2] == "law"  # the mention's own words stay
+
+
+def test_the_law_resolves_to_the_act_in_an_article(spacy_ner):
+    a = analysed("Congress passed the Affordable Care Act in 2010. Senator Ruth Okafor said the law had saved lives. "
+                 "Critics said the law was rushed.", spacy_ner)
+    laws = [m for m in a.mentions if m.kind == "topic" and m.text == "law"]
+    assert len(laws) == 2 and {m.canonical for m in laws} == {"Affordable Care Act"}
+    assert ("Ruth Okafor", "Affordable Care Act") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
 
 
 def test_the_articles_main_subjects_are_targets_of_sentences_that_do_not_name_them(spacy_ner):

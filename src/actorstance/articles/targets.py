@@ -71,7 +71,44 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
             add(*clean_phrase(text, s, e))
     for m in SCARE_QUOTE.finditer(text):  # a short phrase in quotation marks: "common sense gun reform"
         add(m.start(1), m.end(1))
-    return sorted(out, key=lambda m: m.start)
+    return resolve_topic_references(sorted(out, key=lambda m: m.start))
+
+
+#: Heads of descriptions that refer back to a topic the article named in full, by kind: "the law"
+#: after "the Affordable Care Act", "the attack" after "the Boston bombings".
+TOPIC_KINDS = {word: kind for kind, words in {
+    "law": "law laws bill bills measure legislation act",
+    "attack": "attack attacks shooting shootings bombing bombings massacre",
+    "deal": "deal agreement accord pact treaty",
+}.items() for word in words.split()}
+#: Words that may come before such a head in a description that still refers back ("the new law").
+#: Kinds whose heads an article uses for one thing: a bill is also "the measure" and "the legislation";
+#: "the attack" is not always "the bombings".
+_INTERCHANGEABLE_HEADS = ("law", "deal")
+_REFERRING_MODIFIERS = frozenset("new final proposed latest same original current deadly recent".split())
+
+
+def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
+    """Topic descriptions ("law", "the new bill", "the attack") get the name of the nearest earlier
+    topic of the same kind that names it in more words ("Affordable Care Act", "gun control bill",
+    "Boston bombings"), so that the article's stances toward it are one target. ``topics`` in text order."""
+    out: list[Mention] = []
+    for m in topics:
+        words = m.canonical.lower().split()
+        kind = TOPIC_KINDS.get(words[-1]) if words and set(words[:-1]) <= _REFERRING_MODIFIERS else None
+        if kind is not None:
+            full = [t for t in reversed(out) if len(t.canonical.split()) > 1
+                    and TOPIC_KINDS.get(t.canonical.lower().split()[-1]) == kind
+                    and not set(t.canonical.lower().split()[:-1]) <= _REFERRING_MODIFIERS]
+            # the same head first ("the bombings": "Boston bombings", not "terrorist attacks")
+            head = words[-1].rstrip("s")
+            named = next((t for t in full if t.canonical.lower().split()[-1].rstrip("s") == head), None)
+            if named is None and kind in _INTERCHANGEABLE_HEADS:  # "this bill" after "gun-control legislation"
+                named = next(iter(full), None)
+            if named is not None:
+                m = Mention(m.start, m.end, m.text, named.canonical, m.label, m.kind)
+        out.append(m)
+    return out
 
 
 SCARE_QUOTE = re.compile(r"[\"“]([A-Za-z][\w'’-]*(?: [\w'’-]+){0,4})[\"”]")
