@@ -88,6 +88,10 @@ def test_title_descriptions_resolve_to_the_titled_person():
     got = refs_of(text, [person(text, "Tom Hale"), person(text, "Anna Lind")])
     assert ("The Senate Speaker", "Tom Hale") in got and ("the President", "Anna Lind") in got
     assert not any(word.startswith("the President of") for word, _ in got)
+    # a two-word title is one role: "The Attorney General" is not a "General"
+    text = "Attorney General Loretta Lynch spoke. General Sam Ortiz listened. The Attorney General denounced the attack."
+    got = refs_of(text, [person(text, "Loretta Lynch"), person(text, "Sam Ortiz")])
+    assert ("The Attorney General", "Loretta Lynch") in got
 
 
 def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():
