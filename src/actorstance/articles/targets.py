@@ -5,7 +5,8 @@ Without ``--target``, topics are found in the text: laws and events the recognis
 ("the filibuster", "the sanctions", "executive action"), each without its determiner or
 possessor ("Mr. Obama's executive action" -> "executive action"), and short phrases in
 quotation marks (up to five words: backed "common sense gun reform"), merged within the article
-by that name. The pair scorer, trained on the same candidates, decides which carry a stance.
+by that name; a description that refers back ("the law", "this bill") takes the name of the
+topic it refers to ("Affordable Care Act"). The pair scorer, trained on the same candidates, decides which carry a stance.
 With ``--target``/``--targets`` only the user's topics are used.
 """
 
@@ -81,10 +82,10 @@ TOPIC_KINDS = {word: kind for kind, words in {
     "attack": "attack attacks shooting shootings bombing bombings massacre",
     "deal": "deal agreement accord pact treaty",
 }.items() for word in words.split()}
-#: Words that may come before such a head in a description that still refers back ("the new law").
 #: Kinds whose heads an article uses for one thing: a bill is also "the measure" and "the legislation";
 #: "the attack" is not always "the bombings".
 _INTERCHANGEABLE_HEADS = ("law", "deal")
+#: Words that may come before such a head in a description that still refers back ("the new law").
 _REFERRING_MODIFIERS = frozenset("new final proposed latest same original current deadly recent".split())
 
 
