@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 from .coref import ROLES
 from .detectors import NOUN_PHRASE
@@ -89,25 +90,29 @@ _INTERCHANGEABLE_HEADS = ("law", "deal")
 _REFERRING_MODIFIERS = frozenset("new final proposed latest same original current deadly recent".split())
 
 
+def _kind(name: str) -> tuple[str | None, bool]:
+    """The kind of a topic's head noun (None for other heads), and whether the name is only a
+    description of it ("law", "new law") rather than a fuller name ("Affordable Care Act")."""
+    words = name.lower().split()
+    return (TOPIC_KINDS.get(words[-1]) if words else None), set(words[:-1]) <= _REFERRING_MODIFIERS
+
+
 def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
     """Topic descriptions ("law", "the new bill", "the attack") get the name of the nearest earlier
     topic of the same kind that names it in more words ("Affordable Care Act", "gun control bill",
     "Boston bombings"), so that the article's stances toward it are one target. ``topics`` in text order."""
     out: list[Mention] = []
     for m in topics:
-        words = m.canonical.lower().split()
-        kind = TOPIC_KINDS.get(words[-1]) if words and set(words[:-1]) <= _REFERRING_MODIFIERS else None
-        if kind is not None:
-            full = [t for t in reversed(out) if len(t.canonical.split()) > 1
-                    and TOPIC_KINDS.get(t.canonical.lower().split()[-1]) == kind
-                    and not set(t.canonical.lower().split()[:-1]) <= _REFERRING_MODIFIERS]
+        kind, description = _kind(m.canonical)
+        if kind is not None and description:
+            full = [t for t in reversed(out) if _kind(t.canonical) == (kind, False)]
             # the same head first ("the bombings": "Boston bombings", not "terrorist attacks")
-            head = words[-1].rstrip("s")
+            head = m.canonical.lower().split()[-1].rstrip("s")
             named = next((t for t in full if t.canonical.lower().split()[-1].rstrip("s") == head), None)
             if named is None and kind in _INTERCHANGEABLE_HEADS:  # "this bill" after "gun-control legislation"
                 named = next(iter(full), None)
             if named is not None:
-                m = Mention(m.start, m.end, m.text, named.canonical, m.label, m.kind)
+                m = replace(m, canonical=named.canonical)
         out.append(m)
     return out
 
