@@ -274,6 +274,24 @@ def test_data_config_path_override_and_fixed_split_seed(park_file):
     assert list(splits[1]["dev"]["id"]) == list(splits[2]["dev"]["id"])  # split_seed: same dev for every seed
 
 
+def test_unlabeled_files_join_train_without_labels_and_need_a_teacher(tmp_path, park_file, tiny_jsonl):
+    """data.unlabeled: its records join train with label None after the dev split (never in dev),
+    even where the file has labels; a run without model.distill_from to label them is refused."""
+    from actorstance.errors import ConfigError
+    from actorstance.training import run
+
+    lines = park_file.read_text(encoding="utf-8").splitlines()
+    many = write(park_file.with_name("many.txt"), "\n".join(lines[:5]) + "\n" + "".join(
+        f"[Actor{i}] met [Target{i}] in town.\tActor{i}\tTarget{i}\t{i % 5}\n" for i in range(40)))
+    cfg = compose(["data=park2021", f"data.path={many}", f"data.unlabeled=[{{path:{tiny_jsonl},format:jsonl}}]"])
+    splits = load_splits(cfg.data, 0)
+    unlabeled = [ex for ex in splits["train"] if ex["label"] is None]
+    assert len(unlabeled) == 18 and {ex["source"] for ex in unlabeled} == {"tiny"}
+    assert None not in set(splits["dev"]["label"]) and len(splits["train"]) + len(splits["dev"]) == 90 + 18
+    with pytest.raises(ConfigError, match="distill_from"):
+        run(cfg, tmp_path / "run")
+
+
 def test_per_file_formats_in_one_split(tmp_path, park_file, tiny_jsonl):
     news = write(tmp_path / "news.jsonl", "".join(json.dumps(o) + "\n" for o in NEWSMTSC))
     cfg = OmegaConf.create({

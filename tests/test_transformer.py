@@ -227,6 +227,41 @@ def test_distillation_trains_on_the_teachers_probabilities(tiny_bert_dir, tiny_t
         tiny_model(tiny_bert_dir, distill_from="x", distill_weight=1.5).fit(records)
 
 
+def test_unlabeled_records_learn_from_the_teacher_alone(tiny_bert_dir, tiny_tfidf_dir, monkeypatch):
+    """Records without a label (data.unlabeled) add the teacher's divergence, no gold loss: a batch
+    of them alone has a gold loss of zero, not NaN; without a teacher they are refused."""
+    import torch
+    from conftest import tiny_records
+
+    from actorstance.errors import ConfigError
+    from actorstance.models.transformer_training import UNLABELED
+
+    records = tiny_records() + [{**r, "label": None, "id": r["id"] + "-u"} for r in tiny_records()]
+    golds, losses = [], []
+    original = TransformerStanceModel._distill_loss
+
+    def spy(self, logits, gold, teacher, loss_fn):
+        golds.append(gold.tolist())
+        losses.append(loss_fn(logits, gold).item())
+        return original(self, logits, gold, teacher, loss_fn)
+
+    monkeypatch.setattr(TransformerStanceModel, "_distill_loss", spy)
+    model = tiny_model(tiny_bert_dir, distill_from=str(tiny_tfidf_dir), batch_size=4).fit(records)
+    flat = [g for batch in golds for g in batch]
+    assert flat.count(UNLABELED) == len(tiny_records()) and len(flat) == len(records)
+    assert all(np.isfinite(losses))
+    only_unlabeled = [k for k, batch in enumerate(golds) if set(batch) == {UNLABELED}]
+    assert all(losses[k] == 0.0 for k in only_unlabeled)
+    assert model.predict_proba(records[:2]).shape == (2, 3)
+    with pytest.raises(ConfigError, match="distill_from"):
+        tiny_model(tiny_bert_dir).fit(records)
+    n = LABELS.index("neutral")
+    logits = torch.tensor([[3.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    from actorstance.models.transformer_training import sentence_rank_loss
+
+    assert sentence_rank_loss(logits, torch.tensor([UNLABELED, n, n]), [0, 0, 0]).item() == 0.0  # no labeled stance
+
+
 def test_several_teachers_give_their_mean_probabilities(tiny_bert_dir, monkeypatch):
     """model.distill_from as a list (an ensemble of seeds): the soft targets are the teachers' mean;
     the list is kept as a list in the saved parameters, and a missing teacher is named."""

@@ -54,6 +54,8 @@ def load_splits(data_cfg, seed: int = 0, base_dir=None) -> dict:
     """``{"train", "dev", "test"}`` datasets from a ``data`` config (dev split from train if absent).
 
     ``data.split_seed`` fixes that dev split whatever the run's seed (default: the seed).
+    ``data.unlabeled`` names files (as ``data.train`` does) whose records join train without their
+    labels, after the dev split: sentences for a distillation teacher to label (``model.distill_from``).
     """
     from omegaconf.errors import InterpolationToMissingValueError, MissingMandatoryValue
 
@@ -69,10 +71,12 @@ def load_splits(data_cfg, seed: int = 0, base_dir=None) -> dict:
             return None
         records = []
         for path, fmt, label_map, options in specs:
-            records.extend(D.read_records(path, format=fmt, label_map=label_map, options=options))
-        return D.to_dataset(records)
+            records.extend(D.read_records(path, format=fmt, label_map=label_map, options=options,
+                                          require_label=key != "unlabeled"))
+        return records if key == "unlabeled" else D.to_dataset(records)
 
     splits = {k: load(k) for k in ("train", "dev", "test")}
+    unlabeled = load("unlabeled")
     if splits["train"] is None:
         raise ConfigError("data.train names no file")
     if splits["dev"] is None and data_cfg.get("dev_fraction"):
@@ -88,6 +92,10 @@ def load_splits(data_cfg, seed: int = 0, base_dir=None) -> dict:
         for k, ds in splits.items():
             if ds is not None and len(ds) > limit:
                 splits[k] = ds.shuffle(seed=seed).select(range(int(limit)))
+    if unlabeled:
+        labeled = len(splits["train"])
+        splits["train"] = D.to_dataset(list(splits["train"]) + [{**r, "label": None} for r in unlabeled])
+        log.info("train: %d unlabeled records (for the distillation teacher) beside %d labeled", len(unlabeled), labeled)
     return splits
 
 
@@ -96,7 +104,7 @@ def check_trainable(splits: dict) -> None:
     from .errors import DataError
 
     train = splits["train"]
-    labels = sorted({ex["label"] for ex in train})
+    labels = sorted({ex["label"] for ex in train} - {None})  # None: data.unlabeled
     dev = len(splits["dev"]) if splits["dev"] is not None else 0
     if not train:
         raise DataError([f"the training split is empty ({dev} records went to dev): give more data, or a "

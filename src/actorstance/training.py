@@ -84,7 +84,10 @@ def _train_and_evaluate(cfg, output_dir: str | Path, base_dir: str | Path | None
     from . import data as D
     from . import distributed
     from . import metrics as M
+    from .errors import ConfigError
 
+    if cfg.data.get("unlabeled") and not cfg.model.get("distill_from"):
+        raise ConfigError("data.unlabeled: unlabeled records need a teacher to label them (model.distill_from=DIR)")
     out = Path(output_dir)
     rank = distributed.world().rank
     if rank == 0:

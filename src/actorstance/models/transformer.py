@@ -233,6 +233,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
         check_examples(records)
         if not records:
             raise ConfigError("cannot train on an empty data set")
+        if not self.distill_from and any(r["label"] is None for r in records):
+            raise ConfigError("unlabeled training records (data.unlabeled) need a teacher: model.distill_from=DIR")
         dev_records = _as_records(dev) if dev is not None else []
         rank, world_size, _ = distributed.init()  # a no-op without torchrun
         rng = start_torch(self.threads, self.seed, world_size)

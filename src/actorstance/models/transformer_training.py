@@ -28,6 +28,10 @@ from .transformer_inputs import sentence_groups
 log = logging.getLogger(__name__)
 
 
+#: The label id of an unlabeled training record (``data.unlabeled``): ignored by the gold losses.
+UNLABELED = -100
+
+
 def class_weights(labels: np.ndarray, mode: str | None) -> np.ndarray | None:
     """Loss weight per label id. balanced: n / (classes * count), as scikit-learn's; sqrt: its
     square root, a milder push toward rare classes; None: no weights."""
@@ -170,12 +174,15 @@ class TrainingRun:
         self.device = model._torch_device()
         self.net, self.forward = self._networks()
         self.feats = model._encode(records)
-        self.labels = np.array([LABEL2ID[ex["label"]] for ex in records])
+        # -1: an unlabeled record (data.unlabeled), learnt from the teacher's probabilities alone
+        self.labels = np.array([UNLABELED if ex["label"] is None else LABEL2ID[ex["label"]] for ex in records])
         self.lengths = [len(f["input_ids"]) for f in self.feats]
         self.sentence_ids = sentence_groups(self.feats) if model.head == "spans" else None
-        weight = class_weights(self.labels, model.class_weight)
-        self.loss_fn = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight).to(self.device),
-                                                 label_smoothing=model.label_smoothing)
+        weight = class_weights(self.labels[self.labels != UNLABELED], model.class_weight)
+        cross_entropy = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight).to(self.device),
+                                                  label_smoothing=model.label_smoothing, ignore_index=UNLABELED)
+        # a batch of unlabeled records only has no gold loss (the mean over none would be NaN)
+        self.loss_fn = lambda logits, gold: cross_entropy(logits, gold) if (gold != UNLABELED).any() else logits.sum() * 0.0
         self.plan = StepPlan.of(len(records), model.batch_size, world_size, model.grad_accum, model.epochs, model.warmup)
         self.optimizer, self.scheduler = adamw_with_warmup(model._param_groups(self.net), model.lr, self.plan)
         self.step, self.seen, self.loss_ema, self.seconds = 0, 0, None, 0.0
@@ -322,7 +329,8 @@ def sentence_rank_loss(logits, gold, sentences: list[int]):
     stance = gold != neutral
     members: dict[int, list[int]] = {}
     for i, s in enumerate(sentences):
-        members.setdefault(s, []).append(i)
+        if gold[i] != UNLABELED:
+            members.setdefault(s, []).append(i)
     losses = []
     for rows in members.values():
         bearing = [i for i in rows if stance[i]]
