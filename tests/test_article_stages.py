@@ -79,6 +79,23 @@ def test_acronyms_possessors_and_common_short_forms_get_one_canonical_name(spacy
     assert "Barack Obama" in canon and not any("Keystone" in c for c in canon.values())
 
 
+def test_a_state_before_a_name_is_no_part_of_it():
+    """A heading glued to the next sentence ("... in Charlottesville, Virginia Trump came under
+    fire"): the short name "Trump" stays Donald Trump; a state that is a first name stays."""
+    from actorstance.articles.mentions import _clean
+
+    text = "Donald Trump spoke. A rally in Charlottesville, Virginia Trump came under fire. Rep. Virginia Foxx agreed."
+    start = text.index("Virginia Trump")
+    s, e = _clean(text, start, start + len("Virginia Trump"), "PERSON")
+    assert text[s:e] == "Trump"
+    start = text.index("Virginia Foxx")
+    assert _clean(text, start, start + len("Virginia Foxx"), "PERSON") == (start, start + len("Virginia Foxx"))
+    text = "Voters in New York Andrew Cuomo praised the plan."
+    start = text.index("New York Andrew")
+    s, e = _clean(text, start, text.index(" praised"), "PERSON")
+    assert text[s:e] == "Andrew Cuomo"
+
+
 def test_title_descriptions_resolve_to_the_titled_person():
     text = "President Anna Lind vetoed the bill. Critics said the president had ignored the farmers."
     got = refs_of(text, [person(text, "Anna Lind")])
