@@ -53,6 +53,15 @@ def test_pronouns_follow_gender_and_recency():
     assert got == {("She", "Ana Vidal"), ("him", "Tom Reyes"), ("his", "Tom Reyes")}
 
 
+def test_a_first_name_tells_a_persons_gender():
+    """Without "Mr."/"Ms.", a common first name says who "she" can be: not the nearer Jeb Bush;
+    a first name given to both (Chris) or none says nothing."""
+    text = "Hillary Clinton spoke first. Then Jeb Bush answered. She said the plan had failed."
+    assert refs_of(text, [person(text, "Hillary Clinton"), person(text, "Jeb Bush")]) == {("She", "Hillary Clinton")}
+    text = "Hillary Clinton spoke first. Then Chris Lee answered. She said the plan had failed."
+    assert refs_of(text, [person(text, "Hillary Clinton"), person(text, "Chris Lee")]) == {("She", "Chris Lee")}
+
+
 def test_an_object_pronoun_is_not_its_own_clauses_subject():
     """"Mr. Reyes praised Mr. Diaz. Mr. Lopez thanked him": "him" is Diaz, not Lopez; "Lopez said
     Diaz had called him": not Diaz (its clause's subject) but Lopez, across the clause boundary."""

@@ -7,7 +7,7 @@ in a large share of sentences; without them the holder is not in the sentence at
 
 - "he/him/his", "she/her/hers": the nearest earlier person, within the last few sentences,
   whose gender does not contradict the pronoun (gender comes from "Mr."/"Ms."/"Mrs." before a
-  name, or from an earlier pronoun resolved to that person);
+  name, else from a common first name, else from an earlier pronoun resolved to that person);
 - "they/them/their": the nearest earlier group (organisation, party, "Republicans",
   "lawmakers") within the previous sentence or two;
 - "the president", "the senator", "the governor", "the majority leader", ...: the person the
@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import cache
+from pathlib import Path
 from typing import Sequence
 
 from .mentions import Mention
@@ -61,7 +63,17 @@ PERSON_WINDOW, GROUP_WINDOW = 3, 2
 GROUP_LABELS = ("ORG", "NORP", "GROUP")
 
 
-def _gender_from_honorifics(text: str, mentions: list[Mention]) -> dict[str, str]:
+@cache
+def first_names() -> dict[str, str]:
+    """First name -> "f" or "m" (``resources/first_names.json``; names given to both are left out)."""
+    import json
+
+    lists = json.loads((Path(__file__).parents[1] / "resources" / "first_names.json").read_text(encoding="utf-8"))
+    return {name: g for g in ("f", "m") for name in lists[g]}
+
+
+def _genders(text: str, mentions: list[Mention]) -> dict[str, str]:
+    """Person -> "f"/"m", from "Mr."/"Ms."/"Mrs." before a mention, else from the first name."""
     gender: dict[str, str] = {}
     for m in mentions:
         if m.label == "PERSON":
@@ -70,6 +82,10 @@ def _gender_from_honorifics(text: str, mentions: list[Mention]) -> dict[str, str
                 gender.setdefault(m.canonical, "m")
             elif re.search(r"\b(?:Ms|Mrs|Miss)\.?\s+$", before):
                 gender.setdefault(m.canonical, "f")
+    for m in mentions:
+        if m.label == "PERSON" and m.canonical not in gender and len(words := m.canonical.split()) > 1:
+            if g := first_names().get(words[0]):
+                gender[m.canonical] = g
     return gender
 
 
@@ -98,7 +114,7 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     quoted = lambda pos: any(qs <= pos < qe for qs, qe in quotes)  # noqa: E731
     starts = [s.start for s in sentences]
     sentence_of = lambda pos: max(0, bisect_right(starts, pos) - 1)  # noqa: E731
-    gender = _gender_from_honorifics(text, mentions)
+    gender = _genders(text, mentions)
     titles = _titles(text, mentions)
     taken = [(m.start, m.end) for m in mentions]
     refs: list[Mention] = []
