@@ -142,6 +142,11 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     kinds = {(m.canonical, m.kind) for m in a.mentions}
     assert ("lawmakers", "group") in kinds and ("filibuster", "topic") in kinds
     assert not any(m.canonical == "Russian" for m in a.mentions)
+    # a nationality before a title is an adjective too; a name's particles are part of it
+    titled = analysed("Hungarian Prime Minister Viktor Orban criticised Commission President Ursula von der Leyen.",
+                      spacy_ner)
+    names = {m.canonical for m in titled.mentions if m.kind == "name"}
+    assert {"Viktor Orban", "Ursula von der Leyen"} <= names and "Hungarian" not in names, names
     pairs = {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
     # the people of a party as a group ("Republican" matches the party's name when scored)

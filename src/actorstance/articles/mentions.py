@@ -151,11 +151,16 @@ COMMON_ALIASES = {alias: full for full, aliases in {
 }.items() for alias in aliases}
 
 
+#: Lower-case particles inside names ("Ursula von der Leyen", "Charles de Gaulle").
+_NAME_PARTICLES = r"(?:(?:von|van|der|den|de|da|di|du|del|della|dos|bin|ibn|al|el|la|le)\s+)*"
+
+
 def _extend_name(text: str, end: int) -> int:
-    """A person cut short by the recogniser ("Johanna" of "Johanna Richter") gets the
-    capitalised words that directly follow."""
+    """A person cut short by the recogniser ("Johanna" of "Johanna Richter", "Ursula von" of
+    "Ursula von der Leyen") gets the capitalised words that directly follow, and the name
+    particles before them."""
     while True:
-        m = re.match(r" ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?![.'’]\w)", text[end:end + 40])
+        m = re.match(r" (" + _NAME_PARTICLES + r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?![.'’]\w)", text[end:end + 40])
         if not m or m.group(1).lower() in STOP_WORDS | TITLE_WORDS:
             return end
         end += m.end()
@@ -187,7 +192,8 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
 
 
 #: "DOHA, March 14 (Wire) -": where and by whom the story was filed, not who acts in it.
-DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,}(?:,(?:[^\n]{0,40}?\)\s*[-–—])?|\s*(?:[–—]|--))")  # also "WASHINGTON —", "--"
+DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,}(?:,(?:[^\n]{0,40}?\)\s*[-–—])?|\s*(?:[–—]|--)"
+                      r"|\s*\([^)\n]{1,40}\)\s*(?:[-–—]|--))")  # also "WASHINGTON —", "--", "BRUSSELS (Reuters) -"
 _LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside|around|across|throughout)|"
                        r"\b(?:city|town|village|capital|region|province|state) of)\s+$", re.I)
 #: "from"/"to" mark places only where the recogniser says it is a place ("spoken to Minister X").
@@ -372,5 +378,9 @@ def is_credit(text: str, m: Mention) -> bool:
 
 
 def is_adjectival(text: str, m: Mention) -> bool:
-    """A nationality or party used as an adjective ("Russian gas", "Republican senators"): not an actor."""
-    return m.label == "NORP" and " " not in m.text and re.match(r"\s+[a-z]", text[m.end:m.end + 3]) is not None
+    """A nationality or party used as an adjective ("Russian gas", "Republican senators",
+    "Hungarian Prime Minister Viktor Orban"): not an actor."""
+    if m.label != "NORP" or " " in m.text:
+        return False
+    after = re.match(r"\s+([A-Za-z]+)", text[m.end:m.end + 30])
+    return after is not None and (after.group(1)[0].islower() or after.group(1).lower() in TITLE_WORDS)
