@@ -31,6 +31,14 @@ def _encoder(config: dict) -> str:
         names = [Path(str(t)).parent.name if Path(str(t)).name == "model" else Path(str(t)).name
                  for t in (teachers if isinstance(teachers, list) else [teachers])]
         encoder += f", distilled from {' + '.join(names)}"
+    unlabeled = config["data"].get("unlabeled") or []
+    if unlabeled:  # data.unlabeled: records the teacher labels, e.g. seesaw (train, select)
+        def what(entry) -> str:
+            entry = entry if isinstance(entry, dict) else {"path": entry}
+            options = entry.get("options") or {}
+            where = ", ".join(str(options[k]) for k in ("split", "part") if k in options)
+            return Path(str(entry["path"])).name + (f" ({where})" if where else "")
+        encoder += f", + unlabeled {' + '.join(what(e) for e in unlabeled)}"
     return encoder
 
 

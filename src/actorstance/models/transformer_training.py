@@ -174,7 +174,7 @@ class TrainingRun:
         self.device = model._torch_device()
         self.net, self.forward = self._networks()
         self.feats = model._encode(records)
-        # -1: an unlabeled record (data.unlabeled), learnt from the teacher's probabilities alone
+        # UNLABELED: a record of data.unlabeled, learnt from the teacher's probabilities alone
         self.labels = np.array([UNLABELED if ex["label"] is None else LABEL2ID[ex["label"]] for ex in records])
         self.lengths = [len(f["input_ids"]) for f in self.feats]
         self.sentence_ids = sentence_groups(self.feats) if model.head == "spans" else None
