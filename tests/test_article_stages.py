@@ -53,6 +53,18 @@ def test_pronouns_follow_gender_and_recency():
     assert got == {("She", "Ana Vidal"), ("him", "Tom Reyes"), ("his", "Tom Reyes")}
 
 
+def test_a_pronoun_prefers_the_subject_to_a_nearer_name():
+    """"Mr. Tom Reyes said Russia should drop Mr. Ali Diaz. He added ...": He is Reyes (the subject of
+    the sentence before), not the nearer Diaz; without subjects given, the nearest name."""
+    text = "Mr. Tom Reyes said Russia should drop Mr. Ali Diaz. He added that talks would fail."
+    names = [person(text, "Tom Reyes"), person(text, "Ali Diaz")]
+    sents = [Sentence(i, s, e) for i, (s, e) in enumerate(split_sentences(text))]
+    subjects = [(text.index("Mr. Tom Reyes"), text.index(" said")), (text.index("He"), text.index("He") + 2)]
+    got = {(m.text, m.canonical) for m in resolve_references(text, sents, names, subjects=subjects)}
+    assert got == {("He", "Tom Reyes")}
+    assert refs_of(text, names) == {("He", "Ali Diaz")}
+
+
 def test_a_first_name_tells_a_persons_gender():
     """Without "Mr."/"Ms.", a common first name says who "she" can be: not the nearer Jeb Bush;
     a first name given to both (Chris) or none says nothing."""

@@ -17,7 +17,7 @@ from .. import LABELS
 from .coref import resolve_references
 from .inputs import Article, blank_web_furniture
 from .lexicon import ActorLexicon
-from .mentions import group_mentions, resolve_mentions
+from .mentions import group_mentions, noun_phrases, resolve_mentions
 from .pairs import HOLDERS, SALIENT, Pair, model_record, salient_mentions, sentence_pairs
 from .quotes import attribute_quotes
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
@@ -147,7 +147,8 @@ class ArticlePipeline:
             by_para.append([Sentence(len(sentences) + i, s, e) for i, (s, e) in enumerate(split_sentences(text, *para))])
             sentences += by_para[-1]
         quotes = [q for para in paras for q in find_quotes(text, *para)]
-        actors = sorted(actors + resolve_references(text, sentences, actors, quotes), key=lambda m: m.start)
+        subjects = [(s, e) for s, e, _, dep in noun_phrases(raw) if dep in ("nsubj", "nsubjpass")]
+        actors = sorted(actors + resolve_references(text, sentences, actors, quotes, subjects), key=lambda m: m.start)
         previous = None
         for para, sents in zip(paras, by_para):  # "..., he said": the speaker is whom "he" refers to
             previous = attribute_quotes(text, para, sents, actors, previous)
