@@ -59,8 +59,10 @@ _DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|
 _TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))\.?\s+(?:[A-Z][\w.'’-]*\s+){{0,3}}$")
 _TITLE_AFTER = re.compile(rf"^,\s+(?:the|a|an)\s+(?:[\w'’-]+\s+){{0,3}}?((?i:{_ROLE_WORDS}))\b")
 
-#: How far back (in sentences) a pronoun looks for its antecedent.
-PERSON_WINDOW, GROUP_WINDOW = 3, 2
+#: How far back (in sentences) a pronoun looks for its antecedent. On SEESAW train's select stories,
+#: with the subject preference: 5 and 3 gave actor recall 0.816 and triple F1 0.190, against 0.812 and
+#: 0.188 with 3 and 2, 0.817 and 0.189 with 8 and 2.
+PERSON_WINDOW, GROUP_WINDOW = 5, 3
 GROUP_LABELS = ("ORG", "NORP", "GROUP")
 
 
