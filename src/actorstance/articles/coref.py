@@ -10,7 +10,7 @@ in a large share of sentences; without them the holder is not in the sentence at
   (gender comes from "Mr."/"Ms."/"Mrs." before a name, else from a common first name, else from
   an earlier pronoun resolved to that person);
 - "they/them/their": likewise a group (organisation, party, "Republicans", "lawmakers") within
-  the previous sentence or two;
+  the last three sentences;
 - "the president", "the senator", "the governor", "the majority leader", ...: the person the
   article introduced with that title ("President Barack Obama", "Sen. Ted Cruz", "Mitch
   McConnell, the majority leader"), the latest such before the reference, else the first.
@@ -59,9 +59,9 @@ _DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|
 _TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))\.?\s+(?:[A-Z][\w.'’-]*\s+){{0,3}}$")
 _TITLE_AFTER = re.compile(rf"^,\s+(?:the|a|an)\s+(?:[\w'’-]+\s+){{0,3}}?((?i:{_ROLE_WORDS}))\b")
 
-#: How far back (in sentences) a pronoun looks for its antecedent. On SEESAW train's select stories,
-#: with the subject preference: 5 and 3 gave actor recall 0.816 and triple F1 0.190, against 0.812 and
-#: 0.188 with 3 and 2, 0.817 and 0.189 with 8 and 2.
+#: How far back (in sentences) a pronoun looks for its antecedent: chosen on SEESAW train's select
+#: stories with the subject preference (throwaway runs: triple F1 0.190 against 0.188 with 3 and 2,
+#: 0.189 with 8 and 2; docs/articles.md).
 PERSON_WINDOW, GROUP_WINDOW = 5, 3
 GROUP_LABELS = ("ORG", "NORP", "GROUP")
 
@@ -115,7 +115,7 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     marks does not refer to someone named only inside a quotation (``quotes``: their spans):
     '"... helps Assad," he said' is not Assad speaking. A pronoun prefers a grammatical subject
     (``subjects``: the spans of subject noun phrases) of its sentence or the one before to a nearer
-    name: on SEESAW train's select stories actor recall 0.796 -> 0.812, triple F1 0.183 -> 0.188."""
+    name (measured on SEESAW: docs/articles.md, "Candidates of 2026-12-06")."""
     quoted = lambda pos: any(qs <= pos < qe for qs, qe in quotes)  # noqa: E731
     subject = lambda m: any(cs <= m.start and m.end <= ce for cs, ce in subjects)  # noqa: E731  (in a subject phrase)
     starts = [s.start for s in sentences]
