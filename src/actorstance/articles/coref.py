@@ -152,8 +152,8 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
                 continue  # "Wahlberg endorsed him": not Wahlberg (an object pronoun is not its clause's subject)
             if (m.label in GROUP_LABELS) if plural else (m.label == "PERSON" and gender.get(m.canonical, g) == g):
                 candidates.append(m)
-        # the subject of its sentence or the one before, else the nearest: "McMaster said Russia should drop
-        # Assad. He added ..." is McMaster, not the nearer Assad
+        # the subject of its sentence or the one before, else the nearest: "Mr. Reyes said Russia should drop
+        # Mr. Diaz. He added ..." is Reyes, not the nearer Diaz
         antecedent = next((m for m in candidates if here - sentence_of(m.start) <= 1 and subject(m)),
                           candidates[0] if candidates else None)
         if antecedent is None:

@@ -39,7 +39,7 @@ _INNER_POSSESSIVE = re.compile(r"(?:'s|’s)\s+\S")
 #: Entity types whose possessor is cut off; not organisations ("Dick's Sporting Goods").
 _POSSESSOR_LABELS = ("PERSON", "GPE", "NORP")
 #: US states, for a person the recogniser runs into the state of a place before it
-#: ("Charlottesville, Virginia Trump came under fire": a heading glued to the next sentence).
+#: ("after a rally in Dayton, Ohio Trump returned": a heading glued to the next sentence).
 US_STATES = frozenset("""Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia
 Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan Minnesota
 Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon Pennsylvania Tennessee Texas Utah Vermont
@@ -53,7 +53,7 @@ _PLACE_BEFORE = re.compile(r"(?:[A-Z][\w.-]*, |\bin )$")
 def _clean(text: str, start: int, end: int, label: str = "") -> tuple[int, int]:
     """Drop a leading "the" and a trailing possessive from an entity span; a person's or a
     place's name that runs on past a possessive ends there; a person's that starts with the
-    state of a place before it ("Charlottesville, Virginia Trump") starts after it."""
+    state of a place before it ("Dayton, Ohio Trump") starts after it."""
     start, end = _strip(text, start, end)
     span = text[start:end]
     if label == "PERSON" and _PLACE_BEFORE.search(text[max(0, start - 40):start]):
