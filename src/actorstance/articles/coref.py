@@ -117,7 +117,13 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     (``subjects``: the spans of subject noun phrases) of its sentence or the one before to a nearer
     name (measured on SEESAW: docs/articles.md, "Candidates of 2026-12-06")."""
     quoted = lambda pos: any(qs <= pos < qe for qs, qe in quotes)  # noqa: E731
-    subject = lambda m: any(cs <= m.start and m.end <= ce for cs, ce in subjects)  # noqa: E731  (in a subject phrase)
+    subject_spans = sorted(subjects)  # noun phrases do not overlap: the last one starting at or before a mention
+    subject_starts = [cs for cs, _ in subject_spans]
+
+    def subject(m: Mention) -> bool:
+        k = bisect_right(subject_starts, m.start) - 1
+        return k >= 0 and m.end <= subject_spans[k][1]
+
     starts = [s.start for s in sentences]
     sentence_of = lambda pos: max(0, bisect_right(starts, pos) - 1)  # noqa: E731
     gender = _genders(text, mentions)

@@ -327,9 +327,10 @@ def sentence_rank_loss(logits, gold, sentences: list[int]):
     polar = [i for i in range(logits.shape[1]) if i != neutral]
     score = logits[:, polar].logsumexp(1) - logits[:, neutral]
     stance = gold != neutral
+    labeled = (gold != UNLABELED).tolist()
     members: dict[int, list[int]] = {}
     for i, s in enumerate(sentences):
-        if gold[i] != UNLABELED:
+        if labeled[i]:
             members.setdefault(s, []).append(i)
     losses = []
     for rows in members.values():
