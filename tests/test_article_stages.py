@@ -86,6 +86,18 @@ def test_an_object_pronoun_is_not_its_own_clauses_subject():
     assert [c for _, c in got] == ["Ali Diaz", "Sam Lopez"]
 
 
+def test_an_apposition_is_no_clause_boundary_between_the_subject_and_an_object_pronoun():
+    """"Mr. Lopez, a singer and a rival of the band, endorsed him": "him" is Reyes, not the subject Lopez
+    (commas and "and" inside the subject's apposition do not open a clause)."""
+    text = "Mr. Tom Reyes spoke on Monday. Mr. Sam Lopez, a singer and a rival of the band, endorsed him at noon."
+    names = [person(text, "Tom Reyes"), person(text, "Sam Lopez")]
+    sents = [Sentence(i, s, e) for i, (s, e) in enumerate(split_sentences(text))]
+    subj = (text.index("Mr. Sam"), text.index(", a singer"))
+    got = {(m.text, m.canonical) for m in resolve_references(text, sents, names, subjects=[subj])}
+    assert got == {("him", "Tom Reyes")}
+    assert refs_of(text, names) == {("him", "Sam Lopez")}  # without the subject known, the comma is a boundary
+
+
 def test_acronyms_possessors_and_common_short_forms_get_one_canonical_name(spacy_ner):
     """"IRS" after "the Internal Revenue Service" is that agency; "U.S." is "United States"; a
     person's name that the recogniser runs on past a possessive ends there."""
@@ -138,6 +150,19 @@ def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():
     got = refs_of(text, [person(text, "The Farmers Union", label="ORG"), person(text, "Anna Lind")])
     assert ("They", "The Farmers Union") in got
     assert not any(word == "He" for word, _ in got)  # the last person is five sentences back
+
+
+def test_they_is_neither_a_person_nor_the_news_source():
+    """A name the recogniser once calls a person stays one when another mention of it is labeled ORG
+    ("they" is not Trump, "he" may be); the outlet a statement is made to is not who "they" are."""
+    text = "The Farmers Union met Ruth Okafor. Okafor's staff spoke. They rejected the plan. She left."
+    okafor = text.index("Okafor's")
+    names = [person(text, "The Farmers Union", label="ORG"), person(text, "Ruth Okafor"),
+             Mention(okafor, okafor + 6, "Okafor", "Ruth Okafor", "ORG")]
+    assert refs_of(text, sorted(names, key=lambda m: m.start)) == {("They", "The Farmers Union"), ("She", "Ruth Okafor")}
+    text = "The Farmers Union met on Monday. Its chief told CNN the plan had failed. They rejected it."
+    names = [person(text, "The Farmers Union", label="ORG"), person(text, "CNN", label="ORG")]
+    assert refs_of(text, names) == {("They", "The Farmers Union")}
 
 
 def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):

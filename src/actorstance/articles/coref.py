@@ -10,7 +10,9 @@ in a large share of sentences; without them the holder is not in the sentence at
   (gender comes from "Mr."/"Ms."/"Mrs." before a name, else from a common first name, else from
   an earlier pronoun resolved to that person);
 - "they/them/their": likewise a group (organisation, party, "Republicans", "lawmakers") within
-  the last three sentences;
+  the last three sentences, neither a person the recogniser labeled a group once ("Trump" as ORG)
+  nor the outlet a statement was made to ("told CNN");
+- "him/them" is never the subject of its own clause ("Wahlberg, a singer, endorsed him");
 - "the president", "the senator", "the governor", "the majority leader", ...: the person the
   article introduced with that title ("President Barack Obama", "Sen. Ted Cruz", "Mitch
   McConnell, the majority leader"), the latest such before the reference, else the first.
@@ -37,7 +39,21 @@ _PLURAL = frozenset("they them their themselves".split())
 #: saying or a quotation mark between them is taken as a clause boundary ("Obama said Putin called him").
 _OBJECT = frozenset("him them".split())
 _CLAUSE_BREAK = re.compile(r"[,;:\"“”]|\b(?:that|who|which|said|says|told|after|before|when|because|if|and|but)\b")
+#: Between the sentence's grammatical subject and an object pronoun neither a comma (an apposition:
+#: "Wahlberg, a member of the band, endorsed him") nor "and" (one subject, two verbs: "met Putin and praised him")
+#: is a boundary.
+_SUBJECT_CLAUSE_BREAK = re.compile(r"[;:\"“”]|\b(?:that|who|which|said|says|told|after|before|when|because|if)\b")
 _PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself|they|them|their|themselves)\b", re.I)
+
+#: An organisation a statement is made to or reported by ("told CNN", "according to The New York Times",
+#: "an interview with Fox News", "AFP reported") is the news source, not a group "they" goes back to.
+_SOURCE_BEFORE = re.compile(r"\b(?:told|according\s+to|interviews?\s+with|(?:said|spoke)\s+(?:to|on))\s+(?:the\s+)?$", re.I)
+_SOURCE_AFTER = re.compile(r"^(?:’s|'s)?\s+(?:reported|reports|first\s+reported|interview|poll)\b")
+
+
+def _news_source(text: str, m: Mention) -> bool:
+    return bool(_SOURCE_BEFORE.search(text[max(0, m.start - 30):m.start]) or _SOURCE_AFTER.match(text[m.end:m.end + 20]))
+
 
 #: Title words and the role they name ("Sen." and "senator" are one role).
 ROLES = {
@@ -126,6 +142,8 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
 
     starts = [s.start for s in sentences]
     sentence_of = lambda pos: max(0, bisect_right(starts, pos) - 1)  # noqa: E731
+    # a name the recogniser once calls a person is one, whatever it labels its other mentions ("Trump" as ORG)
+    persons = {m.canonical for m in mentions if m.label == "PERSON"}
     gender = _genders(text, mentions)
     titles = _titles(text, mentions)
     taken = [(m.start, m.end) for m in mentions]
@@ -154,9 +172,11 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
                 break
             if m.end > p.start() or (outside and quoted(m.start)):
                 continue
-            if word in _OBJECT and sentence_of(m.start) == here and not _CLAUSE_BREAK.search(text[m.end:p.start()]):
+            if word in _OBJECT and sentence_of(m.start) == here and not (
+                    _SUBJECT_CLAUSE_BREAK if subject(m) else _CLAUSE_BREAK).search(text[m.end:p.start()]):
                 continue  # "Wahlberg endorsed him": not Wahlberg (an object pronoun is not its clause's subject)
-            if (m.label in GROUP_LABELS) if plural else (m.label == "PERSON" and gender.get(m.canonical, g) == g):
+            is_person = m.label == "PERSON" or m.canonical in persons
+            if (m.label in GROUP_LABELS and not is_person and not _news_source(text, m)) if plural else (is_person and gender.get(m.canonical, g) == g):
                 candidates.append(m)
         # the subject of its sentence or the one before, else the nearest: "Mr. Reyes said Russia should drop
         # Mr. Diaz. He added ..." is Reyes, not the nearer Diaz
@@ -166,7 +186,8 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
             continue
         if g is not None:
             gender.setdefault(antecedent.canonical, g)
-        ref = Mention(p.start(), p.end(), p.group(0), antecedent.canonical, antecedent.label, "reference")
+        label = "PERSON" if antecedent.canonical in persons else antecedent.label
+        ref = Mention(p.start(), p.end(), p.group(0), antecedent.canonical, label, "reference")
         refs.append(ref)
         k = bisect_right(known_starts, ref.start)
         known.insert(k, ref)
