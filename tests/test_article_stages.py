@@ -589,6 +589,33 @@ def test_web_page_furniture_is_blanked_in_place(spacy_ner):
     assert "Alice Walker" in names and not any("Mary" in n or "Senate" in n for n in names)
 
 
+def test_furniture_lines_and_credits_are_blanked_in_place_and_text_that_looks_like_them_is_kept(spacy_ner):
+    """Bylines, "Advertisement", "Read more:" links, newsletter prompts, copyright and the wire's
+    reporting credits become spaces (offsets hold; their reporters are no actors); sentences that
+    merely begin like them stay; an article of furniture alone still gives its (empty) result."""
+    from actorstance.articles.inputs import blank_web_furniture
+
+    furniture = ["By Jane Doe and John Roe | Reuters", "Published 3:45 PM ET, Tue March 3, 2020", "Advertisement",
+                 "Read more: Leaders agree a new package", "Sign up for our Brussels newsletter.",
+                 "Follow Jane Doe on Twitter @janedoe.", "(Reporting by Jane Doe; Editing by John Roe)",
+                 "Press writer Ana Lima in Lisbon contributed to this report.", "Copyright © 2024 Reuters. All rights reserved."]
+    text_lines = ["Prime Minister Viktor Orban criticised the sanctions on Monday.",
+                  "By Monday, Orban had signalled he would not block the deal.",
+                  "Reporting by the Post showed that the money was spent.", "Copyright holders sued the company.",
+                  "Updated figures released in 2023 show 3 million people lost coverage.",
+                  "Read more about it in the report."]
+    text = "\n\n".join(furniture[:4] + text_lines + furniture[4:])
+    blanked = blank_web_furniture(text)
+    assert len(blanked) == len(text) and all(line in blanked for line in text_lines)
+    assert not any(line in blanked for line in furniture)
+    a = analysed(text, spacy_ner)
+    names = {m.canonical for m in a.mentions if m.kind == "name"}
+    assert "Viktor Orban" in names and not names & {"Jane Doe", "John Roe", "Ana Lima", "Reuters"}
+    a, b = ArticlePipeline(None, spacy_ner).analyse([Article("a", "\n\n".join(furniture), "a"),
+                                                     Article("b", "Anna Weber praised Marco Ruiz.", "b")])
+    assert (a.article.id, a.sentences, a.pairs) == ("a", [], []) and b.pairs
+
+
 class _FailingModel:
     def predict_proba(self, records):
         raise RuntimeError("scorer broke")

@@ -422,6 +422,13 @@ def test_html_pages_are_read_as_their_text(tmp_path, tiny_tfidf_dir, capsys, mon
     assert text_of_html(page) == ("Talks stall\n\nAnna Weber praised Marco Ruiz for his courage.\n\n"
                                   "Ruiz thanked Weber.\n\nThen it rained.")
     assert text_of_html("Plain text with a <b>bold</b> word.") == "Plain text with a <b>bold</b> word."  # one tag: text
+    # the story alone: not the related links, forms and page footer around it, nor text outside its <article>
+    assert text_of_html("<html><body><p>Most read: Kyiv thanks Warsaw</p><article><p>Anna Weber spoke.</p>"
+                        "<aside><p>Related: Ruiz resigns</p></aside><footer>Reporting by Jo Lee</footer></article>"
+                        "<form><button>Subscribe</button></form><footer>© 2024 The Paper</footer></body></html>"
+                        ) == "Anna Weber spoke."
+    assert text_of_html("<p>Anna Weber spoke.</p><aside>Ruiz resigns</aside><p>Then it rained.</p>") == (
+        "Anna Weber spoke.\n\nThen it rained.")  # no <article>: the whole page, less the furniture
     path = tmp_path / "page.html"
     path.write_text(page, encoding="utf-8")
     code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, path, "--all-pairs", "-f", "jsonl",

@@ -27,13 +27,17 @@ _HTML_START = re.compile(r"\s*(?:<!doctype html|<html\b)", re.I)
 _HTML_TAG = re.compile(r"</?(?:p|div|br|h[1-6]|li|ul|ol|article|section|table|tr|td)\b[^>]*>", re.I)
 _BLOCKS = frozenset("p div br h1 h2 h3 h4 h5 h6 li ul ol article section header footer blockquote tr table "
                     "figcaption title pre hr".split())
-_SKIPPED = frozenset("script style noscript template head svg nav".split())
+#: Page parts that are not the story: scripts, navigation, asides (related stories), forms, the page footer.
+_SKIPPED = frozenset("script style noscript template head svg nav aside form button select iframe footer".split())
 
 
 class _TextOfHtml(HTMLParser):
-    def __init__(self):
+    """Paragraphs of a page's text; with ``only_article``, only those inside ``<article>`` elements."""
+
+    def __init__(self, only_article: bool = False):
         super().__init__(convert_charrefs=True)
         self.paragraphs, self.current, self.skipping = [], [], 0
+        self.outside_article = 1 if only_article else 0  # > 0: not (yet) inside an <article>
 
     def _end_paragraph(self):
         text = " ".join("".join(self.current).split())
@@ -46,15 +50,19 @@ class _TextOfHtml(HTMLParser):
             self.skipping += 1
         elif tag in _BLOCKS:
             self._end_paragraph()
+        if tag == "article":
+            self.outside_article -= 1
 
     def handle_endtag(self, tag):
         if tag in _SKIPPED:
             self.skipping = max(0, self.skipping - 1)
         elif tag in _BLOCKS:
             self._end_paragraph()
+        if tag == "article":
+            self.outside_article += 1
 
     def handle_data(self, data):
-        if not self.skipping:
+        if not self.skipping and self.outside_article <= 0:
             self.current.append(data)
 
 
@@ -62,7 +70,8 @@ def text_of_html(text: str) -> str:
     """The article text of ``text`` if it is HTML (paragraphs separated by blank lines), else ``text``."""
     if not (_HTML_START.match(text) or len(_HTML_TAG.findall(text[:100_000])) >= 2):
         return text
-    parser = _TextOfHtml()
+    # a page that marks its story with <article> is read there alone (not the teasers and comments around it)
+    parser = _TextOfHtml(only_article=re.search(r"<article\b", text, re.I) is not None)
     parser.feed(text)
     parser.close()
     parser._end_paragraph()
@@ -80,10 +89,32 @@ _REPEATED_NAME = re.compile(rf"(?=\b([A-Z][a-z]{{2,}}) ((?:{_NAME_WORD} ){{1,3}}
 _FURNITURE_CHARS = 700
 
 
+#: Whole lines of page furniture and credits in copied or scraped news: advertising and newsletter
+#: prompts, "Read more:" links, copyright notices, bylines, datelines of publication and the wire
+#: services' reporting credits, whose reporters and editors would otherwise become actors.
+_NOT_A_SENTENCE = r"(?![^\n]*[a-z]\.[ \t]*$)"  # a line that ends like a sentence ("... was spent.") is text
+_FURNITURE_LINE = re.compile(rf"""(?imx)^[ \t]*(?:
+    advertisement | story\ continues\ (?:below|after)(?:\ (?:this\ )?(?:advertisement|ad))?
+  | (?:read|see)\ (?:more|also)\b[ \t]*(?:[:»>|].*)? | related(?:\ (?:coverage|stories|articles|content))?[ \t]*:.*
+  | (?:click|tap)\ here\b.* | subscribe\ (?:now|today|to\ our)\b.* | share\ (?:this|on|via)\b.*
+  | sign\ up\ (?:for|to)\b[^\n]*\b(?:newsletters?|alerts?|updates|emails?|briefings?)\b.*
+  | follow\ [^\n]{{0,40}}?\ on\ (?:twitter|x|facebook|instagram)\b.*
+  | (?:copyright[ \t]*)?(?:©|\(c\))[ \t]*\d{{4}}.* | copyright[ \t]+\d{{4}}.* | all\ rights\ reserved\.?
+  | [^\n]{{0,120}}\bcontributed\ (?:to\ )?(?:this\ )?(?:report|story|article)(?:ing)?\.?
+  | {_NOT_A_SENTENCE}(?:published|updated|posted|last\ modified)\b[^\n]{{0,60}}\d[^\n]{{0,40}}
+  | {_NOT_A_SENTENCE}\(?[ \t]*(?:additional\ )?(?:reporting|writing|editing)\ by\b[^\n]*
+  | {_NOT_A_SENTENCE}(?-i:By\ (?:[A-Z][\w.'’-]*[ \t]*(?:,|and|&)?[ \t]*){{2,8}})(?:[|,–—-][ \t]*[\w .]{{2,30}})?
+)[ \t]*$""")
+_FURNITURE_LINE_CHARS = 200
+
+
 def blank_web_furniture(text: str) -> str:
-    """``text`` with such boxes turned into spaces: the same length, so that every offset into
-    the article still holds (the name before the box stays: "Sen. Richard Shelby")."""
+    """``text`` with such boxes and furniture lines turned into spaces: the same length, so that
+    every offset into the article still holds (the name before the box stays: "Sen. Richard Shelby")."""
     out, last = list(text), 0
+    for line in _FURNITURE_LINE.finditer(text):
+        if line.end() - line.start() <= _FURNITURE_LINE_CHARS:
+            out[line.start():line.end()] = " " * (line.end() - line.start())
     for more in _MORE.finditer(text):
         lo = max(last, more.start() - _FURNITURE_CHARS)
         if (cut := text.rfind("\n\n", lo, more.start())) >= 0:

@@ -110,7 +110,7 @@ class ArticlePipeline:
             for article in articles:
                 if (text := blank_web_furniture(article.text)) != article.text:
                     article = Article(article.id, text, article.source)
-                paras = paragraphs(article.text)
+                paras = paragraphs(article.text) or [(0, 0)]  # an article of page furniture alone still has its (empty) result
                 for k, (s, e) in enumerate(paras):
                     yield article.text[s:e], (article if k == 0 else None, k, len(paras), s)
 
