@@ -176,7 +176,11 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
                     _SUBJECT_CLAUSE_BREAK if subject(m) else _CLAUSE_BREAK).search(text[m.end:p.start()]):
                 continue  # "Wahlberg endorsed him": not Wahlberg (an object pronoun is not its clause's subject)
             is_person = m.label == "PERSON" or m.canonical in persons
-            if (m.label in GROUP_LABELS and not is_person and not _news_source(text, m)) if plural else (is_person and gender.get(m.canonical, g) == g):
+            if plural:
+                fits = m.label in GROUP_LABELS and not is_person and not _news_source(text, m)
+            else:
+                fits = is_person and gender.get(m.canonical, g) == g
+            if fits:
                 candidates.append(m)
         # the subject of its sentence or the one before, else the nearest: "Mr. Reyes said Russia should drop
         # Mr. Diaz. He added ..." is Reyes, not the nearer Diaz

@@ -36,7 +36,9 @@ class _TextOfHtml(HTMLParser):
 
     def __init__(self, only_article: bool = False):
         super().__init__(convert_charrefs=True)
-        self.paragraphs, self.current, self.skipping = [], [], 0
+        self.paragraphs: list[str] = []
+        self.current: list[str] = []
+        self.skipping = 0
         self.outside_article = 1 if only_article else 0  # > 0: not (yet) inside an <article>
 
     def _end_paragraph(self):
