@@ -232,6 +232,12 @@ def test_the_law_resolves_to_the_act_in_an_article(spacy_ner):
     laws = [m for m in a.mentions if m.kind == "topic" and m.text == "law"]
     assert len(laws) == 2 and {m.canonical for m in laws} == {"Affordable Care Act"}
     assert ("Ruth Okafor", "Affordable Care Act") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    # a description used once is a topic only when it refers back to one: "the measure" is the bill; "the weather" nothing
+    a = analysed("The Senate passed the border security bill. Senator Ruth Okafor praised the measure. "
+                 "Tom Baird called the bill cruel. Okafor blamed the weather.", spacy_ner)
+    topics = {m.text: m.canonical for m in a.mentions if m.kind == "topic"}
+    assert topics.get("measure") == "border security bill" and "weather" not in topics
+    assert ("Ruth Okafor", "border security bill") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
 
 
 def test_the_articles_main_subjects_are_targets_of_sentences_that_do_not_name_them(spacy_ner):

@@ -43,6 +43,9 @@ def test_sentences_keep_quotes_and_abbreviations():
     text = ('"We came here in good faith," Lazaridis said. "But the Front broke every promise. '
             'We need guarantees." Gen. Morozan met U.S. envoys on Oct. 1 in Doha. He left "early."  Then it rained.')
     sents = [text[s:e] for s, e in split_sentences(text)]
+    # "No." ends no sentence before a number, and is a word elsewhere
+    assert [text2[s:e] for text2 in ["Ruiz voted no. Weber ranked No. 2 in the poll."]
+            for s, e in split_sentences(text2)] == ["Ruiz voted no.", "Weber ranked No. 2 in the poll."]
     assert sents == ['"We came here in good faith," Lazaridis said.', '"But the Front broke every promise.',
                      'We need guarantees."', "Gen. Morozan met U.S. envoys on Oct. 1 in Doha.", 'He left "early."',
                      "Then it rained."]

@@ -16,8 +16,10 @@ class Sentence:
     speaker: Mention | None = None  # set when the sentence lies inside an attributed quote
 
 
-_ABBREV = frozenset("""mr mrs ms dr prof gen lt col sgt capt sen rep gov st jr sr inc corp co ltd no vs etc
-jan feb mar apr jun jul aug sep sept oct nov dec mt ft rev hon est approx dept univ fig sens reps govs gens messrs""".split())
+#: Abbreviations that stand before a number; elsewhere the same letters are a word ("voted no.").
+_NUMBER_ABBREV = frozenset("no nos fig".split())
+_ABBREV = frozenset("""mr mrs ms dr prof gen lt col sgt capt sen rep gov st jr sr inc corp co ltd vs etc
+jan feb mar apr jun jul aug sep sept oct nov dec mt ft rev hon est approx dept univ sens reps govs gens messrs""".split())
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 
 
@@ -43,6 +45,8 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     word = found.group(0) if found else ""
     if not word or text[dot] != ".":
         return False
+    if word.lower() in _NUMBER_ABBREV:  # "No. 2" is one sentence; "voted no. Whitfield ..." two
+        return bool(re.match(r"\s*\d", text[dot + 1:dot + 4]))
     if word.lower() in _ABBREV or re.fullmatch(r"(?:[A-Za-z]\.)*[A-Za-z]", word):
         return True  # "Gen.", "U.S.", "J." initials
     return False

@@ -68,12 +68,19 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
         if tag in _NOMINAL_TAGS and words and words[-1] not in VAGUE_HEADS and words[-1] not in ROLES:
             phrases.append((s, e, words[-1].rstrip("s")))
     heads = Counter(h for _, _, h in phrases)
+    once: set[int] = set()  # starts of descriptions kept only if they refer back to a named topic
     for s, e, head in phrases:
         if heads[head] >= min_repeats:
             add(*clean_phrase(text, s, e))
+        elif _kind(phrase_name(text, *clean_phrase(text, s, e)))[0] is not None:  # "praised the measure"
+            n = len(out)
+            add(*clean_phrase(text, s, e))
+            once.update(m.start for m in out[n:])
     for m in SCARE_QUOTE.finditer(text):  # a short phrase in quotation marks: "common sense gun reform"
         add(m.start(1), m.end(1))
-    return resolve_topic_references(sorted(out, key=lambda m: m.start))
+    named = {m.start: m.canonical for m in out}
+    resolved = resolve_topic_references(sorted(out, key=lambda m: m.start))
+    return [m for m in resolved if m.start not in once or m.canonical != named[m.start]]
 
 
 #: Heads of descriptions that refer back to a topic the article named in full, by kind: "the law"
