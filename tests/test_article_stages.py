@@ -165,6 +165,21 @@ def test_they_is_neither_a_person_nor_the_news_source():
     assert refs_of(text, names) == {("They", "The Farmers Union")}
 
 
+def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner):
+    """"the committee" is the committee named before, "the party" the party; "the group" the organisation
+    just named; "a committee", or a head no earlier name holds, stays a group of its own."""
+    text = ("The House Oversight Committee met on Monday. The Farmers Union said it would sue. "
+            "Ruth Okafor, a lawyer with the group, spoke. The committee rejected the plan. "
+            "A committee of experts disagreed. The Republican Party was split, and the party lost.")
+    a = analysed(text, spacy_ner)
+    got = {(text[m.start - 4:m.end], m.canonical) for m in a.mentions if m.kind in ("group", "reference")}
+    assert ("the group", "Farmers Union") in got
+    assert ("The committee", "House Oversight Committee") in got
+    assert ("the party", "Republican Party") in got
+    indefinite = text.index("committee of experts")
+    assert all(m.canonical != "House Oversight Committee" for m in a.mentions if m.start == indefinite)
+
+
 def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):
     text = 'Secretary John Kerry spoke. "Only Bashar al-Assad gains," he said.'
     a = analysed(text, spacy_ner)

@@ -13,6 +13,8 @@ in a large share of sentences; without them the holder is not in the sentence at
   the last three sentences, neither a person the recogniser labeled a group once ("Trump" as ORG)
   nor the outlet a statement was made to ("told CNN");
 - "him/them" is never the subject of its own clause ("Wahlberg, a singer, endorsed him");
+- "the committee", "the party", "the department": the organisation named before whose name holds
+  that word; "the group", "the company": the organisation named just before;
 - "the president", "the senator", "the governor", "the majority leader", ...: the person the
   article introduced with that title ("President Barack Obama", "Sen. Ted Cruz", "Mitch
   McConnell, the majority leader"), the latest such before the reference, else the first.
@@ -120,6 +122,35 @@ def _titles(text: str, mentions: list[Mention]) -> dict[str, list[tuple[int, str
             if f:
                 role = ROLES[" ".join(f.group(1).lower().split())]
                 out.setdefault(role, []).append((m.start, m.canonical))
+    return out
+
+
+#: Heads of descriptions that refer back to an organisation ("the committee", "the department", "the group").
+_ORG_HEADS = frozenset("committee department agency organization organisation group company firm union caucus party "
+                       "campaign administration ministry commission council".split())
+#: Of those, the heads so generic that the organisation's name need not contain them ("the group" after the
+#: "American Civil Liberties Union"): the nearest organisation named at most this many characters before.
+_GENERIC_ORG_HEADS, _GENERIC_ORG_CHARS = frozenset("group organization organisation company firm".split()), 400
+_DEFINITE = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+$")
+
+
+def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Mention]) -> list[Mention]:
+    """``groups`` with each definite organisation description ("the committee", "the party") named after the
+    organisation it refers back to: the nearest earlier named one whose name holds its head ("House Select
+    Committee on Benghazi", "Republican Party"), or, for "the group/organisation/company", the nearest
+    organisation just before. ``named``: the named mentions, in text order."""
+    out = []
+    for g in groups:
+        head = g.canonical.lower()
+        if head in _ORG_HEADS and _DEFINITE.search(text[max(0, g.start - 6):g.start]):
+            before = [m for m in named if m.end <= g.start and m.label != "PERSON"]
+            antecedent = next((m for m in reversed(before) if head in m.canonical.lower().split()), None)
+            if antecedent is None and head in _GENERIC_ORG_HEADS:
+                antecedent = next((m for m in reversed(before) if m.label == "ORG"
+                                   and g.start - m.end <= _GENERIC_ORG_CHARS and not _news_source(text, m)), None)
+            if antecedent is not None:
+                g = Mention(g.start, g.end, g.text, antecedent.canonical, antecedent.label, "reference")
+        out.append(g)
     return out
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
 from .. import LABELS
-from .coref import resolve_references
+from .coref import resolve_group_descriptions, resolve_references
 from .inputs import Article, blank_web_furniture
 from .lexicon import ActorLexicon
 from .mentions import group_mentions, noun_phrases, resolve_mentions
@@ -137,7 +137,7 @@ class ArticlePipeline:
     def _analyse_one(self, article: Article, raw: list[tuple[int, int, str]]) -> Analysed:
         text = article.text
         named = resolve_mentions(text, raw, self.actors)
-        groups = group_mentions(text, raw, named)
+        groups = resolve_group_descriptions(text, group_mentions(text, raw, named), named)
         named = [m for m in named if not any(g.start <= m.start and m.end <= g.end for g in groups)]
         actors = sorted(named + groups, key=lambda m: m.start)
         paras = paragraphs(text)
