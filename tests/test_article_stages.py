@@ -199,6 +199,11 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
                       spacy_ner)
     names = {m.canonical for m in titled.mentions if m.kind == "name"}
     assert {"Viktor Orban", "Ursula von der Leyen"} <= names and "Hungarian" not in names, names
+    # a place whose title a person carries is part of the person's description; alone it is an actor
+    titled = analysed("Michigan's governor, Paul Novak, praised Northwind. Michigan's budget grew. Ohio sued Northwind.",
+                      spacy_ner)
+    names = [m.canonical for m in titled.mentions if m.kind == "name"]
+    assert "Paul Novak" in names and names.count("Michigan") == 1 and "Ohio" in names, names
     pairs = {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
     # the people of a party as a group ("Republican" matches the party's name when scored)

@@ -115,8 +115,10 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
         mentions.append(Mention(s, e, text[s:e], lexicon.lookup(name) or name, lab))
         taken.append((s, e))
     datelines = [(d.start(), d.end()) for d in DATELINE.finditer(text)]
+    person_starts = {m.start for m in mentions if m.label == "PERSON"}
     mentions = [m for m in mentions if not is_location(text, m) and not is_adjectival(text, m)
                 and not is_office(text, m) and not is_party_tag(text, m) and not is_credit(text, m)
+                and not is_affiliation_of(text, m, person_starts)
                 and not any(ds <= m.start and m.end <= de for ds, de in datelines)]
     mentions += _repeat_mentions(text, mentions, taken)
     mentions.sort(key=lambda m: m.start)
@@ -375,6 +377,16 @@ def is_credit(text: str, m: Mention) -> bool:
     if re.search(r"\bGetty\b", m.text) or (m.text in ("AFP", "AP") and "/" in text[max(0, m.start - 3):m.end + 3]):
         return True
     return bool(_CREDIT_AFTER.match(text, m.end) or _CREDIT_BEFORE.search(text[max(0, m.start - 30):m.start]))
+
+
+_POSSESSIVE_TITLE = re.compile(r"['’]s\s+((?:[A-Za-z-]+\s+){0,3}?)([A-Za-z]+)\.?,?\s+")
+
+
+def is_affiliation_of(text: str, m: Mention, person_starts: set[int]) -> bool:
+    """A place or organisation whose title a person carries ("Michigan's governor, Paul Novak",
+    "Russia's ambassador Sergei Baranov"): part of the person's description, not an actor beside them."""
+    found = _POSSESSIVE_TITLE.match(text, m.end) if m.label != "PERSON" else None
+    return found is not None and found.group(2).lower() in TITLE_WORDS and found.end() in person_starts
 
 
 def is_adjectival(text: str, m: Mention) -> bool:
