@@ -167,7 +167,8 @@ def test_they_is_neither_a_person_nor_the_news_source():
 
 def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner):
     """"the committee" is the committee named before, "the party" the party; "the group" the organisation
-    just named; "a committee", or a head no earlier name holds, stays a group of its own."""
+    just named; "a committee", or a head no earlier name holds, stays a group of its own; "the automaker"
+    is the company named just before."""
     text = ("The House Oversight Committee met on Monday. The Farmers Union said it would sue. "
             "Ruth Okafor, a lawyer with the group, spoke. The committee rejected the plan. "
             "A committee of experts disagreed. The Republican Party was split, and the party lost.")
@@ -178,6 +179,12 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
     assert ("the party", "Republican Party") in got
     indefinite = text.index("committee of experts")
     assert all(m.canonical != "House Oversight Committee" for m in a.mentions if m.start == indefinite)
+    # a company word is a mention only when it refers back: "the automaker" is Northwind; "a bank" nobody
+    text = "Northwind Motors will close three plants. Governor Ellen Price urged the automaker to reconsider. A bank lent it money."
+    a = analysed(text, spacy_ner)
+    got = {(m.text, m.canonical) for m in a.mentions if m.kind == "reference"}
+    assert ("automaker", "Northwind Motors") in got and not any(t == "bank" for t, _ in got)
+    assert ("Ellen Price", "Northwind Motors") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
 
 
 def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):

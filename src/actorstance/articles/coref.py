@@ -132,14 +132,29 @@ _ORG_HEADS = frozenset("committee department agency organization organisation gr
 #: "American Civil Liberties Union"): the nearest organisation named at most this many characters before.
 _GENERIC_ORG_HEADS, _GENERIC_ORG_CHARS = frozenset("group organization organisation company firm".split()), 400
 _DEFINITE = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+$")
+#: Words for a company that are no group on their own ("the automaker", "the bank"): a mention only when they
+#: refer back to an organisation named just before.
+_COMPANY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[a-z-]+\s+)?(company|firm|automaker|carmaker|"
+                                  r"bank|lender|airline|retailer|insurer|manufacturer|network|broadcaster|newspaper|"
+                                  r"publisher|union|chain|giant|startup|conglomerate)\b")
 
 
 def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Mention]) -> list[Mention]:
     """``groups`` with each definite organisation description ("the committee", "the party") named after the
     organisation it refers back to: the nearest earlier named one whose name holds its head ("House Select
     Committee on Benghazi", "Republican Party"), or, for "the group/organisation/company", the nearest
-    organisation just before. ``named``: the named mentions, in text order."""
+    organisation just before; and a mention for each company description ("the automaker") that refers
+    back to an organisation named just before. ``named``: the named mentions, in text order."""
     out = []
+    taken = [(m.start, m.end) for m in named + groups]
+    for d in _COMPANY_DESCRIPTION.finditer(text):
+        s, e = d.start(1), d.end(1)
+        if any(ts < e and s < te for ts, te in taken):
+            continue
+        antecedent = next((m for m in reversed(named) if m.end <= s and m.label == "ORG"
+                           and s - m.end <= _GENERIC_ORG_CHARS and not _news_source(text, m)), None)
+        if antecedent is not None:
+            out.append(Mention(s, e, d.group(1), antecedent.canonical, antecedent.label, "reference"))
     for g in groups:
         head = g.canonical.lower()
         if head in _ORG_HEADS and _DEFINITE.search(text[max(0, g.start - 6):g.start]):
@@ -151,7 +166,7 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
             if antecedent is not None:
                 g = Mention(g.start, g.end, g.text, antecedent.canonical, antecedent.label, "reference")
         out.append(g)
-    return out
+    return sorted(out, key=lambda m: m.start)
 
 
 def resolve_references(text: str, sentences: list[Sentence], mentions: list[Mention],
