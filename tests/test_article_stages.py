@@ -251,6 +251,9 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
                                             "gun-control legislation", "gun-control legislation", "terrorist attacks",
                                             "bombings", "terrorist attacks"]
     assert [m.text for m in named][2] == "law"  # the mention's own words stay
+    # sanctions name themselves ("new sanctions" is no description); "the measures", "the package" refer to them
+    named = resolve_topic_references([topic(0, "new sanctions"), topic(20, "measures"), topic(40, "package")])
+    assert [m.canonical for m in named] == ["new sanctions"] * 3
 
 
 def test_the_law_resolves_to_the_act_in_an_article(spacy_ner):

@@ -89,10 +89,14 @@ TOPIC_KINDS = {word: kind for kind, words in {
     "law": "law laws bill bills measure legislation act",
     "attack": "attack attacks shooting shootings bombing bombings massacre",
     "deal": "deal agreement accord pact treaty",
+    "sanctions": "sanctions measures penalties restrictions tariffs curbs embargo package",
 }.items() for word in words.split()}
-#: Kinds whose heads an article uses for one thing: a bill is also "the measure" and "the legislation";
+#: Kinds whose heads an article uses for one thing: a bill is also "the measure" and "the legislation",
+#: sanctions "the measures" and "the penalties";
 #: "the attack" is not always "the bombings".
-_INTERCHANGEABLE_HEADS = ("law", "deal")
+_INTERCHANGEABLE_HEADS = ("law", "deal", "sanctions")
+#: Heads that name their thing themselves: "new sanctions" is the article's sanctions, which "the measures" refers to.
+_SELF_NAMED = frozenset("sanctions tariffs embargo".split())
 #: Words that may come before such a head in a description that still refers back ("the new law").
 _REFERRING_MODIFIERS = frozenset("new final proposed latest same original current deadly recent".split())
 
@@ -101,7 +105,9 @@ def _kind(name: str) -> tuple[str | None, bool]:
     """The kind of a topic's head noun (None for other heads), and whether the name is only a
     description of it ("law", "new law") rather than a fuller name ("Affordable Care Act")."""
     words = name.lower().split()
-    return (TOPIC_KINDS.get(words[-1]) if words else None), set(words[:-1]) <= _REFERRING_MODIFIERS
+    if not words:
+        return None, True
+    return TOPIC_KINDS.get(words[-1]), set(words[:-1]) <= _REFERRING_MODIFIERS and words[-1] not in _SELF_NAMED
 
 
 def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
