@@ -92,3 +92,19 @@ def test_resolve_uses_the_joined_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(mpnet, "installed_pieces", lambda s: pieces)
     folder = resolve_pretrained("mpnet")
     assert folder.startswith(str(tmp_path / "cache" / "tiny-model-"))
+
+
+def test_the_encoder_results_table_is_the_one_its_run_folders_give(monkeypatch):
+    """benchmarks/results/encoders/README.md is generated from the run folders beside it (one row per
+    scored split: Park's dev, a single test file, or each source of several test files)."""
+    import importlib.util
+
+    from conftest import ROOT
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("encoders", ROOT / "benchmarks" / "encoders.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    readme = (bench.OUT / "README.md").read_text()
+    assert readme == bench.table()
+    assert all(f"| [{run.name}/]({run.name}/) |" in readme for run in bench.OUT.iterdir() if (run / "metrics.json").is_file())
