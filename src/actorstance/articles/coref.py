@@ -14,7 +14,7 @@ in a large share of sentences; without them the holder is not in the sentence at
   nor the outlet a statement was made to ("told CNN");
 - "him/them" is never the subject of its own clause ("Wahlberg, a singer, endorsed him");
 - "the committee", "the party", "the department": the organisation named before whose name holds
-  that word; "the group", "the company": the organisation named just before;
+  that word; "the group", "the company", "the automaker": the organisation named just before;
 - "the president", "the senator", "the governor", "the majority leader", ...: the person the
   article introduced with that title ("President Barack Obama", "Sen. Ted Cruz", "Mitch
   McConnell, the majority leader"), the latest such before the reference, else the first.
@@ -126,11 +126,11 @@ def _titles(text: str, mentions: list[Mention]) -> dict[str, list[tuple[int, str
 
 
 #: Heads of descriptions that refer back to an organisation ("the committee", "the department", "the group").
-_ORG_HEADS = frozenset("committee department agency organization organisation group company firm union caucus party "
-                       "campaign administration ministry commission council".split())
+_ORG_HEADS = frozenset("committee department agency organization organisation group caucus party campaign "
+                       "administration ministry commission council".split())
 #: Of those, the heads so generic that the organisation's name need not contain them ("the group" after the
 #: "American Civil Liberties Union"): the nearest organisation named at most this many characters before.
-_GENERIC_ORG_HEADS, _GENERIC_ORG_CHARS = frozenset("group organization organisation company firm".split()), 400
+_GENERIC_ORG_HEADS, _GENERIC_ORG_CHARS = frozenset("group organization organisation".split()), 400
 _DEFINITE = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+$")
 #: Words for a company that are no group on their own ("the automaker", "the bank"): a mention only when they
 #: refer back to an organisation named just before.
@@ -142,7 +142,7 @@ _COMPANY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[a-z-]+\s+
 def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Mention]) -> list[Mention]:
     """``groups`` with each definite organisation description ("the committee", "the party") named after the
     organisation it refers back to: the nearest earlier named one whose name holds its head ("House Select
-    Committee on Benghazi", "Republican Party"), or, for "the group/organisation/company", the nearest
+    Committee on Benghazi", "Republican Party"), or, for "the group/organisation", the nearest
     organisation just before; and a mention for each company description ("the automaker") that refers
     back to an organisation named just before. ``named``: the named mentions, in text order."""
     out = []
