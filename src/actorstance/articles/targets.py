@@ -70,11 +70,12 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     heads = Counter(h for _, _, h in phrases)
     once: set[int] = set()  # starts of descriptions kept only if they refer back to a named topic
     for s, e, head in phrases:
+        s, e = clean_phrase(text, s, e)
         if heads[head] >= min_repeats:
-            add(*clean_phrase(text, s, e))
-        elif _kind(phrase_name(text, *clean_phrase(text, s, e)))[0] is not None:  # "praised the measure"
+            add(s, e)
+        elif e > s and _kind(phrase_name(text, s, e))[0] is not None:  # "praised the measure"
             n = len(out)
-            add(*clean_phrase(text, s, e))
+            add(s, e)
             once.update(m.start for m in out[n:])
     for m in SCARE_QUOTE.finditer(text):  # a short phrase in quotation marks: "common sense gun reform"
         add(m.start(1), m.end(1))
