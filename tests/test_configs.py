@@ -60,3 +60,10 @@ def test_every_data_config_has_the_common_keys_so_each_can_be_overridden(data):
     base = set(yaml.safe_load((ROOT / "configs" / "data" / "_base.yaml").read_text()))
     cfg = compose([f"data={data}", "data.split_seed=3", "data.limit=5"])
     assert base <= set(cfg.data) and cfg.data.split_seed == 3 and cfg.data.limit == 5
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_the_newsmtsc_recipe_takes_any_model(model):
+    """A data recipe sets no model-only keys, so swapping the model ("model=tfidf") instantiates."""
+    cfg = compose(["experiment=newsmtsc_best", f"model={model}"])
+    assert instantiate(cfg.model).family == model and cfg.data.test[0].format == "newsmtsc"
