@@ -211,6 +211,9 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
                       spacy_ner)
     names = [m.canonical for m in titled.mentions if m.kind == "name"]
     assert "Paul Novak" in names and names.count("Michigan") == 1 and "Ohio" in names, names
+    titled = analysed("Germany's finance minister, Klaus Berger, warned against it. Germany's debt rose.", spacy_ner)
+    names = [m.canonical for m in titled.mentions if m.kind == "name"]
+    assert "Klaus Berger" in names and names.count("Germany") == 1, names
     pairs = {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
     # the people of a party as a group ("Republican" matches the party's name when scored)
@@ -254,6 +257,12 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
     # sanctions name themselves ("new sanctions" is no description); "the measures", "the package" refer to them
     named = resolve_topic_references([topic(0, "new sanctions"), topic(20, "measures"), topic(40, "package")])
     assert [m.canonical for m in named] == ["new sanctions"] * 3
+    # "the decision", "the vote" take the nearest bill, deal or sanctions; with none named, they stay
+    named = resolve_topic_references([topic(0, "border security bill"), topic(30, "new sanctions"), topic(50, "decision"),
+                                      topic(70, "vote")])
+    assert [m.canonical for m in named] == ["border security bill"] + ["new sanctions"] * 3
+    assert [m.canonical for m in resolve_topic_references([topic(0, "tax cuts"), topic(20, "vote")])] == \
+        ["tax cuts", "vote"]
 
 
 def test_the_law_resolves_to_the_act_in_an_article(spacy_ner):

@@ -379,14 +379,16 @@ def is_credit(text: str, m: Mention) -> bool:
     return bool(_CREDIT_AFTER.match(text, m.end) or _CREDIT_BEFORE.search(text[max(0, m.start - 30):m.start]))
 
 
-_POSSESSIVE_TITLE = re.compile(r"['’]s\s+((?:[A-Za-z-]+\s+){0,3}?)([A-Za-z]+)\.?,?\s+")
+_POSSESSIVE_TITLES = [re.compile(r"['’]s\s+((?:[A-Za-z-]+\s+){%d})([A-Za-z]+)\.?,?\s+" % k) for k in range(4)]
 
 
 def is_affiliation_of(text: str, m: Mention, person_starts: set[int]) -> bool:
     """A place or organisation whose title a person carries ("Michigan's governor, Paul Novak",
     "Russia's ambassador Sergei Baranov"): part of the person's description, not an actor beside them."""
-    found = _POSSESSIVE_TITLE.match(text, m.end) if m.label != "PERSON" else None
-    return found is not None and found.group(2).lower() in TITLE_WORDS and found.end() in person_starts
+    if m.label == "PERSON":
+        return False
+    found = (p.match(text, m.end) for p in _POSSESSIVE_TITLES)  # "Germany's finance minister, Klaus Berger"
+    return any(f is not None and f.group(2).lower() in TITLE_WORDS and f.end() in person_starts for f in found)
 
 
 def is_adjectival(text: str, m: Mention) -> bool:
