@@ -380,6 +380,27 @@ def test_end_to_end_scores_and_stage_recalls(tmp_path, spacy_ner):
     # Baird -> Okafor in sentence 0 is overruled (the other direction is as probable and comes
     # first); in sentence 2 it stands, and the gold has no such triple: a false positive
     assert t["predicted"] == 3 and t["precision"] == round(2 / 3, 4)
+    assert report["predicted_in_sentences_without_gold"] == round(1 / 3, 4)  # that one, in sentence 2
+    assert report["operating_points"][0] == {"neutral_scale": 1.0, **t}
+
+
+class HesitantModel(KeywordModel):
+    """As KeywordModel, but not quite sure of Tuesday's praise (neutral 0.5 against supportive 0.4)."""
+
+    def predict_proba(self, records):
+        return np.array([[0.4, 0.1, 0.5] if "Tuesday" in r["text"] else p
+                         for r, p in zip(records, super().predict_proba(records))])
+
+
+def test_operating_points_rescore_the_triples_with_a_smaller_neutral_probability(tmp_path, spacy_ner):
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES)
+    report = evaluate_articles(read_seesaw(root, "valid"), ArticlePipeline(HesitantModel(), spacy_ner, per_sentence=0))
+    points = {o["neutral_scale"]: o for o in report["operating_points"]}
+    assert sorted(points) == [0.3, 0.5, 0.7, 1.0]
+    assert (points[1.0]["tp"], points[1.0]["predicted"]) == (2, 2)  # Tuesday's sentence: neutral
+    assert report["predicted_in_sentences_without_gold"] == 0.0
+    # at 0.7 neutral is 0.35 < 0.4: one direction of Tuesday's pair is supportive (the other overruled), a false positive
+    assert (points[0.7]["tp"], points[0.7]["predicted"]) == (2, 3) and points[0.7]["precision"] == round(2 / 3, 4)
 
 
 def test_candidate_records_carry_the_gold_label_or_neutral(tmp_path, spacy_ner):

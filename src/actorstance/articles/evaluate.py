@@ -12,6 +12,11 @@ taken in order of probability. The stage figures say where a miss comes from:
 - label accuracy on found pairs: of those, how many the scorer labels as the gold does;
 - summary: per article, each (actor, target)'s dominant stance (the more frequent of
   supportive and critical) against the gold's, as precision / recall / F1 of polar pairs.
+
+Two more say whether a threshold is the problem: the triple figures at other operating points
+(each row's neutral probability scaled by 0.7, 0.5, 0.3, then decided as the pipeline does:
+lower scales trade precision for recall), and the share of predicted triples in sentences
+that hold no gold stance at all (a prediction there cannot be right, however defensible).
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from collections import Counter, defaultdict
 from typing import Iterable
 
 from .gold import GoldArticle, gold_sentence_ids, names_match
-from .pipeline import Analysed, ArticlePipeline
+from .pipeline import PER_SENTENCE, Analysed, ArticlePipeline, decide
 from .summary import dominant
 
 POLAR = ("supportive", "critical")
+#: Scales of the neutral probability at which the triples are scored again (1.0 is the pipeline's own decision).
+NEUTRAL_SCALES = (0.7, 0.5, 0.3)
 
 
 def _prf(tp: int, predicted: int, gold: int) -> dict:
@@ -37,8 +44,9 @@ def _prf(tp: int, predicted: int, gold: int) -> dict:
 class Tally:
     """Counts over articles; :meth:`result` turns them into the report."""
 
-    def __init__(self):
+    def __init__(self, per_sentence: int = PER_SENTENCE):
         self.c: Counter[str] = Counter()
+        self.per_sentence = per_sentence
 
     def add(self, gold: GoldArticle, analysed: Analysed, rows: list[dict]) -> None:
         c = self.c
@@ -71,23 +79,20 @@ class Tally:
             c["pair_found"] += bool(found)
             c["label_right"] += any(r["label"] == g.label for r in found)
         # triples, one to one
-        predicted: dict[tuple[int, str, str, str], float] = {}
-        for r in rows:
-            if r["label"] in POLAR:
-                key = (r["sentence_index"], r["actor"], r["target"], r["label"])
-                predicted[key] = max(predicted.get(key, 0.0), r["probability"])
+        predicted, hits = _triples(gold, ids_of, rows)
         c["predicted"] += len(predicted)
-        unclaimed = list(gold.triples)
-        for (si, actor, target, label), _ in sorted(predicted.items(), key=lambda kv: -kv[1]):
-            hit = next((g for g in unclaimed if g.sentence in ids_of[si] and g.label == label
-                        and names_match(actor, g.actor) and names_match(target, g.target)), None)
-            if hit is not None:
-                unclaimed.remove(hit)
-                c["tp"] += 1
-                c[f"tp_{label}"] += 1
+        for label in hits:
+            c["tp"] += 1
+            c[f"tp_{label}"] += 1
         for label in POLAR:
             c[f"gold_{label}"] += sum(g.label == label for g in gold.triples)
             c[f"predicted_{label}"] += sum(k[3] == label for k in predicted)
+        stance_sentences = {g.sentence for g in gold.triples} | set(gold.unnamed_sentences)
+        c["predicted_without_gold"] += sum(not ids_of[k[0]] & stance_sentences for k in predicted)
+        for scale in NEUTRAL_SCALES:
+            predicted, hits = _triples(gold, ids_of, decide(_rescaled(rows, scale), self.per_sentence))
+            c[f"predicted@{scale}"] += len(predicted)
+            c[f"tp@{scale}"] += len(hits)
         # the summary: dominant stance per (actor, target) in the article
         gold_pairs = defaultdict(list)
         for g in gold.triples:
@@ -122,7 +127,39 @@ class Tally:
                 "label_accuracy_on_found": round(c["label_right"] / c["pair_found"], 4) if c["pair_found"] else 0.0,
             },
             "summary": _prf(c["summary_tp"], c["summary_predicted"], c["summary_gold"]),
+            "predicted_in_sentences_without_gold": round(c["predicted_without_gold"] / c["predicted"], 4)
+            if c["predicted"] else 0.0,
+            "operating_points": [{"neutral_scale": 1.0, **_prf(c["tp"], c["predicted"], c["gold"])}] + [
+                {"neutral_scale": s, **_prf(c[f"tp@{s}"], c[f"predicted@{s}"], c["gold"])} for s in NEUTRAL_SCALES],
         }
+
+
+def _triples(gold: GoldArticle, ids_of: dict[int, set[int]], rows: list[dict]) -> tuple[dict, list[str]]:
+    """The rows' distinct supportive/critical triples, and the labels of those a gold triple claims
+    (one to one, the most probable first)."""
+    predicted: dict[tuple[int, str, str, str], float] = {}
+    for r in rows:
+        if r["label"] in POLAR:
+            key = (r["sentence_index"], r["actor"], r["target"], r["label"])
+            predicted[key] = max(predicted.get(key, 0.0), r["probability"])
+    unclaimed, hits = list(gold.triples), []
+    for (si, actor, target, label), _ in sorted(predicted.items(), key=lambda kv: -kv[1]):
+        hit = next((g for g in unclaimed if g.sentence in ids_of[si] and g.label == label
+                    and names_match(actor, g.actor) and names_match(target, g.target)), None)
+        if hit is not None:
+            unclaimed.remove(hit)
+            hits.append(label)
+    return predicted, hits
+
+
+def _rescaled(rows: list[dict], scale: float) -> list[dict]:
+    """Copies of the rows labeled again with the neutral probability times ``scale``."""
+    out = []
+    for r in rows:
+        probs = {lab: r[f"p_{lab}"] * (scale if lab == "neutral" else 1.0) for lab in (*POLAR, "neutral")}
+        label = max(probs, key=probs.__getitem__)
+        out.append({**r, "label": label, "probability": r[f"p_{label}"], "overruled": None})
+    return out
 
 
 def evaluate_articles(gold_articles: Iterable[GoldArticle], pipeline: ArticlePipeline, keep_rows=None) -> dict:
@@ -135,7 +172,7 @@ def evaluate_articles(gold_articles: Iterable[GoldArticle], pipeline: ArticlePip
             by_id[g.id] = g
             yield g.article()
 
-    tally = Tally()
+    tally = Tally(pipeline.per_sentence)
     started, outside = time.perf_counter(), 0.0  # outside: this loop's own work, not the pipeline's
     for chunk, rows in pipeline.run_analysed(texts()):
         t0 = time.perf_counter()
@@ -171,6 +208,10 @@ def format_report(report: dict, title: str = "") -> str:
                                                                    "gold")}})
     lines.append(render_table(rows).rstrip("\n"))
     lines.append("stages: " + ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in st.items()))
+    if "operating_points" in report:
+        lines.append(f"predicted triples in sentences with no gold stance: {report['predicted_in_sentences_without_gold']:.3f}; "
+                     "neutral probability x " + ", ".join(f"{o['neutral_scale']}: F1 {o['f1']:.3f} (P {o['precision']:.3f}, "
+                                                          f"R {o['recall']:.3f})" for o in report["operating_points"]))
     tm = report.get("timings", {})
     if tm.get("sentences_per_s"):
         lines.append(f"speed: {tm['sentences_per_s']} sentences/s end to end after loading ({tm.get('wall', 0):.1f} s: "
