@@ -82,6 +82,7 @@ class Summary:
         self.keep = evidence
         self.corpus: dict[str, dict] = {"actors": {}, "pairs": {}}
         self.n_articles = 0
+        self.articles_read: int | None = None  # all articles read, those without candidate pairs too (set by the caller)
         self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
 
     def add(self, rows: Iterable[dict]) -> None:
@@ -130,7 +131,8 @@ class Summary:
         self.n_articles += head["n_articles"]
 
     def _corpus(self) -> dict:
-        return {"articles_with_pairs": self.n_articles, **self._scope(self.corpus)}
+        read = {} if self.articles_read is None else {"articles_read": self.articles_read}
+        return {"articles_with_pairs": self.n_articles, **read, **self._scope(self.corpus)}
 
     def _article_lines(self) -> Iterator[str]:
         self._spill.flush()
@@ -171,9 +173,16 @@ class Summary:
         pairs = sorted(data["pairs"], key=lambda d: (d["dominant"] == "neutral", -d["n"]))
         polar = [d for d in pairs if d["dominant"] != "neutral"]
         actors = [d for d in data["actors"] if d["dominant"] != "neutral"]
-        parts = [f"Stance pairs ({len(polar)} with a stance, {len(pairs) - len(polar)} candidate pairs without; "
-                 f"{self.n_articles} article{'s' if self.n_articles != 1 else ''}):",
+        read = self.n_articles if self.articles_read is None else self.articles_read
+        where = f"{read} article{'s' if read != 1 else ''}" + \
+            (f", {self.n_articles} with candidate pairs" if self.n_articles != read else "")
+        n_neutral = len(pairs) - len(polar)
+        parts = [f"Stance pairs ({len(polar)} with a stance, {n_neutral} candidate pair{'s' if n_neutral != 1 else ''} "
+                 f"without; {where}):",
                  render_table(rows(polar[:max_rows], True))]
+        if read and not pairs:  # a one-line test ("X praised the bill.") meets this first
+            parts.append("No candidate pairs: a sentence needs an actor and a second actor or a topic (a topic named once, "
+                         "as \"the bill\", is one only with --target or --targets).")
         if len(polar) > max_rows:
             parts.append(f"... {len(polar) - max_rows} more pairs (see --summary FILE.json)")
         parts += ["", f"Actors with a stance ({len(actors)} of {len(data['actors'])}):",
