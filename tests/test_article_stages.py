@@ -142,6 +142,10 @@ def test_title_descriptions_resolve_to_the_titled_person():
     text = "Attorney General Loretta Lynch spoke. General Sam Ortiz listened. The Attorney General denounced the attack."
     got = refs_of(text, [person(text, "Loretta Lynch"), person(text, "Sam Ortiz")])
     assert ("The Attorney General", "Loretta Lynch") in got
+    # a name after the titled person's possessive carries no title ("President Anna Lind's Keystone veto")
+    text = "President Anna Lind's Keystone veto drew fire. Critics said the president had overreached."
+    got = refs_of(text, [person(text, "Anna Lind"), person(text, "Keystone")])
+    assert ("the president", "Anna Lind") in got
 
 
 def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():

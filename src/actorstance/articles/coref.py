@@ -74,7 +74,8 @@ _ROLE_WORDS = "|".join(sorted((re.escape(r) for r in ROLES), key=len, reverse=Tr
 #: word may qualify it; the title in any case)
 _DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|outgoing|[A-Z][a-z]+)\s+){{0,2}}?"
                           rf"(?i:majority\s+|minority\s+)?((?i:{_ROLE_WORDS}))\b(?!\s+(?:of\s+)?[A-Z])")
-_TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))\.?\s+(?:[A-Z][\w.'’-]*\s+){{0,3}}$")
+#: (the words between may not be a possessor: "President Barack Obama's Keystone" gives Keystone no title)
+_TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))\.?\s+(?:[A-Z][\w.'’-]*(?<!['’]s)\s+){{0,3}}$")
 _TITLE_AFTER = re.compile(rf"^,\s+(?:the|a|an)\s+(?:[\w'’-]+\s+){{0,3}}?((?i:{_ROLE_WORDS}))\b")
 
 #: How far back (in sentences) a pronoun looks for its antecedent: chosen on SEESAW train's select
