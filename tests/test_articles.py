@@ -301,10 +301,10 @@ def test_cli_predicts_a_bundled_article(tmp_path, tiny_tfidf_dir, capsys, monkey
 
 def test_an_article_without_candidate_pairs_is_counted_and_the_summary_says_why(tmp_path, tiny_tfidf_dir, capsys,
                                                                                   monkeypatch):
-    """A first try with one line ("... praised the bill.") has one actor and a topic named once: no pair to
+    """A first try with one line ("... praised the plan.") has one actor and a topic named once: no pair to
     score. The summary counts the article and says how to name the topic, and --target gives the pair."""
     one, other = tmp_path / "one.txt", tmp_path / "two.txt"
-    one.write_text("Senator Ruth Okafor praised the bill.\n", encoding="utf-8")
+    one.write_text("Senator Ruth Okafor praised the plan.\n", encoding="utf-8")
     other.write_text("Senator Ruth Okafor praised Governor Tim Baird on Monday.\n", encoding="utf-8")
     code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, one, "--ner", "rules")
     assert code == 0, err
@@ -314,9 +314,9 @@ def test_an_article_without_candidate_pairs_is_counted_and_the_summary_says_why(
     corpus = json.loads((tmp_path / "s.json").read_text())["corpus"]
     assert code == 0 and (corpus["articles_read"], corpus["articles_with_pairs"]) == (2, 1)
     code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, one, "--ner", "rules",
-                         "--target", "the bill", "-f", "jsonl")
+                         "--target", "the plan", "-f", "jsonl")
     assert code == 0 and [(r["actor"], r["target"]) for r in map(json.loads, out.splitlines())] == \
-        [("Ruth Okafor", "the bill")]
+        [("Ruth Okafor", "the plan")]
 
 
 def cli(capsys, monkeypatch, *args, stdin: bytes | None = None):

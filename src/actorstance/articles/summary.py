@@ -180,9 +180,9 @@ class Summary:
         parts = [f"Stance pairs ({len(polar)} with a stance, {n_neutral} candidate pair{'s' if n_neutral != 1 else ''} "
                  f"without; {where}):",
                  render_table(rows(polar[:max_rows], True))]
-        if read and not pairs:  # a one-line test ("X praised the bill.") meets this first
+        if read and not pairs:  # a one-line test ("X praised the plan.") meets this first
             parts.append("No candidate pairs: a sentence needs an actor and a second actor or a topic (a topic named once, "
-                         "as \"the bill\", is one only with --target or --targets).")
+                         "as \"the plan\", is one only with --target or --targets).")
         if len(polar) > max_rows:
             parts.append(f"... {len(polar) - max_rows} more pairs (see --summary FILE.json)")
         parts += ["", f"Actors with a stance ({len(actors)} of {len(data['actors'])}):",
