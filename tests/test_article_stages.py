@@ -146,6 +146,9 @@ def test_title_descriptions_resolve_to_the_titled_person():
     text = "President Anna Lind's Keystone veto drew fire. Critics said the president had overreached."
     got = refs_of(text, [person(text, "Anna Lind"), person(text, "Keystone")])
     assert ("the president", "Anna Lind") in got
+    # a possessor may qualify the description: "the Senate's new leader"
+    text = "Majority Leader Tom Hale spoke on Monday. Later, the Senate's new leader said Anna Lind must change."
+    assert ("the Senate's new leader", "Tom Hale") in refs_of(text, [person(text, "Tom Hale"), person(text, "Anna Lind")])
 
 
 def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():

@@ -70,9 +70,9 @@ ROLES = {
     "king": "king", "queen": "queen", "pope": "pope", "general": "general", "commissioner": "commissioner",
 }
 _ROLE_WORDS = "|".join(sorted((re.escape(r) for r in ROLES), key=len, reverse=True))
-#: "the president", "the former secretary of state", "the House Speaker", "the Senate Majority Leader" (a capitalised
-#: word may qualify it; the title in any case)
-_DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|outgoing|[A-Z][a-z]+)\s+){{0,2}}?"
+#: "the president", "the former secretary of state", "the House Speaker", "the Senate Majority Leader", "the Senate's
+#: new leader" (a capitalised word or a possessor may qualify it; the title in any case)
+_DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|outgoing|[A-Z][a-z]+|[A-Za-z]+['’]s)\s+){{0,2}}?"
                           rf"(?i:majority\s+|minority\s+)?((?i:{_ROLE_WORDS}))\b(?!\s+(?:of\s+)?[A-Z])")
 #: (the words between may not be a possessor: "President Barack Obama's Keystone" gives Keystone no title)
 _TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))\.?\s+(?:[A-Z][\w.'’-]*(?<!['’]s)\s+){{0,3}}$")
