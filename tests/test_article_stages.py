@@ -192,6 +192,14 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
     got = {(m.text, m.canonical) for m in a.mentions if m.kind == "reference"}
     assert ("automaker", "Northwind Motors") in got and not any(t == "bank" for t, _ in got)
     assert ("Ellen Price", "Northwind Motors") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    # ... never a person the recogniser also tagged as an organisation ("chief executive Edward Stack")
+    from actorstance.articles.coref import resolve_group_descriptions
+
+    text = "Stack Foods named Edward Stack chief. Edward Stack spoke. The company will stop selling rifles."
+    named = [person(text, "Stack Foods", label="ORG"), person(text, "Edward Stack", label="ORG"),
+             Mention(text.rindex("Edward Stack"), text.rindex("Edward Stack") + 12, "Edward Stack", "Edward Stack",
+                     "PERSON")]
+    assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [("company", "Stack Foods")]
 
 
 def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):

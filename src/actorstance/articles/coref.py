@@ -148,18 +148,19 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     back to an organisation named just before. ``named``: the named mentions, in text order."""
     out = []
     taken = [(m.start, m.end) for m in named + groups]
+    persons = {m.canonical for m in named if m.label == "PERSON"}  # "chief executive Edward Stack" tagged ORG once
     for d in _COMPANY_DESCRIPTION.finditer(text):
         s, e = d.start(1), d.end(1)
         if any(ts < e and s < te for ts, te in taken):
             continue
-        antecedent = next((m for m in reversed(named) if m.end <= s and m.label == "ORG"
+        antecedent = next((m for m in reversed(named) if m.end <= s and m.label == "ORG" and m.canonical not in persons
                            and s - m.end <= _GENERIC_ORG_CHARS and not _news_source(text, m)), None)
         if antecedent is not None:
             out.append(Mention(s, e, d.group(1), antecedent.canonical, antecedent.label, "reference"))
     for g in groups:
         head = g.canonical.lower()
         if head in _ORG_HEADS and _DEFINITE.search(text[max(0, g.start - 6):g.start]):
-            before = [m for m in named if m.end <= g.start and m.label != "PERSON"]
+            before = [m for m in named if m.end <= g.start and m.label != "PERSON" and m.canonical not in persons]
             antecedent = next((m for m in reversed(before) if head in m.canonical.lower().split()), None)
             if antecedent is None and head in _GENERIC_ORG_HEADS:
                 antecedent = next((m for m in reversed(before) if m.label == "ORG"
