@@ -6,8 +6,7 @@ Without ``--target``, topics are found in the text: laws and events the recognis
 possessor ("Mr. Obama's executive action" -> "executive action"), and short phrases in
 quotation marks (up to five words: backed "common sense gun reform"), merged within the article
 by that name; a description that refers back ("the law", "this bill") takes the name of the
-topic it refers to ("Affordable Care Act"); used once, it is a topic only then, or when the article
-names nothing else of its kind. The pair scorer, trained on the same candidates, decides which carry a stance.
+topic it refers to ("Affordable Care Act"). The pair scorer, trained on the same candidates, decides which carry a stance.
 With ``--target``/``--targets`` only the user's topics are used.
 """
 
@@ -82,11 +81,7 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
         add(m.start(1), m.end(1))
     named = {m.start: m.canonical for m in out}
     resolved = resolve_topic_references(sorted(out, key=lambda m: m.start))
-    # a description used once stays when it refers back, or when nothing else of its kind is named ("Okafor
-    # praised the bill." alone): a throwaway run on SEESAW select gained a triple, pair recall 0.514 -> 0.516
-    kinds_named = {_kind(m.canonical)[0] for m in resolved if m.start not in once}
-    return [m for m in resolved if m.start not in once or m.canonical != named[m.start]
-            or _kind(m.canonical)[0] not in kinds_named]
+    return [m for m in resolved if m.start not in once or m.canonical != named[m.start]]
 
 
 #: Heads of descriptions that refer back to a topic the article named in full, by kind: "the law"
