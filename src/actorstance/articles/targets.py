@@ -97,9 +97,6 @@ TOPIC_KINDS = {word: kind for kind, words in {
 #: sanctions "the measures" and "the penalties";
 #: "the attack" is not always "the bombings".
 _INTERCHANGEABLE_HEADS = ("law", "deal", "sanctions")
-#: What "the decision", "the move", "the vote" refer back to: the nearest bill, deal or sanctions
-#: ("welcomed the decision" after "approved new sanctions").
-_DECIDED = ("law", "deal", "sanctions")
 #: Heads that name their thing themselves: "new sanctions" is the article's sanctions, which "the measures" refers to.
 _SELF_NAMED = frozenset("sanctions tariffs embargo".split())
 #: Words that may come before such a head in a description that still refers back ("the new law").
@@ -129,8 +126,9 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
             named = next((t for t in full if t.canonical.lower().split()[-1].rstrip("s") == head), None)
             if named is None and kind in _INTERCHANGEABLE_HEADS:  # "this bill" after "gun-control legislation"
                 named = next(iter(full), None)
-            if named is None and kind == "decision":
-                named = next((t for t in reversed(out) if _kind(t.canonical) in {(k, False) for k in _DECIDED}), None)
+            if named is None and kind == "decision":  # "welcomed the decision": the nearest bill, deal or sanctions
+                named = next((t for t in reversed(out) if _kind(t.canonical) in
+                              {(k, False) for k in _INTERCHANGEABLE_HEADS}), None)
             if named is not None:
                 m = replace(m, canonical=named.canonical)
         out.append(m)
