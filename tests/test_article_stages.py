@@ -149,6 +149,9 @@ def test_title_descriptions_resolve_to_the_titled_person():
     # a possessor may qualify the description: "the Senate's new leader"
     text = "Majority Leader Tom Hale spoke on Monday. Later, the Senate's new leader said Anna Lind must change."
     assert ("the Senate's new leader", "Tom Hale") in refs_of(text, [person(text, "Tom Hale"), person(text, "Anna Lind")])
+    # "Lind, the Senate's new leader said": the description is the speaker, no apposition giving Lind the title
+    text = "It needs a change of heart by President Anna Lind, the Senate's new leader said. Majority Leader Tom Hale left."
+    assert ("the Senate's new leader", "Tom Hale") in refs_of(text, [person(text, "Anna Lind"), person(text, "Tom Hale")])
 
 
 def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():
