@@ -152,6 +152,7 @@ def predict_ray(args, model_dir: Path, inputs: list[Path]) -> int:
         for shard in shards:
             if shard.name in records:
                 summary.merge_part(shard.outputs(out_dir, fmt)[1])
+        summary.articles_read = manifest["articles"]
         show_summary(args, summary, fmt, rows_to_stdout=False)
     if problems:
         print(f"error: {DataError(problems)}", file=sys.stderr)
