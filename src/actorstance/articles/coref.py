@@ -142,6 +142,12 @@ _COMPANY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[a-z-]+\s+
                                   r"publisher|union|chain|giant|startup|conglomerate)\b")
 
 
+def person_names(mentions: Sequence[Mention]) -> set[str]:
+    """Names the recogniser calls a person at least once: persons, whatever it labels their other mentions
+    ("Trump", "chief executive Edward Stack" tagged ORG now and then)."""
+    return {m.canonical for m in mentions if m.label == "PERSON"}
+
+
 def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Mention]) -> list[Mention]:
     """``groups`` with each definite organisation description ("the committee", "the party") named after the
     organisation it refers back to: the nearest earlier named one whose name holds its head ("House Select
@@ -150,7 +156,7 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     back to an organisation named just before. ``named``: the named mentions, in text order."""
     out = []
     taken = [(m.start, m.end) for m in named + groups]
-    persons = {m.canonical for m in named if m.label == "PERSON"}  # "chief executive Edward Stack" tagged ORG once
+    persons = person_names(named)
     for d in _COMPANY_DESCRIPTION.finditer(text):
         s, e = d.start(1), d.end(1)
         if any(ts < e and s < te for ts, te in taken):
@@ -192,8 +198,7 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
 
     starts = [s.start for s in sentences]
     sentence_of = lambda pos: max(0, bisect_right(starts, pos) - 1)  # noqa: E731
-    # a name the recogniser once calls a person is one, whatever it labels its other mentions ("Trump" as ORG)
-    persons = {m.canonical for m in mentions if m.label == "PERSON"}
+    persons = person_names(mentions)
     gender = _genders(text, mentions)
     titles = _titles(text, mentions)
     taken = [(m.start, m.end) for m in mentions]

@@ -25,6 +25,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Iterable
 
+from .. import LABELS
 from .gold import GoldArticle, gold_sentence_ids, names_match
 from .pipeline import PER_SENTENCE, Analysed, ArticlePipeline, decide
 from .summary import dominant
@@ -156,7 +157,7 @@ def _rescaled(rows: list[dict], scale: float) -> list[dict]:
     """Copies of the rows labeled again with the neutral probability times ``scale``."""
     out = []
     for r in rows:
-        probs = {lab: r[f"p_{lab}"] * (scale if lab == "neutral" else 1.0) for lab in (*POLAR, "neutral")}
+        probs = {lab: r[f"p_{lab}"] * (scale if lab == "neutral" else 1.0) for lab in LABELS}
         label = max(probs, key=probs.__getitem__)
         out.append({**r, "label": label, "probability": r[f"p_{label}"], "overruled": None})
     return out
