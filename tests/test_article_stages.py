@@ -421,6 +421,30 @@ def test_operating_points_rescore_the_triples_with_a_smaller_neutral_probability
     assert (points[0.7]["tp"], points[0.7]["predicted"]) == (2, 3) and points[0.7]["precision"] == round(2 / 3, 4)
 
 
+class SurerOfPraiseModel(KeywordModel):
+    """As KeywordModel, but Monday's praise is a close call (supportive 0.55) and Tuesday's sure."""
+
+    def predict_proba(self, records):
+        return np.array([[0.55, 0.05, 0.4] if "Monday" in r["text"] else [0.9, 0.05, 0.05] if "Tuesday" in r["text"]
+                         else p for r, p in zip(records, super().predict_proba(records))])
+
+
+def test_a_minimum_probability_keeps_only_the_surer_stances(tmp_path, spacy_ner):
+    """--min-probability: the report's confidence points say what each bar keeps; the bar itself
+    makes the pipeline report the less probable stances as neutral."""
+    root = write_seesaw(tmp_path / "seesaw", SENTENCES, TRIPLES)
+    pipeline = ArticlePipeline(SurerOfPraiseModel(), spacy_ner, per_sentence=0)
+    report = evaluate_articles(read_seesaw(root, "valid"), pipeline)
+    assert (report["triples"]["tp"], report["triples"]["predicted"]) == (2, 3)  # Tuesday's praise: not in the gold
+    bars = {o["min_probability"]: (o["tp"], o["predicted"]) for o in report["confidence_points"]}
+    assert bars == {0.5: (2, 3), 0.6: (1, 2), 0.7: (1, 2), 0.8: (1, 2), 0.9: (0, 1)}  # Monday 0.55, "against" 0.8 (kept at 0.8)
+    strict = evaluate_articles(read_seesaw(root, "valid"), pipeline.with_options(min_probability=0.6))
+    assert (strict["triples"]["tp"], strict["triples"]["predicted"]) == (1, 2)
+    assert [o["min_probability"] for o in strict["confidence_points"]] == [0.7, 0.8, 0.9]
+    with pytest.raises(ValueError, match="min_probability"):
+        ArticlePipeline(SurerOfPraiseModel(), spacy_ner, min_probability=1.5)
+
+
 def test_candidate_records_carry_the_gold_label_or_neutral(tmp_path, spacy_ner):
     from actorstance.articles.seesaw import candidate_records
 
@@ -514,6 +538,10 @@ def test_stances_of_a_sentence_are_decided_together():
     assert rows[1]["probability"] == rows[1]["p_neutral"]
     assert [r["label"] for r in decide([row("A", "C", 0.1, 0.5), row("C", "D", 0.55, 0.0)], per_sentence=0)] == \
         ["critical", "supportive"]
+    sure = decide([row("A", "C", 0.1, 0.5), row("C", "D", 0.55, 0.0), row("D", "E", 0.2, 0.45)], per_sentence=0,
+                  min_probability=0.52)
+    assert [(r["label"], r["overruled"]) for r in sure] == [("neutral", "below min probability"), ("supportive", None),
+                                                            ("neutral", "below min probability")]
 
 
 def test_the_articles_results_table_is_the_one_its_files_give():

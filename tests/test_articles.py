@@ -383,10 +383,17 @@ def test_cli_writes_stance_rows_unless_all_pairs_are_asked_for(tmp_path, tiny_tf
     assert rows[False] and all(r["label"] != "neutral" for r in rows[False])
     assert [r for r in rows[True] if r["label"] != "neutral"] == rows[False]
     assert any(r["label"] == "neutral" for r in rows[True])
+    bar = sorted(r["probability"] for r in rows[False])[len(rows[False]) // 2]  # the median stance's probability
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, article, "-f", "jsonl",
+                         "--min-probability", str(bar))
+    assert code == 0, err
+    sure = [json.loads(line) for line in out.splitlines()]
+    assert sure == [r for r in rows[False] if r["probability"] >= bar] and len(sure) < len(rows[False])
 
 
 @pytest.mark.parametrize("flag, value", [("--chunk", "0"), ("--evidence", "-1"), ("--ner-processes", "0"),
-                                         ("--per-sentence", "-2"), ("--salient", "x"), ("--int8-recheck", "2")])
+                                         ("--per-sentence", "-2"), ("--salient", "x"), ("--int8-recheck", "2"),
+                                         ("--min-probability", "1.5")])
 def test_cli_counts_out_of_range_are_refused(flag, value, capsys):
     from actorstance.cli import main
 

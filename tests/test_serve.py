@@ -104,6 +104,10 @@ def test_articles_options_apply_to_the_request_only(client):
     assert all(row["label"] != "neutral" for row in one["rows"])
     assert len(every["rows"]) > len(one["rows"]) and any(row["label"] == "neutral" for row in every["rows"])
     assert client.app.state.pipeline.per_sentence == 2  # the server's pipeline is unchanged
+    sure = client.post("/v1/articles", json={"text": ARTICLE, "all_pairs": True, "min_probability": 1.0}).json()
+    assert sure["rows"] and all(row["label"] == "neutral" for row in sure["rows"])
+    assert "below min probability" in {row["overruled"] for row in sure["rows"]}
+    assert client.app.state.pipeline.min_probability == 0.0
     assert one["summary"]["corpus"]["actors"] and one["summary"]["articles"][0]["article_id"] == "0"
 
 
@@ -179,6 +183,7 @@ def test_bad_record_requests_get_a_4xx_that_names_the_problem(client, body, head
     ({"articles": [{"id": "a", "text": "A met B."}, {"id": "a", "text": "C met D."}]}, "id 'a' given twice"),
     ({"text": ARTICLE, "per_sentence": -1}, "per_sentence: expected a whole number >= 0, got -1"),
     ({"text": ARTICLE, "all_pairs": "yes"}, 'all_pairs: expected true or false, got "yes"'),
+    ({"text": ARTICLE, "min_probability": 2}, "min_probability: expected a number from 0 to 1, got 2"),
     ({"text": ARTICLE, "model": "models/other"}, "unknown field(s) 'model'"),
 ])
 def test_bad_article_requests_get_422(client, body, message):

@@ -201,7 +201,8 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     _check_writable(args.summary)
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      topics=args.target, topics_file=args.targets, chunk_articles=args.chunk,
-                                     per_sentence=args.per_sentence, salient=args.salient)
+                                     per_sentence=args.per_sentence, salient=args.salient,
+                                     min_probability=args.min_probability)
     fmt = args.output_format or format_from_path(args.out)
     summary = Summary(args.evidence)
     problems: list[str] = []
@@ -275,7 +276,8 @@ def cmd_evaluate_articles(args) -> int:
     members = [_load_for_prediction(d, args) for d in model_dirs]
     model = members[0] if len(members) == 1 else MeanOfModels(members)
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
-                                     chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient)
+                                     chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient,
+                                     min_probability=args.min_probability)
     from contextlib import nullcontext
 
     from .articles.writer import RowWriter
@@ -284,6 +286,7 @@ def cmd_evaluate_articles(args) -> int:
         report = evaluate_articles(articles, pipeline, writer.write if writer else None)
     report.update({"gold": what, "model": " + ".join(map(str, model_dirs)), "ner": pipeline.detector.name, "int8": bool(args.int8),
                    "actors": args.actors, "per_sentence": args.per_sentence, "salient": pipeline.salient,
+                   "min_probability": args.min_probability,
                    "salient_holders": pipeline.salient_holders,
                    "ner_processes": args.ner_processes,
                    "int8_recheck": getattr(pipeline.model, "int8_recheck", None) if args.int8 else None})

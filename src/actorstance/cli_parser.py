@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     art.add_argument("--salient", type=_count, metavar="N",
                      help="the article's N most mentioned names are candidate targets of every sentence with an "
                           f"actor, named there or not (default {SALIENT}; 2 adds about a third more pairs: docs/articles.md)")
+    art.add_argument("--min-probability", type=_share, default=0.0, metavar="P",
+                     help="report a stance only when its probability is at least P (fewer, surer rows; "
+                          "default 0: every stance; precision by bar: evaluate-articles, docs/articles.md)")
     art.add_argument("--all-pairs", action="store_true",
                      help="write a row for every candidate pair, the neutral ones too (default: rows with a stance)")
     art.add_argument("--summary", nargs="?", const="-", metavar="FILE",
@@ -163,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"at most N stances per sentence (0: no limit; default {PER_SENTENCE}, as predict)")
     p.add_argument("--salient", type=_count, metavar="N",
                    help="the article's N most mentioned names as targets of every sentence (default as predict)")
+    p.add_argument("--min-probability", type=_share, default=0.0, metavar="P",
+                   help="keep a stance only when its probability is at least P (default 0, as predict)")
     p.add_argument("--out", help="write the report as JSON here")
     p.add_argument("--rows", metavar="FILE", help="write every candidate row (JSONL), the neutral ones too")
     p.set_defaults(run="evaluate-articles")

@@ -91,7 +91,8 @@ def settings_of(args, model_files: dict[str, bytes]) -> dict:
     return {"actorstance": __version__, "model": h.hexdigest(), "int8": bool(args.int8), "onnx": bool(args.onnx),
             "int8_recheck": args.int8_recheck, "ner": args.ner, "actors": file_digest(args.actors),
             "target": args.target, "targets": file_digest(args.targets), "per_sentence": args.per_sentence,
-            "salient": args.salient, "all_pairs": bool(args.all_pairs), "format": args.output_format}
+            "salient": args.salient, "min_probability": args.min_probability, "all_pairs": bool(args.all_pairs),
+            "format": args.output_format}
 
 
 def predict_ray(args, model_dir: Path, inputs: list[Path]) -> int:
@@ -176,7 +177,8 @@ def _run_on_ray(args, model_name, model_files, todo, out_dir, settings, records,
         options = {"onnx": args.onnx, "int8": args.int8, "int8_recheck": args.int8_recheck,
                    "pipeline": {"ner": args.ner, "ner_processes": args.ner_processes, "actors": args.actors,
                                 "topics": args.target, "topics_file": args.targets, "chunk_articles": args.chunk,
-                                "per_sentence": args.per_sentence, "salient": args.salient}}
+                                "per_sentence": args.per_sentence, "salient": args.salient,
+                                "min_probability": args.min_probability}}
         model_ref = ray.put(model_files)
         Worker = ray.remote(num_cpus=1)(ShardWorker)
 

@@ -149,6 +149,8 @@ _REQUEST_SCHEMAS = {
                                      "description": "every candidate pair, the neutral ones too"},
                        "per_sentence": {"type": "integer", "minimum": 0,
                                         "description": "at most N stances per sentence (0: no limit)"},
+                       "min_probability": {"type": "number", "minimum": 0, "maximum": 1,
+                                           "description": "report a stance only from this probability (default 0)"},
                        "include_text": {"type": "boolean", "default": False,
                                         "description": "return each article's text as analysed (spans index it)"}},
         "example": {"text": "Chancellor Anna Weber praised the ceasefire deal. Opposition leader Marco Ruiz "
@@ -246,7 +248,8 @@ def create_app(model, model_dir: str | Path | None = None, limits: Limits | None
         and its summary (per actor and per pair; corpus and per article), as `actorstance.analyze`."""
         started = time.monotonic()
         arts, opts = parse_articles(await read_json(request, limits), limits)
-        run = pipeline if opts["per_sentence"] is None else pipeline.with_options(per_sentence=opts["per_sentence"])
+        changes = {k: opts[k] for k in ("per_sentence", "min_probability") if opts[k] is not None}
+        run = pipeline.with_options(**changes) if changes else pipeline
         deadline = started + limits.timeout_s
         rows, summary = await on_lane(lambda: analyze_rows(run, _until(arts, deadline), opts["all_pairs"]), started)
         out = {"rows": rows, "summary": summary}

@@ -88,6 +88,8 @@ def _option(data: dict, name: str, kind: type, default):
         return default
     if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise ApiError(422, f"{name}: expected a whole number >= 0, got {json.dumps(value)}")
+    if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1):
+        raise ApiError(422, f"{name}: expected a number from 0 to 1, got {json.dumps(value)}")
     if kind is bool and not isinstance(value, bool):
         raise ApiError(422, f"{name}: expected true or false, got {json.dumps(value)}")
     return value
@@ -125,7 +127,7 @@ def parse_articles(data: dict, limits: Limits) -> tuple[list, dict]:
     from .api import as_articles
     from .articles.segmentation import count_sentences
 
-    _fields(data, ("text", "articles", "all_pairs", "per_sentence", "include_text"))
+    _fields(data, ("text", "articles", "all_pairs", "per_sentence", "min_probability", "include_text"))
     if ("text" in data) == ("articles" in data):
         raise ApiError(422, 'expected either "text" (one article) or "articles" (an array of {id, text})')
     if "text" in data:
@@ -155,5 +157,6 @@ def parse_articles(data: dict, limits: Limits) -> tuple[list, dict]:
                             "send fewer or shorter articles")
     options = {"all_pairs": _option(data, "all_pairs", bool, False),
                "per_sentence": _option(data, "per_sentence", int, None),
+               "min_probability": _option(data, "min_probability", float, None),
                "include_text": _option(data, "include_text", bool, False)}
     return articles, options

@@ -17,6 +17,9 @@ Two more say whether a threshold is the problem: the triple figures at other ope
 (each row's neutral probability scaled by 0.7, 0.5, 0.3, then decided as the pipeline does:
 lower scales trade precision for recall), and the share of predicted triples in sentences
 that hold no gold stance at all (a prediction there cannot be right, however defensible).
+The other way, ``confidence_points`` give the triple figures when only stances at least as
+probable as 0.5 ... 0.9 are kept (``--min-probability``): how far precision rises as rows are
+dropped, so a user who wants fewer, surer rows can pick the bar.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from .summary import dominant
 POLAR = ("supportive", "critical")
 #: Scales of the neutral probability at which the triples are scored again (1.0 is the pipeline's own decision).
 NEUTRAL_SCALES = (0.7, 0.5, 0.3)
+#: Bars of ``--min-probability`` at which the triples are scored again.
+MIN_PROBABILITIES = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def _prf(tp: int, predicted: int, gold: int) -> dict:
@@ -45,9 +50,9 @@ def _prf(tp: int, predicted: int, gold: int) -> dict:
 class Tally:
     """Counts over articles; :meth:`result` turns them into the report."""
 
-    def __init__(self, per_sentence: int = PER_SENTENCE):
+    def __init__(self, per_sentence: int = PER_SENTENCE, min_probability: float = 0.0):
         self.c: Counter[str] = Counter()
-        self.per_sentence = per_sentence
+        self.per_sentence, self.min_probability = per_sentence, min_probability
 
     def add(self, gold: GoldArticle, analysed: Analysed, rows: list[dict]) -> None:
         c = self.c
@@ -91,9 +96,15 @@ class Tally:
         stance_sentences = {g.sentence for g in gold.triples} | set(gold.unnamed_sentences)
         c["predicted_without_gold"] += sum(not ids_of[k[0]] & stance_sentences for k in predicted)
         for scale in NEUTRAL_SCALES:
-            predicted, hits = _triples(gold, ids_of, decide(_rescaled(rows, scale), self.per_sentence))
+            predicted, hits = _triples(gold, ids_of, decide(_rescaled(rows, scale), self.per_sentence,
+                                                            self.min_probability))
             c[f"predicted@{scale}"] += len(predicted)
             c[f"tp@{scale}"] += len(hits)
+        for bar in MIN_PROBABILITIES:
+            kept = [r for r in rows if r["label"] not in POLAR or r["probability"] >= bar]
+            predicted, hits = _triples(gold, ids_of, kept)
+            c[f"predicted>={bar}"] += len(predicted)
+            c[f"tp>={bar}"] += len(hits)
         # the summary: dominant stance per (actor, target) in the article
         gold_pairs = defaultdict(list)
         for g in gold.triples:
@@ -132,6 +143,8 @@ class Tally:
             if c["predicted"] else 0.0,
             "operating_points": [{"neutral_scale": 1.0, **_prf(c["tp"], c["predicted"], c["gold"])}] + [
                 {"neutral_scale": s, **_prf(c[f"tp@{s}"], c[f"predicted@{s}"], c["gold"])} for s in NEUTRAL_SCALES],
+            "confidence_points": [{"min_probability": b, **_prf(c[f"tp>={b}"], c[f"predicted>={b}"], c["gold"])}
+                                  for b in MIN_PROBABILITIES if b > self.min_probability],
         }
 
 
@@ -173,7 +186,7 @@ def evaluate_articles(gold_articles: Iterable[GoldArticle], pipeline: ArticlePip
             by_id[g.id] = g
             yield g.article()
 
-    tally = Tally(pipeline.per_sentence)
+    tally = Tally(pipeline.per_sentence, pipeline.min_probability)
     started, outside = time.perf_counter(), 0.0  # outside: this loop's own work, not the pipeline's
     for chunk, rows in pipeline.run_analysed(texts()):
         t0 = time.perf_counter()
@@ -213,6 +226,10 @@ def format_report(report: dict, title: str = "") -> str:
         lines.append(f"predicted triples in sentences with no gold stance: {report['predicted_in_sentences_without_gold']:.3f}; "
                      "neutral probability x " + ", ".join(f"{o['neutral_scale']}: F1 {o['f1']:.3f} (P {o['precision']:.3f}, "
                                                           f"R {o['recall']:.3f})" for o in report["operating_points"]))
+    if report.get("confidence_points"):
+        lines.append("stances kept only from probability " + ", ".join(
+            f"{o['min_probability']}: P {o['precision']:.3f}, R {o['recall']:.3f} ({o['predicted']} triples)"
+            for o in report["confidence_points"]))
     tm = report.get("timings", {})
     if tm.get("sentences_per_s"):
         lines.append(f"speed: {tm['sentences_per_s']} sentences/s end to end after loading ({tm.get('wall', 0):.1f} s: "

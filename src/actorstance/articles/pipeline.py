@@ -62,8 +62,11 @@ class ArticlePipeline:
 
     def __init__(self, model, detector, actors: ActorLexicon | None = None, topics: ActorLexicon | None = None,
                  chunk_articles: int = 64, per_sentence: int = PER_SENTENCE, salient: int = SALIENT,
-                 salient_holders: bool = False, overlap: bool = True):
+                 salient_holders: bool = False, overlap: bool = True, min_probability: float = 0.0):
         self.model, self.detector = model, detector
+        if not 0.0 <= min_probability <= 1.0:
+            raise ValueError(f"min_probability: expected a number from 0 to 1, got {min_probability!r}")
+        self.min_probability = min_probability
         self.overlap = overlap
         self.actors = actors or ActorLexicon()
         self.topics = topics if topics else None
@@ -74,12 +77,14 @@ class ArticlePipeline:
     @classmethod
     def build(cls, model, *, ner: str = "auto", ner_processes: int = 1, actors=None, topics: list[str] | None = None,
               topics_file=None, chunk_articles: int = 64, per_sentence: int = PER_SENTENCE,
-              salient: int | None = None, salient_holders: bool | None = None) -> "ArticlePipeline":
+              salient: int | None = None, salient_holders: bool | None = None,
+              min_probability: float = 0.0) -> "ArticlePipeline":
         """The pipeline as ``actorstance predict`` sets it up, one place for its defaults (shared by
         the command line and :func:`actorstance.analyze`). ``actors``: an actor file or a dict
         ``{canonical: [aliases]}``; ``topics``/``topics_file``: targets that replace the default
         ones; ``salient``: None for ``SALIENT``; ``salient_holders``: None for the model's own
-        default (:func:`~.pairs.default_salient_holders`)."""
+        default (:func:`~.pairs.default_salient_holders`); ``min_probability``: stances less
+        probable than this are reported neutral (:func:`decide`)."""
         from .detectors import make_detector
         from .lexicon import load_lexicon, topic_lexicon
         from .pairs import default_salient_holders
@@ -88,14 +93,16 @@ class ArticlePipeline:
         return cls(model, make_detector(ner, processes=ner_processes), lexicon,
                    topic_lexicon(topics, topics_file) or None, chunk_articles, per_sentence,
                    SALIENT if salient is None else salient,
-                   default_salient_holders(model) if salient_holders is None else salient_holders)
+                   default_salient_holders(model) if salient_holders is None else salient_holders,
+                   min_probability=min_probability)
 
     def with_options(self, **changes) -> "ArticlePipeline":
         """A copy with some settings changed (e.g. ``per_sentence``) and its own timings, sharing
         the detector and lexicons: a server builds those once, not per request."""
         import copy
 
-        unknown = set(changes) - {"per_sentence", "salient", "salient_holders", "chunk_articles", "overlap"}
+        unknown = set(changes) - {"per_sentence", "salient", "salient_holders", "chunk_articles", "overlap",
+                                  "min_probability"}
         if unknown:
             raise TypeError(f"not a per-run setting: {', '.join(sorted(unknown))}")
         new = copy.copy(self)
@@ -173,7 +180,7 @@ class ArticlePipeline:
         proba = self.model.predict_proba(records)
         self.timings.model += time.perf_counter() - t0
         rows = [output_row(a.article, p, rec, probs) for (a, p), rec, probs in zip(where, records, proba)]
-        return decide(rows, self.per_sentence)
+        return decide(rows, self.per_sentence, self.min_probability)
 
     def run(self, articles: Iterable[Article], progress: bool = False, total: int | None = None) -> Iterator[list[dict]]:
         """Rows, chunk by chunk: memory holds two chunks of articles (one being scored, one being
@@ -222,11 +229,13 @@ class ArticlePipeline:
             bar.close()
 
 
-def decide(rows: list[dict], per_sentence: int = PER_SENTENCE) -> list[dict]:
+def decide(rows: list[dict], per_sentence: int = PER_SENTENCE, min_probability: float = 0.0) -> list[dict]:
     """The stances of each sentence, decided together: where both directions of a pair are
     supportive/critical, the more probable one stands (the rule of Park et al.'s five-class
-    scheme); then at most ``per_sentence`` stances per sentence, the most probable. A stance
-    overruled so becomes neutral (its probabilities unchanged) and says why in ``overruled``."""
+    scheme); then at most ``per_sentence`` stances per sentence, the most probable, and none less
+    probable than ``min_probability`` (fewer rows, more of them right: a precision/recall
+    trade measured by ``evaluate-articles``). A stance overruled so becomes neutral (its
+    probabilities unchanged) and says why in ``overruled``."""
     by_sentence: dict[tuple, list[dict]] = {}
     for r in rows:
         r.setdefault("overruled", None)
@@ -238,7 +247,8 @@ def decide(rows: list[dict], per_sentence: int = PER_SENTENCE) -> list[dict]:
         for r in polar:
             pair = frozenset((r["actor"], r["target"]))
             why = "reverse direction" if pair in seen else \
-                "per-sentence limit" if per_sentence and kept >= per_sentence else None
+                "per-sentence limit" if per_sentence and kept >= per_sentence else \
+                "below min probability" if r["probability"] < min_probability else None
             seen.add(pair)
             if why:
                 r.update(label="neutral", probability=r["p_neutral"], overruled=why)
