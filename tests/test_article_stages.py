@@ -152,6 +152,20 @@ def test_title_descriptions_resolve_to_the_titled_person():
     # "Lind, the Senate's new leader said": the description is the speaker, no apposition giving Lind the title
     text = "It needs a change of heart by President Anna Lind, the Senate's new leader said. Majority Leader Tom Hale left."
     assert ("the Senate's new leader", "Tom Hale") in refs_of(text, [person(text, "Anna Lind"), person(text, "Tom Hale")])
+    # a description that introduces a name is that person, not the last one with the title
+    text = ("President Anna Lind spoke. She criticized the Ruritanian president, Tomas Berg, and the Ruritanian "
+            "President (Tomas) Berg replied. Later the president said no.")
+    second = text.index("Berg replied")
+    names = [person(text, "Anna Lind"), person(text, "Tomas Berg"), Mention(second, second + 4, "Berg", "Tomas Berg", "PERSON")]
+    got = refs_of(text, names)
+    assert not any(word.startswith("the Ruritanian") for word, _ in got)
+    assert ("the president", "Anna Lind") in got
+    # a nationality names only a person introduced with it
+    text = "President Anna Lind met French President Marc Duval. The French president said no; the president left."
+    got = refs_of(text, [person(text, "Anna Lind"), person(text, "Marc Duval")])
+    assert ("The French president", "Marc Duval") in got and ("the president", "Marc Duval") in got
+    text = "President Anna Lind spoke. She met the Ruritanian President (Tomas) in Geneva."
+    assert refs_of(text, [person(text, "Anna Lind")]) == {("She", "Anna Lind")}
 
 
 def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():

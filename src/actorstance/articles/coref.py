@@ -77,6 +77,11 @@ _DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|
 #: (the words between may not be a possessor: "President Barack Obama's Keystone" gives Keystone no title)
 _TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))\.?\s+(?:[A-Z][\w.'’-]*(?<!['’]s)\s+){{0,3}}$")
 #: ("Obama, the Senate's new leader said" is not an apposition: the description is the speaker)
+#: What may lie between a description and the name it introduces ("the Russian president, Vladimir Putin",
+#: "the French President (Francois) Hollande"): punctuation and capitalised words only.
+_APPOSED_NAME = re.compile(r"[\s,(]*(?:[A-Z][\w.'’-]*\)?\s+){0,2}$")
+#: A nationality qualifying a description ("the French President"): it names only a person introduced with it.
+_NATIONALITY = re.compile(r"\b(?!Republican\b)[A-Z][a-z]+(?:an|ese|ish|ch|i)\b")
 _TITLE_AFTER = re.compile(rf"^,\s+(?:the|a|an)\s+(?:[\w'’-]+\s+){{0,3}}?((?i:{_ROLE_WORDS}))\b"
                           r"(?!\s+(?:said|says|told|added|wrote|argued|warned)\b)")
 
@@ -202,12 +207,20 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     gender = _genders(text, mentions)
     titles = _titles(text, mentions)
     taken = [(m.start, m.end) for m in mentions]
+    starts_of_mentions = [m.start for m in mentions]
     refs: list[Mention] = []
     for d in _DESCRIPTION.finditer(text):
         role = ROLES[" ".join(d.group(1).lower().split())]
         holders = titles.get(role)
+        nationalities = _NATIONALITY.findall(d.group(0))
+        if nationalities and holders:  # "the French President" is not the US president named before
+            holders = [h for h in holders if all(n in text[max(0, h[0] - 60):h[0]] for n in nationalities)]
         if not holders or any(s < d.end() and d.start() < e for s, e in taken):
             continue
+        k = bisect_right(starts_of_mentions, d.end() - 1)
+        if k < len(mentions) and mentions[k].label == "PERSON" and mentions[k].start - d.end() <= 30 \
+                and _APPOSED_NAME.match(text[d.end():mentions[k].start]):
+            continue  # the description introduces the name that follows: that mention is the person
         before = [h for h in holders if h[0] < d.start()]
         canonical = (before[-1] if before else holders[0])[1]
         refs.append(Mention(d.start(), d.end(), d.group(0), canonical, "PERSON", "reference"))
