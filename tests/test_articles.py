@@ -58,6 +58,28 @@ def test_paragraphs_lines_and_hard_wrapping():
     text = "Headline without a full stop\nFirst paragraph is a single long line " + "x" * 120 + ".\n\nWrapped\nlines."
     paras = [text[s:e] for s, e in paragraphs(text)]
     assert paras[0] == "Headline without a full stop" and paras[-1] == "Wrapped\nlines."
+    # Windows line ends: a blank line is still a blank line
+    text = "HEADLINE: SENATOR SLAMS PLAN\r\n\r\nSen. Ana Ruiz spoke.\r\n \r\nShe left."
+    assert [text[s:e] for s, e in paragraphs(text)] == ["HEADLINE: SENATOR SLAMS PLAN", "Sen. Ana Ruiz spoke.", "She left."]
+    # a list item opens a paragraph even among short lines; its wrapped continuation stays with it
+    text = "Key points:\n\u2022 Ruiz said the plan \"would gut schools.\"\n\u2022 Baird defended\n  it on Monday.\n1. A vote."
+    assert [text[s:e] for s, e in paragraphs(text)] == [
+        "Key points:", '\u2022 Ruiz said the plan "would gut schools."', "\u2022 Baird defended\n  it on Monday.", "1. A vote."]
+
+
+def test_list_bullets_are_no_part_of_a_name_and_the_table_keeps_one_line_per_row(ner):
+    from actorstance.output import render_table
+
+    text = "Lawmakers met on Monday.\n\n\u2022 Maria Lopez criticized Tom Baird.\n\u2022 Baird defended the plan to Lopez."
+    sentences, pairs = analyse(text, ner)
+    assert len(sentences) == 3 and pairs and all("\u2022" not in p.actor.text + p.target.text for p in pairs)
+    assert {("Maria Lopez", "Tom Baird"), ("Tom Baird", "Maria Lopez")} <= pair_set(pairs)
+    from actorstance.articles.mentions import _clean  # a recogniser's span may take the bullet in: "\u2022 Briggs"
+    line = 'schools."\n\u2022 Briggs defended it.'
+    s, e = _clean(line, line.index("\u2022"), line.index(" defended"), "PERSON")
+    assert line[s:e] == "Briggs"
+    table = render_table([{"actor": "Ana Ruiz", "sentence": "Wrapped\nsentence  here."}], max_width=80)
+    assert table.splitlines()[-1] == "Ana Ruiz  Wrapped sentence here."
 
 
 def test_short_names_and_quote_attribution(ner):

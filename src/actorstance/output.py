@@ -20,7 +20,7 @@ def _cell(value) -> str:
         return f"{value:.3f}"
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return " ".join(str(value).split())  # one line per row: a hard-wrapped sentence's line breaks become spaces
 
 
 def render_table(rows: Sequence[dict], columns: Sequence[str] | None = None, max_width: int | None = None) -> str:

@@ -277,8 +277,12 @@ _DETERMINERS = frozenset("""the a an this that these those his her its their our
 any each every several such other another no""".split())
 
 
+#: List bullets and dashes that open a line ("• Briggs defended it."): never part of a name.
+_LEADING_MARKS = frozenset("•·▪‣◦●○■□►▶*–—-")
+
+
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
+    while start < end and (text[start].isspace() or text[start] in _LEADING_MARKS):
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1

@@ -21,17 +21,25 @@ _NUMBER_ABBREV = frozenset("no nos fig".split())
 _ABBREV = frozenset("""mr mrs ms dr prof gen lt col sgt capt sen rep gov st jr sr inc corp co ltd vs etc
 jan feb mar apr jun jul aug sep sept oct nov dec mt ft rev hon est approx dept univ sens reps govs gens messrs""".split())
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+#: A line that opens a list item ("• ...", "- ...", "1. ..."): a paragraph of its own even in hard-wrapped text.
+_ITEM = re.compile(r"[ \t]*(?:[•·▪‣◦●○■□►▶*–—-]|\d{1,2}[.)])[ \t]+\S")
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each paragraph: blocks between blank lines; inside a block, each
-    line is a paragraph unless the block looks hard-wrapped (all lines at most 100 chars)."""
+    """``(start, end)`` of each paragraph: blocks between blank lines (``\\n`` or ``\\r\\n`` line
+    ends); inside a block, each line is a paragraph unless the block looks hard-wrapped (all
+    lines at most 100 chars), and a list item's line always starts one."""
     out = []
-    for block in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", text):
-        lines = [m for m in re.finditer(r"[^\n]+", block.group(0))]
+    for block in re.finditer(r"(?:[^\n]|\n(?![ \t\r]*\n))+", text):
+        lines = [m for m in re.finditer(r"[^\n]+", block.group(0)) if m.group(0).strip()]
         wrapped = len(lines) > 1 and max(len(m.group(0)) for m in lines) <= 100
-        spans = [(block.start(), block.end())] if wrapped or len(lines) <= 1 else \
-            [(block.start() + m.start(), block.start() + m.end()) for m in lines]
+        if not lines:
+            continue
+        if wrapped:  # one paragraph, but a list item's line opens a new one
+            cuts = [0] + [m.start() for m in lines[1:] if _ITEM.match(m.group(0))] + [len(block.group(0))]
+            spans = [(block.start() + a, block.start() + b) for a, b in zip(cuts, cuts[1:])]
+        else:
+            spans = [(block.start() + m.start(), block.start() + m.end()) for m in lines]
         for s, e in spans:
             seg = text[s:e]
             lead, trail = len(seg) - len(seg.lstrip()), len(seg) - len(seg.rstrip())
