@@ -341,6 +341,26 @@ def test_an_article_without_candidate_pairs_is_counted_and_the_summary_says_why(
         [("Ruth Okafor", "the plan")]
 
 
+GERMAN = ("Die Bundesregierung hat am Montag neue Sanktionen gegen Russland beschlossen. Bundeskanzler Olaf Scholz "
+          "sagte, man werde die Ukraine weiter unterstützen, solange es nötig sei. Die Opposition kritisierte das "
+          "Paket als zu schwach und forderte schärfere Maßnahmen gegen die russische Energiewirtschaft.\n")
+
+
+def test_an_article_that_does_not_read_as_english_is_named(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
+    """The recogniser and the models read English: a German article is still processed, but named on
+    stderr and in the summary, so that its rows are not taken at face value."""
+    from actorstance.articles.inputs import looks_english
+
+    assert not looks_english(GERMAN) and looks_english((ARTICLES / "01-ceasefire-talks.txt").read_text())
+    assert looks_english("Die Regierung.")  # too short to tell
+    de = tmp_path / "de.txt"
+    de.write_text(GERMAN, encoding="utf-8")
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, de, ARTICLES / "01-ceasefire-talks.txt",
+                         "--ner", "rules", "-f", "jsonl", "--summary", tmp_path / "s.json")
+    assert code == 0 and "notice: 1 of 2 articles does not read as English (de)" in err
+    assert json.loads((tmp_path / "s.json").read_text())["corpus"]["articles_not_english"] == ["de"]
+
+
 def cli(capsys, monkeypatch, *args, stdin: bytes | None = None):
     """The CLI in this process (spaCy and the model stay loaded): (exit code, stdout, stderr)."""
     import io

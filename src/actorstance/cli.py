@@ -212,7 +212,13 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
                    count_articles(paths) if progress else None)
         if problems and not pipeline.timings.articles:  # nothing was read: the error alone, no empty tables
             raise DataError(problems)
-    summary.articles_read = pipeline.timings.articles
+    summary.articles_read, summary.not_english = pipeline.timings.articles, pipeline.timings.not_english
+    if summary.not_english:
+        n, ids = len(summary.not_english), summary.not_english
+        print(f"notice: {n} of {summary.articles_read} article{'s' if summary.articles_read != 1 else ''} "
+              f"do{'es' if n == 1 else ''} not read as English ({', '.join(ids[:5])}{', ...' if n > 5 else ''}): "
+              "the recogniser, the parser and the models read English only, so their rows are unreliable",
+              file=sys.stderr)
     show_summary(args, summary, fmt, rows_to_stdout=args.out in (None, "-"))
     if problems:
         print(f"error: {DataError(problems)}", file=sys.stderr)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
 from .. import LABELS
 from .coref import resolve_group_descriptions, resolve_references
-from .inputs import Article, blank_web_furniture
+from .inputs import Article, blank_web_furniture, looks_english
 from .lexicon import ActorLexicon
 from .mentions import group_mentions, noun_phrases, resolve_mentions
 from .pairs import HOLDERS, SALIENT, Pair, model_record, salient_mentions, sentence_pairs
@@ -41,6 +41,7 @@ class Timings:
     articles: int = 0
     sentences: int = 0
     pairs_n: int = 0
+    not_english: list[str] = field(default_factory=list)  # ids of the articles that do not read as English
 
     def as_dict(self) -> dict:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in self.__dict__.items()}
@@ -166,6 +167,8 @@ class ArticlePipeline:
         pairs = [p for s in sentences for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics,
                                                               salient=salient, holders=holders)]
         self.timings.articles += 1
+        if not looks_english(text):
+            self.timings.not_english.append(article.id)
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)
         return Analysed(article, sentences, actors + topics, pairs, salient)

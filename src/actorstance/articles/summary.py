@@ -83,6 +83,7 @@ class Summary:
         self.corpus: dict[str, dict] = {"actors": {}, "pairs": {}}
         self.n_articles = 0
         self.articles_read: int | None = None  # all articles read, those without candidate pairs too (set by the caller)
+        self.not_english: list[str] = []  # ids of the articles read that do not read as English (set by the caller)
         self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
 
     def add(self, rows: Iterable[dict]) -> None:
@@ -131,7 +132,9 @@ class Summary:
         self.n_articles += head["n_articles"]
 
     def _corpus(self) -> dict:
-        read = {} if self.articles_read is None else {"articles_read": self.articles_read}
+        read: dict = {} if self.articles_read is None else {"articles_read": self.articles_read}
+        if self.not_english:
+            read["articles_not_english"] = self.not_english
         return {"articles_with_pairs": self.n_articles, **read, **self._scope(self.corpus)}
 
     def _article_lines(self) -> Iterator[str]:
