@@ -279,7 +279,8 @@ def test_bad_files_are_reported_and_the_rest_read(tmp_path):
     (tmp_path / "latin1.txt").write_bytes("line one\nCaf\xe9 Weber".encode("latin-1"))
     (tmp_path / "huge.txt").write_text("word " * 30_000, encoding="utf-8")
     jl = tmp_path / "arts.jsonl"
-    jl.write_text('{"id": "j1", "text": "Kyiv thanked Warsaw."}\nnot json\n{"id": "j3"}\n', encoding="utf-8")
+    jl.write_text('{"id": "j1", "text": "Kyiv thanked Warsaw."}\nnot json\n{"id": "j3", "title": "T", "body": "B"}\n'
+                  '{"id": "j4", "text": 4}\n', encoding="utf-8")
     problems = []
     arts = list(iter_articles([tmp_path], problems))  # .jsonl is not picked from a folder
     assert [a.id for a in arts] == ["good"]
@@ -287,7 +288,9 @@ def test_bad_files_are_reported_and_the_rest_read(tmp_path):
     assert [a.id for a in arts] == ["j1"]
     text = "\n".join(problems)
     for needle in ("empty.txt: empty", "binary.txt: binary file", "latin1.txt:2: not valid UTF-8",
-                   "huge.txt:1: line of 150,000 characters", "arts.jsonl:2: invalid JSON", "arts.jsonl:3: text"):
+                   "huge.txt:1: line of 150,000 characters", "arts.jsonl:2: invalid JSON",
+                   "arts.jsonl:3: text: missing field (the line has 'id', 'title', 'body';",
+                   "arts.jsonl:4: text: expected a string, got int"):
         assert needle in text, text
 
 
@@ -565,5 +568,5 @@ def test_parquet_articles_give_the_rows_of_the_same_jsonl(tmp_path, tiny_tfidf_d
         code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, tmp_path / name, "--ner", "rules",
                              "-f", "jsonl")
         rows[name] = out
-    assert code == 2 and f"{tmp_path / 'a.parquet'}:row 2: text: missing field or not a string" in err
+    assert code == 2 and f"{tmp_path / 'a.parquet'}:row 2: text: empty (null)" in err
     assert rows["a.parquet"] and rows["a.parquet"] == rows["a.jsonl"]

@@ -188,6 +188,10 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
             problems.append(f"{where}: {row.error}")
             continue
         record = row.record or {}
+        if "text" not in record:  # a scraper's fields ("title", "body", "maintext"): say which to rename
+            problems.append(f"{where}: text: missing field (the line has {', '.join(map(repr, record)) or 'no fields'}; "
+                            "each line needs the article as \"text\" and may give an \"id\")")
+            continue
         article = _checked_article(record.get("id"), record.get("text"), f"{stem}-{row.line}", where, problems)
         if article is not None:
             yield article
@@ -196,7 +200,8 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
 def _checked_article(aid, text, default_id: str, where: str, problems: list[str]) -> Article | None:
     """One article of a JSONL line or Parquet row, or None with its problem noted (the rest still read)."""
     if not isinstance(text, str):
-        problems.append(f"{where}: text: missing field or not a string")
+        problems.append(f"{where}: text: " + ("empty (null)" if text is None else
+                                              f"expected a string, got {type(text).__name__}"))
         return None
     text = text_of_html(text)
     try:
