@@ -759,3 +759,22 @@ def test_scoring_beside_reading_gives_the_rows_of_scoring_in_turn(spacy_ner):
     assert all({r["article_id"] for r in rows} <= {a.article.id for a in ch} for ch, rows in chunks)
     with pytest.raises(RuntimeError, match="scorer broke"):
         list(ArticlePipeline(_FailingModel(), spacy_ner, chunk_articles=1).run(articles))
+
+
+def test_a_topic_named_after_a_place_or_group_is_the_target_not_the_name(spacy_ner):
+    """"Rishi Sunak's Rwanda plan", "the Iran nuclear deal": what the stance is toward is the plan, not
+    Rwanda; "Ferguson law enforcement" is no law, and a person's plan stays the person's."""
+    from actorstance.articles.lexicon import ActorLexicon
+
+    text = ("Keir Starmer attacked Rishi Sunak's Rwanda plan on Wednesday. Senators vowed to block the Iran nuclear "
+            "deal. The inquiry faulted Ferguson law enforcement. Critics mocked the Obama plan.")
+    a = analysed(text, spacy_ner)
+    topics = {m.canonical for m in a.mentions if m.kind == "topic"}
+    names = {m.canonical for m in a.mentions if m.kind == "name"}
+    assert {"Rwanda plan", "Iran nuclear deal"} <= topics and not {"Rwanda", "Iran"} & names
+    assert ("Keir Starmer", "Rwanda plan") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    assert "Ferguson law" not in topics and "Obama plan" not in topics
+    # the user's own topics replace the found ones: the names stay as they were
+    own = ArticlePipeline(None, spacy_ner, topics=ActorLexicon({"the plan": ["Rwanda plan"]}))
+    b, = own.analyse([Article("a", text, "a")])
+    assert "Rwanda" in {m.canonical for m in b.mentions if m.kind == "name"}

@@ -21,7 +21,7 @@ from .mentions import group_mentions, noun_phrases, resolve_mentions
 from .pairs import HOLDERS, SALIENT, Pair, model_record, salient_mentions, sentence_pairs
 from .quotes import attribute_quotes
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
-from .targets import find_topics, topic_mentions
+from .targets import find_topics, topic_compounds, topic_mentions
 
 
 #: At most this many stances per sentence (the most probable; 0: no limit). Chosen on the SEESAW
@@ -148,6 +148,7 @@ class ArticlePipeline:
         groups = resolve_group_descriptions(text, group_mentions(text, raw, named), named)
         named = [m for m in named if not any(g.start <= m.start and m.end <= g.end for g in groups)]
         actors = sorted(named + groups, key=lambda m: m.start)
+        compounds, actors = ([], actors) if self.topics else topic_compounds(text, raw, actors)
         paras = paragraphs(text)
         by_para: list[list[Sentence]] = []
         sentences: list[Sentence] = []
@@ -160,7 +161,8 @@ class ArticlePipeline:
         previous = None
         for para, sents in zip(paras, by_para):  # "..., he said": the speaker is whom "he" refers to
             previous = attribute_quotes(text, para, sents, actors, previous)
-        topics = find_topics(text, self.topics) if self.topics else topic_mentions(text, raw, actors)
+        topics = find_topics(text, self.topics) if self.topics else topic_mentions(text, raw, actors,
+                                                                                  compounds=compounds)
         salient = salient_mentions(actors + topics, self.salient) if not self.topics else []
         holders = [m for m in salient_mentions(actors + topics, HOLDERS) if m.kind != "topic"] \
             if self.salient_holders and not self.topics else []

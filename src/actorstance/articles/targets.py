@@ -44,13 +44,14 @@ def find_topics(text: str, topics: ActorLexicon) -> list[Mention]:
 
 
 def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Mention],
-                   min_repeats: int = MIN_REPEATS) -> list[Mention]:
-    """Topics found in the article (see the module doc); none overlaps an actor mention."""
+                   min_repeats: int = MIN_REPEATS, compounds: list[Mention] | None = None) -> list[Mention]:
+    """Topics found in the article (see the module doc), ``compounds`` (:func:`topic_compounds`)
+    among them; none overlaps an actor mention."""
     # quantities, and names of other kinds (places, people the actor stage left out): not topics
     not_topics = [(s, e) for s, e, lab in raw if not lab.startswith(NOUN_PHRASE) and lab not in TOPIC_LABELS]
     not_topics += [(d.start(), d.end()) for d in DATELINE.finditer(text)]
-    out: list[Mention] = []
-    taken = [(m.start, m.end) for m in actors]
+    out: list[Mention] = list(compounds or [])
+    taken = [(m.start, m.end) for m in actors + out]
 
     def add(s: int, e: int) -> None:
         if e <= s or any(ts < e and s < te for ts, te in taken + not_topics):
@@ -101,6 +102,33 @@ _INTERCHANGEABLE_HEADS = ("law", "deal", "sanctions")
 _SELF_NAMED = frozenset("sanctions tariffs embargo".split())
 #: Words that may come before such a head in a description that still refers back ("the new law").
 _REFERRING_MODIFIERS = frozenset("new final proposed latest same original current deadly recent".split())
+
+
+#: Heads that make a place, organisation or group named before them part of a topic: "the Rwanda plan",
+#: "Iran sanctions", "the Keystone bill", "the Boston bombings" are what a stance is toward, not the name.
+COMPOUND_HEADS = frozenset(TOPIC_KINDS) - {"move", "step", "measures"} | frozenset(
+    "plan plans policy policies proposal proposals program programme scheme initiative pipeline budget".split())
+_COMPOUND = [re.compile(r"[ \t]+([a-z]+)\b"), re.compile(r"[ \t]+[a-z][a-z-]*[ \t]+([a-z]+)\b")]  # "Iran (nuclear) deal"
+
+
+def topic_compounds(text: str, raw: list[tuple[int, int, str]],
+                    actors: list[Mention]) -> tuple[list[Mention], list[Mention]]:
+    """Topics named after a place, organisation or group ("Rwanda plan", "GOP proposal", "Iran
+    nuclear deal": the name, at most one lower-case word, a topic head that ends a noun phrase of
+    the parser's, so not "Ferguson law enforcement"), and the actors without the names they
+    absorbed. People keep their names: "the Obama plan" is Obama's, and says who holds it."""
+    ends = {e for _, e, _, _ in noun_phrases(raw)}
+    topics, kept = [], []
+    for m in actors:
+        found = next((f for c in _COMPOUND if (f := c.match(text, m.end)) and f.group(1) in COMPOUND_HEADS
+                      and f.end() in ends), None) \
+            if m.kind == "name" and m.label in ("GPE", "ORG", "NORP") else None
+        if found is not None:
+            name = phrase_name(text, m.start, found.end(), proper_first=True)
+            topics.append(Mention(m.start, found.end(), text[m.start:found.end()], name, "TOPIC", "topic"))
+        else:
+            kept.append(m)
+    return topics, kept
 
 
 def _kind(name: str) -> tuple[str | None, bool]:
