@@ -778,3 +778,24 @@ def test_a_topic_named_after_a_place_or_group_is_the_target_not_the_name(spacy_n
     own = ArticlePipeline(None, spacy_ner, topics=ActorLexicon({"the plan": ["Rwanda plan"]}))
     b, = own.analyse([Article("a", text, "a")])
     assert "Rwanda" in {m.canonical for m in b.mentions if m.kind == "name"}
+
+
+def test_a_surname_the_recogniser_calls_a_place_is_the_person_and_brackets_are_no_part_of_a_name():
+    from actorstance.articles.lexicon import ActorLexicon
+    from actorstance.articles.mentions import resolve_mentions
+
+    text = ("Sen. Robert Menendez spoke. Menendez denied it. Critics said Menendez lied. "
+            "Speaker [John] Boehner agreed. Jordan sent troops.")
+
+    def at(word, k=0):
+        s = -1
+        for _ in range(k + 1):
+            s = text.index(word, s + 1)
+        return s, s + len(word)
+
+    raw = [(*at("Robert Menendez"), "PERSON"), (*at("Menendez", 1), "ORG"), (*at("Menendez", 2), "GPE"),
+           (*at("[John] Boehner"), "PERSON"), (*at("Jordan"), "GPE")]
+    got = {(text[m.start:m.end], m.canonical) for m in resolve_mentions(text, raw, ActorLexicon())}
+    assert ("Menendez", "Robert Menendez") in got and ("Menendez", "Menendez") not in got
+    assert ("[John] Boehner", "John Boehner") in got
+    assert ("Jordan", "Jordan") in got  # a place only ever tagged as one stays a place

@@ -109,7 +109,7 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
         s, e = _clean(text, s, _extend_name(text, e) if lab == "PERSON" else e, lab)
         if e <= s or any(ts < e and s < te for ts, te in taken):
             continue
-        name = " ".join(text[s:e].split())
+        name = " ".join(text[s:e].replace("[", "").replace("]", "").split())  # "[John] Boehner": an editor's insertion
         if not re.search(r"[A-Z]", name):
             continue
         mentions.append(Mention(s, e, text[s:e], lexicon.lookup(name) or name, lab))
@@ -236,6 +236,9 @@ def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None
     longer = [(m.start, m.canonical, m.canonical.split(), m.label) for m in mentions if len(m.canonical.split()) > 1]
     full = [f for f in longer if f[3] not in ("GPE", "NORP")]
     known = lexicon.canonicals
+    # one-word names the recogniser also tags as something other than a place: a surname it calls a
+    # place now and then ("Menendez" after "Sen. Robert Menendez")
+    not_only_places = {m.canonical for m in mentions if m.label not in ("GPE", "NORP", "LOC", "FAC")}
     for m in mentions:
         if m.canonical in known:
             continue
@@ -245,7 +248,9 @@ def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None
             letters = m.canonical.replace(".", "")
             candidates = [(start, name) for start, name, _, _ in longer if initials(name) == letters]
         elif m.label in ("GPE", "NORP"):
-            continue
+            if n > 1 or m.canonical not in not_only_places:
+                continue
+            candidates = [(start, name) for start, name, fw, label in full if label == "PERSON" and fw[-1] == m.canonical]
         else:
             candidates = [(start, name) for start, name, fw, label in full
                           if len(fw) > n and (fw[-n:] == words or (label == "ORG" and fw[:n] == words))
