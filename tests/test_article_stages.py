@@ -799,3 +799,14 @@ def test_a_surname_the_recogniser_calls_a_place_is_the_person_and_brackets_are_n
     assert ("Menendez", "Robert Menendez") in got and ("Menendez", "Menendez") not in got
     assert ("[John] Boehner", "John Boehner") in got
     assert ("Jordan", "Jordan") in got  # a place only ever tagged as one stays a place
+
+
+def test_a_party_or_nationality_used_as_an_adjective_qualifies_a_topic(spacy_ner):
+    """"a Republican bill" is a topic (the bill's), so "the legislation" later refers back to it and
+    "McConnell defended the legislation" is a pair; "Republican" itself is no actor."""
+    text = ("The Senate rejected a Republican bill on Thursday. Schumer attacked the bill. "
+            "Senate Majority Leader Mitch McConnell defended the legislation.")
+    a = analysed(text, spacy_ner)
+    topics = {m.canonical for m in a.mentions if m.kind == "topic"}
+    assert "Republican bill" in topics and "Republican" not in {m.canonical for m in a.mentions if m.kind == "name"}
+    assert ("Mitch McConnell", "Republican bill") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}

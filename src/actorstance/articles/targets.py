@@ -19,7 +19,7 @@ from dataclasses import replace
 from .coref import ROLES
 from .detectors import NOUN_PHRASE
 from .lexicon import ActorLexicon
-from .mentions import DATELINE, Mention, clean_phrase, noun_phrases, phrase_name
+from .mentions import DATELINE, Mention, clean_phrase, is_adjectival, noun_phrases, phrase_name
 
 #: Named entities that are topics, not actors.
 TOPIC_LABELS = ("LAW", "EVENT", "WORK_OF_ART", "PRODUCT")
@@ -48,7 +48,9 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     """Topics found in the article (see the module doc), ``compounds`` (:func:`topic_compounds`)
     among them; none overlaps an actor mention."""
     # quantities, and names of other kinds (places, people the actor stage left out): not topics
-    not_topics = [(s, e) for s, e, lab in raw if not lab.startswith(NOUN_PHRASE) and lab not in TOPIC_LABELS]
+    # (a nationality or party used as an adjective qualifies a topic: "a Republican bill")
+    not_topics = [(s, e) for s, e, lab in raw if not lab.startswith(NOUN_PHRASE) and lab not in TOPIC_LABELS
+                  and not is_adjectival(text, Mention(s, e, text[s:e], text[s:e], lab))]
     not_topics += [(d.start(), d.end()) for d in DATELINE.finditer(text)]
     out: list[Mention] = list(compounds or [])
     taken = [(m.start, m.end) for m in actors + out]
