@@ -810,3 +810,32 @@ def test_a_party_or_nationality_used_as_an_adjective_qualifies_a_topic(spacy_ner
     topics = {m.canonical for m in a.mentions if m.kind == "topic"}
     assert "Republican bill" in topics and "Republican" not in {m.canonical for m in a.mentions if m.kind == "name"}
     assert ("Mitch McConnell", "Republican bill") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+
+
+def test_a_family_name_first_a_country_in_a_title_and_a_self_named_topic_repeated():
+    """"Wang" is Wang Wenbin (the family name first), unless two people share the word; "U.S." in "U.S.
+    Trade Representative Katherine Tai" is her title, not an actor; "the tariffs" after "U.S. tariffs"
+    are those tariffs."""
+    from actorstance.articles.lexicon import ActorLexicon
+    from actorstance.articles.mentions import resolve_mentions
+
+    text = ("Spokesman Wang Wenbin spoke. U.S. Trade Representative Katherine Tai replied. Wang left. "
+            "China met the U.S. team.")
+
+    def span(word, k=0):
+        s = -1
+        for _ in range(k + 1):
+            s = text.index(word, s + 1)
+        return s, s + len(word)
+
+    raw = [(*span("Wang Wenbin"), "PERSON"), (*span("U.S."), "GPE"), (*span("Katherine Tai"), "PERSON"),
+           (*span("Wang", 1), "ORG"), (*span("China"), "GPE"), (*span("U.S.", 1), "GPE")]
+    got = [(text[m.start:m.end], m.canonical) for m in resolve_mentions(text, raw, ActorLexicon())]
+    assert ("Wang", "Wang Wenbin") in got
+    assert [t for t, _ in got].count("U.S.") == 1 and got[-1] == ("U.S.", "United States")  # the team's stays
+    shared = "Wang Wenbin spoke. Wang Yi replied. Wang left."
+    raw = [(0, 11, "PERSON"), (19, 26, "PERSON"), (36, 40, "PERSON")]
+    assert ("Wang", "Wang") in [(shared[m.start:m.end], m.canonical) for m in resolve_mentions(shared, raw, ActorLexicon())]
+    topics = [Mention(0, 12, "U.S. tariffs", "U.S. tariffs", "TOPIC", "topic"),
+              Mention(30, 37, "tariffs", "tariffs", "TOPIC", "topic")]
+    assert [m.canonical for m in resolve_topic_references(topics)] == ["U.S. tariffs", "U.S. tariffs"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 
 from .detectors import ACTOR_LABELS, NOUN_PHRASE, ORG_HEADS, STOP_WORDS, TITLE_WORDS
 from .lexicon import ActorLexicon
@@ -255,6 +256,10 @@ def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None
             candidates = [(start, name) for start, name, fw, label in full
                           if len(fw) > n and (fw[-n:] == words or (label == "ORG" and fw[:n] == words))
                           and name not in NOT_SHORT_FOR.get(m.canonical, ())]
+            if not candidates and n == 1:  # a family name written first ("Wang" of "Wang Wenbin"), or a first name alone
+                candidates = [(start, name) for start, name, fw, label in full if label == "PERSON" and fw[0] == words[0]]
+                if len({name for _, name in candidates}) > 1:  # two people share it: say neither
+                    candidates = []
         if not candidates:
             continue
         before = [c for c in candidates if c[0] < m.start]
@@ -389,14 +394,18 @@ def is_credit(text: str, m: Mention) -> bool:
 
 
 _POSSESSIVE_TITLES = [re.compile(r"['’]s\s+((?:[A-Za-z-]+\s+){%d})([A-Za-z]+)\.?,?\s+" % k) for k in range(4)]
+#: The same without the possessive: "U.S. Trade Representative Katherine Tai", "Russian Foreign Minister ...".
+_PLAIN_TITLES = [re.compile(r"[ \t]+((?:[A-Z][A-Za-z-]*[ \t]+|of[ \t]+){%d})([A-Z][a-z]+)\.?[ \t]+" % k) for k in range(4)]
 
 
 def is_affiliation_of(text: str, m: Mention, person_starts: set[int]) -> bool:
     """A place or organisation whose title a person carries ("Michigan's governor, Paul Novak",
-    "Russia's ambassador Sergei Baranov"): part of the person's description, not an actor beside them."""
+    "Russia's ambassador Sergei Baranov", "U.S. Trade Representative Katherine Tai"): part of the
+    person's description, not an actor beside them."""
     if m.label == "PERSON":
         return False
-    found = (p.match(text, m.end) for p in _POSSESSIVE_TITLES)  # "Germany's finance minister, Klaus Berger"
+    plain = (p.match(text, m.end) for p in _PLAIN_TITLES) if m.label == "GPE" else ()
+    found = chain((p.match(text, m.end) for p in _POSSESSIVE_TITLES), plain)  # "Germany's finance minister, Klaus Berger"
     return any(f is not None and f.group(2).lower() in TITLE_WORDS and f.end() in person_starts for f in found)
 
 

@@ -161,6 +161,13 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
                               {(k, False) for k in _INTERCHANGEABLE_HEADS}), None)
             if named is not None:
                 m = replace(m, canonical=named.canonical)
+        elif kind is not None and set(m.canonical.lower().split()[:-1]) <= _REFERRING_MODIFIERS:
+            # a head that names itself ("the tariffs") is still the fuller name with that head before it ("U.S. tariffs")
+            head = m.canonical.lower().split()[-1]
+            named = next((t for t in reversed(out) if len(t.canonical.split()) > len(m.canonical.split())
+                          and t.canonical.lower().split()[-1] == head), None)
+            if named is not None:
+                m = replace(m, canonical=named.canonical)
         out.append(m)
     return out
 
