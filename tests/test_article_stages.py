@@ -217,6 +217,12 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
              Mention(text.rindex("Edward Stack"), text.rindex("Edward Stack") + 12, "Edward Stack", "Edward Stack",
                      "PERSON")]
     assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [("company", "Stack Foods")]
+    # "the agency" is the public body named before it by another head
+    text = "Tesla sued the Securities and Exchange Commission. The agency declined to comment."
+    named = [person(text, "Tesla", label="ORG"), person(text, "Securities and Exchange Commission", label="ORG")]
+    agency = text.index("agency")
+    groups = [Mention(agency, agency + 6, "agency", "agency", "GROUP", "group")]
+    assert [m.canonical for m in resolve_group_descriptions(text, groups, named)] == ["Securities and Exchange Commission"]
 
 
 def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):

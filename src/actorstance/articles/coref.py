@@ -139,6 +139,9 @@ _ORG_HEADS = frozenset("committee department agency organization organisation gr
 #: Of those, the heads so generic that the organisation's name need not contain them ("the group" after the
 #: "American Civil Liberties Union"): the nearest organisation named at most this many characters before.
 _GENERIC_ORG_HEADS, _GENERIC_ORG_CHARS = frozenset("group organization organisation".split()), 400
+#: "The agency" is a public body named by another head ("the Securities and Exchange Commission", "the IRS").
+_AGENCY_NAME_HEADS = frozenset("agency commission administration service bureau department office authority board "
+                               "reserve".split())
 _DEFINITE = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+$")
 #: Words for a company that are no group on their own ("the automaker", "the bank"): a mention only when they
 #: refer back to an organisation named just before.
@@ -175,6 +178,9 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
         if head in _ORG_HEADS and _DEFINITE.search(text[max(0, g.start - 6):g.start]):
             before = [m for m in named if m.end <= g.start and m.label != "PERSON" and m.canonical not in persons]
             antecedent = next((m for m in reversed(before) if head in m.canonical.lower().split()), None)
+            if antecedent is None and head == "agency":
+                antecedent = next((m for m in reversed(before) if m.canonical.split()[-1].lower() in _AGENCY_NAME_HEADS
+                                   and g.start - m.end <= _GENERIC_ORG_CHARS), None)
             if antecedent is None and head in _GENERIC_ORG_HEADS:
                 antecedent = next((m for m in reversed(before) if m.label == "ORG"
                                    and g.start - m.end <= _GENERIC_ORG_CHARS and not _news_source(text, m)), None)
