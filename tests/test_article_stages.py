@@ -42,6 +42,14 @@ def refs_of(text, mentions):
     return {(text[m.start:m.end], m.canonical) for m in resolve_references(text, sents, mentions)}
 
 
+def entity(text, word, label, k=0):
+    """A recogniser's (start, end, label) for the k-th occurrence (from 0) of ``word``."""
+    start = -1
+    for _ in range(k + 1):
+        start = text.index(word, start + 1)
+    return start, start + len(word), label
+
+
 def person(text, name, canonical=None, label="PERSON"):
     s = text.index(name)
     return Mention(s, s + len(name), name, canonical or name, label)
@@ -792,15 +800,8 @@ def test_a_surname_the_recogniser_calls_a_place_is_the_person_and_brackets_are_n
 
     text = ("Sen. Robert Menendez spoke. Menendez denied it. Critics said Menendez lied. "
             "Speaker [John] Boehner agreed. Jordan sent troops.")
-
-    def at(word, k=0):
-        s = -1
-        for _ in range(k + 1):
-            s = text.index(word, s + 1)
-        return s, s + len(word)
-
-    raw = [(*at("Robert Menendez"), "PERSON"), (*at("Menendez", 1), "ORG"), (*at("Menendez", 2), "GPE"),
-           (*at("[John] Boehner"), "PERSON"), (*at("Jordan"), "GPE")]
+    raw = [entity(text, "Robert Menendez", "PERSON"), entity(text, "Menendez", "ORG", 1),
+           entity(text, "Menendez", "GPE", 2), entity(text, "[John] Boehner", "PERSON"), entity(text, "Jordan", "GPE")]
     got = {(text[m.start:m.end], m.canonical) for m in resolve_mentions(text, raw, ActorLexicon())}
     assert ("Menendez", "Robert Menendez") in got and ("Menendez", "Menendez") not in got
     assert ("[John] Boehner", "John Boehner") in got
@@ -827,15 +828,8 @@ def test_a_family_name_first_a_country_in_a_title_and_a_self_named_topic_repeate
 
     text = ("Spokesman Wang Wenbin spoke. U.S. Trade Representative Katherine Tai replied. Wang left. "
             "China met the U.S. team.")
-
-    def span(word, k=0):
-        s = -1
-        for _ in range(k + 1):
-            s = text.index(word, s + 1)
-        return s, s + len(word)
-
-    raw = [(*span("Wang Wenbin"), "PERSON"), (*span("U.S."), "GPE"), (*span("Katherine Tai"), "PERSON"),
-           (*span("Wang", 1), "ORG"), (*span("China"), "GPE"), (*span("U.S.", 1), "GPE")]
+    raw = [entity(text, "Wang Wenbin", "PERSON"), entity(text, "U.S.", "GPE"), entity(text, "Katherine Tai", "PERSON"),
+           entity(text, "Wang", "ORG", 1), entity(text, "China", "GPE"), entity(text, "U.S.", "GPE", 1)]
     got = [(text[m.start:m.end], m.canonical) for m in resolve_mentions(text, raw, ActorLexicon())]
     assert ("Wang", "Wang Wenbin") in got
     assert [t for t, _ in got].count("U.S.") == 1 and got[-1] == ("U.S.", "United States")  # the team's stays
