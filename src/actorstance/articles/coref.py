@@ -76,12 +76,12 @@ _DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|
                           rf"(?i:majority\s+|minority\s+)?((?i:{_ROLE_WORDS}))\b(?!\s+(?:of\s+)?[A-Z])")
 #: (the words between may not be a possessor: "President Barack Obama's Keystone" gives Keystone no title)
 _TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))\.?\s+(?:[A-Z][\w.'’-]*(?<!['’]s)\s+){{0,3}}$")
-#: ("Obama, the Senate's new leader said" is not an apposition: the description is the speaker)
 #: What may lie between a description and the name it introduces ("the Russian president, Vladimir Putin",
 #: "the French President (Francois) Hollande"): punctuation and capitalised words only.
 _APPOSED_NAME = re.compile(r"[\s,(]*(?:[A-Z][\w.'’-]*\)?\s+){0,2}$")
 #: A nationality qualifying a description ("the French President"): it names only a person introduced with it.
 _NATIONALITY = re.compile(r"\b(?!Republican\b)[A-Z][a-z]+(?:an|ese|ish|ch|i)\b")
+#: ("Obama, the Senate's new leader said" is not an apposition: the description is the speaker)
 _TITLE_AFTER = re.compile(rf"^,\s+(?:the|a|an)\s+(?:[\w'’-]+\s+){{0,3}}?((?i:{_ROLE_WORDS}))\b"
                           r"(?!\s+(?:said|says|told|added|wrote|argued|warned)\b)")
 
