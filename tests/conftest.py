@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+#: A German news paragraph: an article that does not read as English.
+GERMAN = ("Die Bundesregierung hat am Montag neue Sanktionen gegen Russland beschlossen. Bundeskanzler Olaf Scholz "
+          "sagte, man werde die Ukraine weiter unterstützen, solange es nötig sei. Die Opposition kritisierte das "
+          "Paket als zu schwach und forderte schärfere Maßnahmen gegen die russische Energiewirtschaft.\n")
 sys.path.insert(0, str(ROOT / "src"))
 
 TINY = [

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, tiny_records
+from conftest import GERMAN, ROOT, tiny_records
 
 from actorstance.articles.detectors import RuleDetector, make_detector
 from actorstance.articles.lexicon import ActorLexicon, load_lexicon, read_names, topic_lexicon
@@ -342,11 +342,6 @@ def test_an_article_without_candidate_pairs_is_counted_and_the_summary_says_why(
                          "--target", "the plan", "-f", "jsonl")
     assert code == 0 and [(r["actor"], r["target"]) for r in map(json.loads, out.splitlines())] == \
         [("Ruth Okafor", "the plan")]
-
-
-GERMAN = ("Die Bundesregierung hat am Montag neue Sanktionen gegen Russland beschlossen. Bundeskanzler Olaf Scholz "
-          "sagte, man werde die Ukraine weiter unterstützen, solange es nötig sei. Die Opposition kritisierte das "
-          "Paket als zu schwach und forderte schärfere Maßnahmen gegen die russische Energiewirtschaft.\n")
 
 
 def test_an_article_that_does_not_read_as_english_is_named(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):

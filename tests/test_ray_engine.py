@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import GERMAN, ROOT
 
 ray = pytest.importorskip("ray")
 
@@ -69,20 +69,22 @@ def test_rows_and_summary_equal_the_plain_command(tmp_path, tiny_tfidf_dir, loca
     texts.mkdir()
     for a in ARTICLES[:3]:
         (texts / a.name).write_text(a.read_text(encoding="utf-8"), encoding="utf-8")
+    (texts / "de.txt").write_text(GERMAN, encoding="utf-8")  # named as not English by both engines
     common = ["--model", tiny_tfidf_dir, "--ner", "rules", "--actors", ROOT / "data" / "articles" / "actors.json"]
     code, _, err = run(capsys, "predict", shards, texts, *common, "--engine", "ray", "--workers", "2",
                        "--out-dir", tmp_path / "out", "--summary", tmp_path / "ray-summary.json")
-    assert code == 0, err
+    assert code == 0 and "does not read as English (de)" in err, err
     code, _, err = run(capsys, "predict", shards / "a.jsonl", shards / "b.jsonl", texts, *common, "-f", "jsonl",
                        "-o", tmp_path / "plain.jsonl", "--summary", tmp_path / "plain-summary.json")
-    assert code == 0, err
+    assert code == 0 and "does not read as English (de)" in err, err
     out = tmp_path / "out"
     ray_rows = read_rows(out / "a.rows.jsonl", out / "b.rows.jsonl", out / "texts.rows.jsonl")
     assert ray_rows and ray_rows == read_rows(tmp_path / "plain.jsonl")
     assert (tmp_path / "ray-summary.json").read_text() == (tmp_path / "plain-summary.json").read_text()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["complete"] and manifest["articles"] == 2 * len(ARTICLES) + 3 and manifest["rows"] == len(ray_rows)
-    assert done_records(out)["texts"]["ids"] == [a.stem for a in ARTICLES[:3]]
+    assert manifest["complete"] and manifest["articles"] == 2 * len(ARTICLES) + 4 and manifest["rows"] == len(ray_rows)
+    assert done_records(out)["texts"]["ids"] == [a.stem for a in ARTICLES[:3]] + ["de"]
+    assert manifest["not_english"] == ["de"]
     assert not list(out.glob(".*.tmp"))  # no temporary file left behind
 
     code, _, err = run(capsys, "predict", shards, texts, *common, "--engine", "ray", "--out-dir", out, "-f", "parquet")

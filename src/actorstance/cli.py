@@ -213,17 +213,21 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
         if problems and not pipeline.timings.articles:  # nothing was read: the error alone, no empty tables
             raise DataError(problems)
     summary.articles_read, summary.not_english = pipeline.timings.articles, pipeline.timings.not_english
-    if summary.not_english:
-        n, ids = len(summary.not_english), summary.not_english
-        print(f"notice: {n} of {summary.articles_read} article{'s' if summary.articles_read != 1 else ''} "
-              f"do{'es' if n == 1 else ''} not read as English ({', '.join(ids[:5])}{', ...' if n > 5 else ''}): "
-              "the recogniser, the parser and the models read English only, so their rows are unreliable",
-              file=sys.stderr)
+    notice_not_english(summary.not_english, summary.articles_read)
     show_summary(args, summary, fmt, rows_to_stdout=args.out in (None, "-"))
     if problems:
         print(f"error: {DataError(problems)}", file=sys.stderr)
         return DataError.exit_code
     return 0
+
+
+def notice_not_english(ids: list[str], n_read: int) -> None:
+    """Name on stderr the articles that do not read as English (their rows are not to be trusted)."""
+    if ids:
+        n = len(ids)
+        print(f"notice: {n} of {n_read} article{'s' if n_read != 1 else ''} do{'es' if n == 1 else ''} not read as "
+              f"English ({', '.join(ids[:5])}{', ...' if n > 5 else ''}): the recogniser, the parser and the models "
+              "read English only, so their rows are unreliable", file=sys.stderr)
 
 
 def show_summary(args, summary, fmt: str, rows_to_stdout: bool) -> None:

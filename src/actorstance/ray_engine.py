@@ -137,6 +137,7 @@ def predict_ray(args, model_dir: Path, inputs: list[Path]) -> int:
     problems = [p for r in done for p in r["problems"]] + failures
     manifest = {"settings": settings, "complete": not failures and len(done) == len(shards),
                 "articles": sum(r["articles"] for r in done), "rows": sum(r["rows"] for r in done),
+                "not_english": [a for r in done for a in r.get("not_english", [])],
                 "shards": [{k: v for k, v in r.items() if k not in ("ids", "settings")} for r in done],
                 "failed": failures}
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -145,6 +146,9 @@ def predict_ray(args, model_dir: Path, inputs: list[Path]) -> int:
     _warn_duplicate_ids(done)
     print(f"{len(done)} of {len(shards)} shards done ({len(done) - resumed} now, {resumed} by an earlier run), "
           f"{manifest['articles']:,} articles, {manifest['rows']:,} rows in {out_dir}/ ({MANIFEST})", file=sys.stderr)
+    from .cli import notice_not_english
+
+    notice_not_english(manifest["not_english"], manifest["articles"])
     if args.summary is not None and done:
         from .articles import Summary
         from .cli import show_summary
@@ -153,7 +157,7 @@ def predict_ray(args, model_dir: Path, inputs: list[Path]) -> int:
         for shard in shards:
             if shard.name in records:
                 summary.merge_part(shard.outputs(out_dir, fmt)[1])
-        summary.articles_read = manifest["articles"]
+        summary.articles_read, summary.not_english = manifest["articles"], manifest["not_english"]
         show_summary(args, summary, fmt, rows_to_stdout=False)
     if problems:
         print(f"error: {DataError(problems)}", file=sys.stderr)
