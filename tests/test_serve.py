@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, tiny_records
+from conftest import GERMAN, ROOT, tiny_records
 
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")  # FastAPI's TestClient
@@ -109,6 +109,14 @@ def test_articles_options_apply_to_the_request_only(client):
     assert "below min probability" in {row["overruled"] for row in sure["rows"]}
     assert client.app.state.pipeline.min_probability == 0.0
     assert one["summary"]["corpus"]["actors"] and one["summary"]["articles"][0]["article_id"] == "0"
+
+
+def test_an_article_not_in_english_is_named_in_its_own_answer_only(client):
+    """The server's pipeline lives across requests: one request's flagged article is not the next one's."""
+    german = client.post("/v1/articles", json={"articles": [{"id": "de", "text": GERMAN}]}).json()
+    assert german["summary"]["corpus"]["articles_not_english"] == ["de"]
+    english = client.post("/v1/articles", json={"text": ARTICLE}).json()
+    assert "articles_not_english" not in english["summary"]["corpus"]
 
 
 def test_include_text_returns_the_text_the_spans_index(client):

@@ -188,7 +188,6 @@ def analyze_rows(pipeline, articles, all_pairs: bool = False, evidence: int = 3)
 
     summary, rows = Summary(evidence), _Rows()
     write_rows(pipeline, articles, rows, summary, all_pairs)
-    summary.not_english = pipeline.timings.not_english  # "articles_not_english" in the corpus summary, when any
     return list(rows), summary.as_dict()
 
 

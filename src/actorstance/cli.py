@@ -212,7 +212,7 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
                    count_articles(paths) if progress else None)
         if problems and not pipeline.timings.articles:  # nothing was read: the error alone, no empty tables
             raise DataError(problems)
-    summary.articles_read, summary.not_english = pipeline.timings.articles, pipeline.timings.not_english
+    summary.articles_read = pipeline.timings.articles
     notice_not_english(summary.not_english, summary.articles_read)
     show_summary(args, summary, fmt, rows_to_stdout=args.out in (None, "-"))
     if problems:

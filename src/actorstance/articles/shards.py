@@ -123,12 +123,11 @@ def run_shard(pipeline, shard: Shard, out_dir: str | Path, fmt: str, *, all_pair
             yield article
 
     summary = Summary(evidence)
-    flagged = len(pipeline.timings.not_english)  # a worker's pipeline reads shard after shard
     with RowWriter(fmt, str(rows_path)) as writer:
         n_rows = write_rows(pipeline, articles(), writer, summary, all_pairs)
     summary.write_part(summary_path)
     record = {"source": shard.path, "input": input_print, "settings": settings, "articles": len(ids),
-              "rows": n_rows, "problems": problems, "not_english": pipeline.timings.not_english[flagged:],
+              "rows": n_rows, "problems": problems, "not_english": summary.not_english,
               "files": {p.name: sha256_file(p) for p in (rows_path, summary_path)}, "ids": ids}
     with atomic_open(done_path) as fh:
         json.dump(record, fh, ensure_ascii=False)

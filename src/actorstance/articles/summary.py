@@ -83,7 +83,7 @@ class Summary:
         self.corpus: dict[str, dict] = {"actors": {}, "pairs": {}}
         self.n_articles = 0
         self.articles_read: int | None = None  # all articles read, those without candidate pairs too (set by the caller)
-        self.not_english: list[str] = []  # ids of the articles read that do not read as English (set by the caller)
+        self.not_english: list[str] = []  # ids of the articles read that do not read as English (set by write_rows)
         self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
 
     def add(self, rows: Iterable[dict]) -> None:

@@ -115,12 +115,15 @@ class RowSink(Protocol):
 def write_rows(pipeline, articles, writer: RowSink, summary, all_pairs: bool = False, progress: bool = False,
                total: int | None = None) -> int:
     """Predict ``articles`` chunk by chunk into ``writer`` (the stance rows, or every candidate
-    pair with ``all_pairs``) and every row into ``summary``: one loop for the plain ``predict``
-    and the ray engine's shards, so that both write the same rows. Returns the rows written."""
-    n = 0
+    pair with ``all_pairs``) and every row into ``summary``: one loop for the plain ``predict``,
+    the ray engine's shards and the server, so that all write the same rows. The articles of this
+    call that do not read as English go to ``summary.not_english`` (a pipeline may serve many
+    calls). Returns the rows written."""
+    n, flagged = 0, len(pipeline.timings.not_english)
     for rows in pipeline.run(articles, progress, total):
         kept = rows if all_pairs else [r for r in rows if r["label"] != "neutral"]
         writer.write(kept)
         summary.add(rows)
         n += len(kept)
+    summary.not_english += pipeline.timings.not_english[flagged:]
     return n
