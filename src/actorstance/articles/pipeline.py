@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
 from .. import LABELS
@@ -41,7 +41,6 @@ class Timings:
     articles: int = 0
     sentences: int = 0
     pairs_n: int = 0
-    not_english: list[str] = field(default_factory=list)  # ids of the articles that do not read as English
 
     def as_dict(self) -> dict:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in self.__dict__.items()}
@@ -56,6 +55,7 @@ class Analysed:
     mentions: list  # actor mentions (named, nominal and resolved references) and topic mentions
     pairs: list[Pair]
     salient: Sequence = ()  # the article's main subjects, candidate targets of every sentence
+    english: bool = True  # False: the text does not read as English (inputs.looks_english), so its rows are unreliable
 
 
 class ArticlePipeline:
@@ -169,11 +169,9 @@ class ArticlePipeline:
         pairs = [p for s in sentences for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics,
                                                               salient=salient, holders=holders)]
         self.timings.articles += 1
-        if not looks_english(text):
-            self.timings.not_english.append(article.id)
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)
-        return Analysed(article, sentences, actors + topics, pairs, salient)
+        return Analysed(article, sentences, actors + topics, pairs, salient, looks_english(text))
 
     def score(self, analysed: list[Analysed]) -> list[dict]:
         """One model call for all pairs of a chunk of articles."""

@@ -116,14 +116,13 @@ def write_rows(pipeline, articles, writer: RowSink, summary, all_pairs: bool = F
                total: int | None = None) -> int:
     """Predict ``articles`` chunk by chunk into ``writer`` (the stance rows, or every candidate
     pair with ``all_pairs``) and every row into ``summary``: one loop for the plain ``predict``,
-    the ray engine's shards and the server, so that all write the same rows. The articles of this
-    call that do not read as English go to ``summary.not_english`` (a pipeline may serve many
-    calls). Returns the rows written."""
-    n, flagged = 0, len(pipeline.timings.not_english)
-    for rows in pipeline.run(articles, progress, total):
+    the ray engine's shards and the server, so that all write the same rows; the ids of the articles
+    that do not read as English go to ``summary.not_english``. Returns the rows written."""
+    n = 0
+    for chunk, rows in pipeline.run_analysed(articles, progress, total):
         kept = rows if all_pairs else [r for r in rows if r["label"] != "neutral"]
         writer.write(kept)
         summary.add(rows)
+        summary.not_english += [a.article.id for a in chunk if not a.english]
         n += len(kept)
-    summary.not_english += pipeline.timings.not_english[flagged:]
     return n
