@@ -284,6 +284,23 @@ def test_a_short_phrase_in_quotation_marks_is_a_topic(spacy_ner):
     assert "common sense gun reform" in topics
     assert not any("wait" in t for t in topics)
     assert ("Ruth Okafor", "common sense gun reform") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    # quoted words that are no noun phrase say how, not about what
+    a = analysed('Ruth Okafor called the Democrats "weak and pathetic" and said they had been "played".', spacy_ner)
+    topics = {m.canonical for m in a.mentions if m.kind == "topic"}
+    assert not {"weak and pathetic", "played"} & topics, topics
+    assert ("Ruth Okafor", "Democrats") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+
+
+def test_a_party_and_state_after_a_name_describe_the_person(spacy_ner):
+    """"Maria Lopez, a Democrat," and "Tom Hale, South Carolina Republican," name no actor beside the
+    person; a party named on its own still is one."""
+    text = ("El Paso Mayor Maria Lopez, a Democrat, criticized Senator Tom Hale on Friday. "
+            "Rep. Tom Hale, South Carolina Republican, said he welcomed the ruling. "
+            "Republicans praised Maria Lopez.")
+    a = analysed(text, spacy_ner)
+    names = {m.canonical for m in a.mentions if m.kind != "topic"}
+    assert {"Maria Lopez", "Tom Hale", "Republicans"} <= names, names
+    assert not {"Democrat", "Republican", "South Carolina"} & names, names
 
 
 def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():

@@ -117,7 +117,9 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
         taken.append((s, e))
     datelines = [(d.start(), d.end()) for d in DATELINE.finditer(text)]
     person_starts = {m.start for m in mentions if m.label == "PERSON"}
+    described = party_appositions(text, [m.end for m in mentions if m.label == "PERSON"])
     mentions = [m for m in mentions if not is_location(text, m) and not is_adjectival(text, m)
+                and not any(ds <= m.start and m.end <= de for ds, de in described)
                 and not is_office(text, m) and not is_party_tag(text, m) and not is_credit(text, m)
                 and not is_affiliation_of(text, m, person_starts)
                 and not any(ds <= m.start and m.end <= de for ds, de in datelines)]
@@ -407,6 +409,17 @@ def is_affiliation_of(text: str, m: Mention, person_starts: set[int]) -> bool:
     plain = (p.match(text, m.end) for p in _PLAIN_TITLES) if m.label == "GPE" else ()
     found = chain((p.match(text, m.end) for p in _POSSESSIVE_TITLES), plain)  # "Germany's finance minister, Klaus Berger"
     return any(f is not None and f.group(2).lower() in TITLE_WORDS and f.end() in person_starts for f in found)
+
+
+#: A party after a person's name, with a place or "a": "Oscar Leeser, a Democrat,", "Robert Menendez, New Jersey Democrat".
+_PARTY_APPOSITION = re.compile(r",[ \t]+(?:(?:a|an)[ \t]+)?(?:[A-Z][\w.'’-]*[ \t]+){0,3}"
+                               r"(?:Democrat|Republican|Independent|Labour|Conservative|Tory|Liberal Democrat)\b")
+
+
+def party_appositions(text: str, person_ends: list[int]) -> list[tuple[int, int]]:
+    """Spans that describe the person before them by party (and state): the party and the place
+    there say who the person is ("Trey Gowdy, South Carolina Republican, said"), they hold no stance."""
+    return [(e, f.end()) for e in person_ends if (f := _PARTY_APPOSITION.match(text, e))]
 
 
 def is_adjectival(text: str, m: Mention) -> bool:

@@ -80,8 +80,10 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
             n = len(out)
             add(s, e)
             once.update(m.start for m in out[n:])
-    for m in SCARE_QUOTE.finditer(text):  # a short phrase in quotation marks: "common sense gun reform"
-        add(m.start(1), m.end(1))
+    chunks = noun_phrases(raw)
+    for m in SCARE_QUOTE.finditer(text):  # a short noun phrase in quotation marks: "common sense gun reform"
+        if any(s < m.end(1) and m.start(1) < e for s, e, _, _ in chunks):  # not "weak and pathetic", "played"
+            add(m.start(1), m.end(1))
     named = {m.start: m.canonical for m in out}
     resolved = resolve_topic_references(sorted(out, key=lambda m: m.start))
     return [m for m in resolved if m.start not in once or m.canonical != named[m.start]]
