@@ -231,6 +231,15 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
     agency = text.index("agency")
     groups = [Mention(agency, agency + 6, "agency", "agency", "GROUP", "group")]
     assert [m.canonical for m in resolve_group_descriptions(text, groups, named)] == ["Securities and Exchange Commission"]
+    # "the regulator" / "the watchdog" too, further back; "the Japanese company" is the company just named,
+    # "the GOP chain (of command)" no company
+    text = ("The Competition and Markets Authority blocked the plan. Northwind said it would appeal. "
+            "Its chief accused the regulator of bias. Sony, a rival, had lobbied. The Japanese company was pleased. "
+            "He is second in the GOP chain of command.")
+    named = [person(text, "Competition and Markets Authority", label="ORG"), person(text, "Northwind", label="ORG"),
+             person(text, "Sony", label="ORG"), person(text, "GOP", label="ORG")]
+    assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [
+        ("regulator", "Competition and Markets Authority"), ("company", "Sony")]
 
 
 def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):
@@ -326,6 +335,11 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
     assert [m.canonical for m in named] == ["border security bill"] + ["new sanctions"] * 3
     assert [m.canonical for m in resolve_topic_references([topic(0, "tax cuts"), topic(20, "vote")])] == \
         ["tax cuts", "vote"]
+    # a merger is a deal: "the merger" and "the acquisition" are "the deal" even when nothing names it more fully;
+    # but a law named no more fully than "bill" may be any ("the rule of law" after "the bill")
+    named = resolve_topic_references([topic(0, "deal"), topic(20, "merger"), topic(40, "acquisition"), topic(60, "bill"),
+                                      topic(80, "law")])
+    assert [m.canonical for m in named] == ["deal"] * 3 + ["bill", "law"]
 
 
 def test_the_law_resolves_to_the_act_in_an_article(spacy_ner):

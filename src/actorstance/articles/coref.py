@@ -145,9 +145,12 @@ _AGENCY_NAME_HEADS = frozenset("agency commission administration service bureau 
 _DEFINITE = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+$")
 #: Words for a company that are no group on their own ("the automaker", "the bank"): a mention only when they
 #: refer back to an organisation named just before.
-_COMPANY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[a-z-]+\s+)?(company|firm|automaker|carmaker|"
+_COMPANY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[A-Za-z-]+\s+)?(company|firm|automaker|carmaker|"
                                   r"bank|lender|airline|retailer|insurer|manufacturer|network|broadcaster|newspaper|"
                                   r"publisher|union|chain|giant|startup|conglomerate)\b")
+#: Words for a public body ("the regulator", "the watchdog"): the nearest body named by an agency head before.
+_BODY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[A-Za-z-]+\s+)?(regulator|watchdog)\b")
+_BODY_CHARS = 1500
 
 
 def person_names(mentions: Sequence[Mention]) -> set[str]:
@@ -167,10 +170,19 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     persons = person_names(named)
     for d in _COMPANY_DESCRIPTION.finditer(text):
         s, e = d.start(1), d.end(1)
-        if any(ts < e and s < te for ts, te in taken):
+        # "the Japanese company" refers back, "the GOP chain (of command)" does not
+        if any(ts < e and s < te for ts, te in taken) or any(d.start() < m.end and m.start < e for m in named):
             continue
         antecedent = next((m for m in reversed(named) if m.end <= s and m.label == "ORG" and m.canonical not in persons
                            and s - m.end <= _GENERIC_ORG_CHARS and not _news_source(text, m)), None)
+        if antecedent is not None:
+            out.append(Mention(s, e, d.group(1), antecedent.canonical, antecedent.label, "reference"))
+    for d in _BODY_DESCRIPTION.finditer(text):
+        s, e = d.start(1), d.end(1)
+        if any(ts < e and s < te for ts, te in taken):
+            continue
+        antecedent = next((m for m in reversed(named) if m.end <= s and s - m.end <= _BODY_CHARS
+                           and m.canonical.split()[-1].lower() in _AGENCY_NAME_HEADS), None)
         if antecedent is not None:
             out.append(Mention(s, e, d.group(1), antecedent.canonical, antecedent.label, "reference"))
     for g in groups:

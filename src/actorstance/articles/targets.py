@@ -94,7 +94,7 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
 TOPIC_KINDS = {word: kind for kind, words in {
     "law": "law laws bill bills measure legislation act",
     "attack": "attack attacks shooting shootings bombing bombings massacre",
-    "deal": "deal agreement accord pact treaty",
+    "deal": "deal agreement accord pact treaty merger takeover acquisition buyout",
     "sanctions": "sanctions measures penalties restrictions tariffs curbs embargo package",
     "decision": "decision decisions move vote step",
 }.items() for word in words.split()}
@@ -158,6 +158,8 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
             named = next((t for t in full if t.canonical.lower().split()[-1].rstrip("s") == head), None)
             if named is None and kind in _INTERCHANGEABLE_HEADS:  # "this bill" after "gun-control legislation"
                 named = next(iter(full), None)
+            if named is None and kind == "deal":  # "the merger" after "the deal", named no more fully
+                named = next((t for t in reversed(out) if _kind(t.canonical)[0] == kind), None)
             if named is None and kind == "decision":  # "welcomed the decision": the nearest bill, deal or sanctions
                 named = next((t for t in reversed(out) if _kind(t.canonical) in
                               {(k, False) for k in _INTERCHANGEABLE_HEADS}), None)
