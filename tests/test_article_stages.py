@@ -249,6 +249,21 @@ def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):
     assert he and he[0].canonical == "John Kerry"
 
 
+def test_he_inside_a_quote_is_not_its_speaker(spacy_ner):
+    """A speaker says "I": the "he" of '"He is afraid to tell Trump," Zelenskiy said' is the other man
+    named before (Putin), never the speaker, and never a woman; with nobody else named, no one."""
+    text = ('Volodymyr Zelenskiy accused Vladimir Putin of dragging out the war. '
+            '"He is afraid to tell President Trump directly," Zelenskiy said.')
+    a = analysed(text, spacy_ner)
+    refs = [(m.text, m.canonical) for m in a.mentions if m.kind == "reference"]
+    assert refs == [("He", "Vladimir Putin")], refs
+    assert ("Vladimir Putin", "Trump") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    text = 'Mary Novak met Tom Hale. "He never listens," Mary Novak said.'
+    assert [m.canonical for m in analysed(text, spacy_ner).mentions if m.text == "He"] == ["Tom Hale"]
+    text = 'Tom Hale met Mary Novak. "She never listens," Mary Novak said.'
+    assert [m.canonical for m in analysed(text, spacy_ner).mentions if m.text == "She"] == []
+
+
 def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner):
     text = ("Lawmakers rejected the filibuster on Tuesday. Senator Ruth Okafor defended the filibuster. "
             "Russian gas prices rose.")

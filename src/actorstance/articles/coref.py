@@ -101,7 +101,7 @@ def first_names() -> dict[str, str]:
     return {name: g for g in ("f", "m") for name in lists[g]}
 
 
-def _genders(text: str, mentions: list[Mention]) -> dict[str, str]:
+def genders(text: str, mentions: list[Mention]) -> dict[str, str]:
     """Person -> "f"/"m", from "Mr."/"Ms."/"Mrs." before a mention, else from the first name."""
     gender: dict[str, str] = {}
     for m in mentions:
@@ -222,7 +222,7 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     starts = [s.start for s in sentences]
     sentence_of = lambda pos: max(0, bisect_right(starts, pos) - 1)  # noqa: E731
     persons = person_names(mentions)
-    gender = _genders(text, mentions)
+    gender = genders(text, mentions)
     titles = _titles(text, mentions)
     taken = [(m.start, m.end) for m in mentions]
     starts_of_mentions = [m.start for m in mentions]

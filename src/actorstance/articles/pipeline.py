@@ -17,9 +17,9 @@ from .. import LABELS
 from .coref import resolve_group_descriptions, resolve_references
 from .inputs import Article, blank_web_furniture, looks_english
 from .lexicon import ActorLexicon
-from .mentions import group_mentions, noun_phrases, resolve_mentions
+from .mentions import Mention, group_mentions, noun_phrases, resolve_mentions
 from .pairs import HOLDERS, SALIENT, Pair, model_record, salient_mentions, sentence_pairs
-from .quotes import attribute_quotes
+from .quotes import attribute_quotes, redirect_quoted_pronouns
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
 from .targets import find_topics, topic_compounds, topic_mentions
 
@@ -158,9 +158,11 @@ class ArticlePipeline:
         quotes = [q for para in paras for q in find_quotes(text, *para)]
         subjects = [(s, e) for s, e, _, dep in noun_phrases(raw) if dep in ("nsubj", "nsubjpass")]
         actors = sorted(actors + resolve_references(text, sentences, actors, quotes, subjects), key=lambda m: m.start)
-        previous = None
+        previous: Mention | None = None
+        speakers_of: dict[tuple[int, int], Mention] = {}  # each quote's span -> its speaker
         for para, sents in zip(paras, by_para):  # "..., he said": the speaker is whom "he" refers to
-            previous = attribute_quotes(text, para, sents, actors, previous)
+            previous = attribute_quotes(text, para, sents, actors, previous, speakers_of)
+        actors = redirect_quoted_pronouns(text, actors, speakers_of, sentences)
         topics = find_topics(text, self.topics) if self.topics else topic_mentions(text, raw, actors,
                                                                                   compounds=compounds)
         salient = salient_mentions(actors + topics, self.salient) if not self.topics else []

@@ -4,6 +4,8 @@ quotes without one."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from dataclasses import replace
 
 from .mentions import Mention
 from .segmentation import Sentence, find_quotes
@@ -39,13 +41,14 @@ def _speaker_in(frame_start: int, frame_end: int, text: str, mentions: list[Ment
 
 
 def attribute_quotes(text: str, para: tuple[int, int], sentences: list[Sentence], mentions: list[Mention],
-                     previous: Mention | None) -> Mention | None:
+                     previous: Mention | None, speakers_of: dict[tuple[int, int], Mention] | None = None) -> Mention | None:
     """Give each sentence that lies inside a quote the quote's speaker.
 
     The speaker is found in the quote's frame ('"...," X said', 'X said: "..."'); a quote
     without a frame belongs to the speaker of the paragraph's other quotes, or, where the
     paragraph is all quotation, to the last speaker of the previous paragraph. Returns the
-    paragraph's last speaker, for the next paragraph.
+    paragraph's last speaker, for the next paragraph; ``speakers_of`` (a dict) gets each
+    quote's span -> its speaker.
     """
     ps, pe = para
     quotes = find_quotes(text, ps, pe)
@@ -85,7 +88,40 @@ def attribute_quotes(text: str, para: tuple[int, int], sentences: list[Sentence]
     for (qs, qe), who in zip(quotes, speakers):
         if who is None:
             continue
+        if speakers_of is not None:
+            speakers_of[(qs, qe)] = who
         for s in sentences:
             if s.start >= qs and s.end <= qe + 1 and s.speaker is None:
                 s.speaker = who
     return next((s for s in reversed(speakers) if s is not None), None)
+
+
+_MASC = frozenset("he him his himself".split())
+_THIRD_PERSON = _MASC | frozenset("she her hers herself".split())
+
+
+def redirect_quoted_pronouns(text: str, mentions: list[Mention], speakers_of: dict[tuple[int, int], Mention],
+                             sentences: list[Sentence]) -> list[Mention]:
+    """``mentions`` with each "he"/"she" inside a quotation that was resolved to the quote's own speaker
+    given to the nearest other person (of that gender, where known) named before it in that sentence
+    or the two before, or left out
+    where there is none: a speaker says "I", so in '"He is afraid to tell Trump," Zelenskiy said' "He"
+    is someone else (the article's Putin), not Zelenskiy."""
+    from .coref import genders
+
+    gender = genders(text, mentions)
+    starts = [s.start for s in sentences]
+    sentence_of = lambda pos: max(0, bisect_right(starts, pos) - 1)  # noqa: E731
+    out: list[Mention] = []
+    for m in mentions:
+        who = next((w for (qs, qe), w in speakers_of.items() if qs <= m.start < qe), None) \
+            if m.kind == "reference" and m.text.lower() in _THIRD_PERSON else None
+        if who is None or m.canonical != who.canonical:
+            out.append(m)
+            continue
+        g = "m" if m.text.lower() in _MASC else "f"
+        other = next((o for o in reversed(out) if o.label == "PERSON" and o.canonical != who.canonical
+                      and gender.get(o.canonical, g) == g and sentence_of(m.start) - sentence_of(o.start) <= 2), None)
+        if other is not None:
+            out.append(replace(m, canonical=other.canonical))
+    return out
