@@ -315,6 +315,14 @@ def test_a_short_phrase_in_quotation_marks_is_a_topic(spacy_ner):
     assert ("Ruth Okafor", "Democrats") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
 
 
+def test_a_topic_led_by_an_actor_is_still_a_topic(spacy_ner):
+    """"the Saudi-led coalition", "a U.S.-brokered plan": the name stays an actor and what follows is
+    a topic it can be paired with, not lost because its noun phrase starts with a name."""
+    a = analysed("Iran condemned the Saudi-led coalition on Monday. The coalition denied it.", spacy_ner)
+    assert ("Iran", "coalition") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    assert "Saudi" in {m.canonical for m in a.mentions if m.kind == "name"}
+
+
 def test_a_party_and_state_after_a_name_describe_the_person(spacy_ner):
     """"Maria Lopez, a Democrat," and "Tom Hale, South Carolina Republican," name no actor beside the
     person; a party named on its own still is one."""

@@ -55,7 +55,12 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     out: list[Mention] = list(compounds or [])
     taken = [(m.start, m.end) for m in actors + out]
 
+    actor_ends = {m.end for m in actors}
+
     def add(s: int, e: int) -> None:
+        # "a U.S.-brokered plan", "the Saudi-led coalition": the actor holds it; the topic is what follows
+        if (f := _LED_BY.match(text, s)) and s + len(f.group(1)) in actor_ends and f.end() < e:
+            s = f.end()
         if e <= s or any(ts < e and s < te for ts, te in taken + not_topics):
             return
         out.append(Mention(s, e, text[s:e], phrase_name(text, s, e), "TOPIC", "topic"))
@@ -176,4 +181,5 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
     return out
 
 
+_LED_BY = re.compile(r"(\S+?)-[a-z]+ed[ \t]+")
 SCARE_QUOTE = re.compile(r"[\"“]([A-Za-z][\w'’-]*(?: [\w'’-]+){0,4})[\"”]")
