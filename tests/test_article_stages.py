@@ -240,6 +240,9 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
              person(text, "Sony", label="ORG"), person(text, "GOP", label="ORG")]
     assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [
         ("regulator", "Competition and Markets Authority"), ("company", "Sony")]
+    text = "The European Commission blamed AstraZeneca. The drugmaker says it delivered."
+    named = [person(text, "European Commission", label="ORG"), person(text, "AstraZeneca", label="ORG")]
+    assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [("drugmaker", "AstraZeneca")]
 
 
 def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):
@@ -860,6 +863,21 @@ def test_a_surname_the_recogniser_calls_a_place_is_the_person_and_brackets_are_n
     assert ("Menendez", "Robert Menendez") in got and ("Menendez", "Menendez") not in got
     assert ("[John] Boehner", "John Boehner") in got
     assert ("Jordan", "Jordan") in got  # a place only ever tagged as one stays a place
+
+
+def test_a_common_word_capitalised_at_a_sentence_or_quote_start_is_no_name():
+    """'"Vaccine nationalism ...,"' is no actor "Vaccine" where the article writes "vaccine" in lower case;
+    "Senate" opening a sentence stays a name where the article capitalises it inside a sentence too."""
+    from actorstance.articles.lexicon import ActorLexicon
+    from actorstance.articles.mentions import resolve_mentions
+
+    text = ('"Vaccine nationalism is wrong," Tedros said. Rich nations restrict vaccine exports. '
+            'Senate leaders met. The state senate and the Senate agreed.')
+    raw = [entity(text, "Vaccine", "ORG"), entity(text, "Tedros", "PERSON"), entity(text, "Senate", "ORG"),
+           entity(text, "Senate", "ORG", 1)]
+    got = [(m.start, m.canonical) for m in resolve_mentions(text, raw, ActorLexicon())]
+    assert [c for _, c in got] == ["Tedros", "Senate", "Senate"], got
+    assert got[1][0] == text.index("Senate leaders")
 
 
 def test_a_party_or_nationality_used_as_an_adjective_qualifies_a_topic(spacy_ner):

@@ -147,7 +147,7 @@ _DEFINITE = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+$")
 #: refer back to an organisation named just before.
 _COMPANY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[A-Za-z-]+\s+)?(company|firm|automaker|carmaker|"
                                   r"bank|lender|airline|retailer|insurer|manufacturer|network|broadcaster|newspaper|"
-                                  r"publisher|union|chain|giant|startup|conglomerate)\b")
+                                  r"publisher|union|chain|giant|startup|conglomerate|drugmaker)\b")
 #: Words for a public body ("the regulator", "the watchdog"): the nearest body named by an agency head before.
 _BODY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[A-Za-z-]+\s+)?(regulator|watchdog)\b")
 _BODY_CHARS = 1500

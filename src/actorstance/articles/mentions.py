@@ -118,7 +118,9 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
     datelines = [(d.start(), d.end()) for d in DATELINE.finditer(text)]
     person_starts = {m.start for m in mentions if m.label == "PERSON"}
     described = party_appositions(text, [m.end for m in mentions if m.label == "PERSON"])
+    lower_words = set(re.findall(r"\b[a-z][a-z-]+\b", text))
     mentions = [m for m in mentions if not is_location(text, m) and not is_adjectival(text, m)
+                and not is_capitalised_word(text, m, lower_words)
                 and not any(ds <= m.start and m.end <= de for ds, de in described)
                 and not is_office(text, m) and not is_party_tag(text, m) and not is_credit(text, m)
                 and not is_affiliation_of(text, m, person_starts)
@@ -420,6 +422,20 @@ def party_appositions(text: str, person_ends: list[int]) -> list[tuple[int, int]
     """Spans that describe the person before them by party (and state): the party and the place
     there say who the person is ("Trey Gowdy, South Carolina Republican, said"), they hold no stance."""
     return [(e, f.end()) for e in person_ends if (f := _PARTY_APPOSITION.match(text, e))]
+
+
+_OPENS = re.compile(r"(?:^|[.!?:;\n]\s*|[\"“‘(]\s*)$")
+
+
+def is_capitalised_word(text: str, m: Mention, lower_words: set[str]) -> bool:
+    """A common word capitalised only because it opens a sentence or a quotation, which the article
+    writes in lower case elsewhere and never capitalised inside a sentence ('"Vaccine nationalism is
+    ...,"' beside "vaccine exports"; not "Senate" beside "the state senate"): no name."""
+    if " " in m.text or not m.text[1:].islower() or m.text.lower() not in lower_words \
+            or _OPENS.search(text[max(0, m.start - 3):m.start]) is None:
+        return False
+    return not any(_OPENS.search(text[max(0, w.start() - 3):w.start()]) is None
+                   for w in re.finditer(rf"\b{re.escape(m.text)}\b", text))
 
 
 def is_adjectival(text: str, m: Mention) -> bool:
