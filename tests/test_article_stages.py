@@ -240,6 +240,13 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
              person(text, "Sony", label="ORG"), person(text, "GOP", label="ORG")]
     assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [
         ("regulator", "Competition and Markets Authority"), ("company", "Sony")]
+    # an apposition names the organisation before it: "Equality Kansas, an LGBTQ advocacy group, praised Kelly"
+    text = "Equality Kansas, an LGBTQ advocacy group, praised Laura Kelly. An advocacy group in Ohio did not."
+    named = [person(text, "Equality Kansas", label="ORG"), person(text, "Laura Kelly")]
+    s, t = text.index("LGBTQ"), text.index("advocacy group in")
+    groups = [Mention(s, s + 20, "LGBTQ advocacy group", "LGBTQ advocacy group", "GROUP", "group"),
+              Mention(t, t + 14, "advocacy group", "advocacy group", "GROUP", "group")]
+    assert [m.canonical for m in resolve_group_descriptions(text, groups, named)] == ["Equality Kansas", "advocacy group"]
     text = "The European Commission blamed AstraZeneca. The drugmaker says it delivered."
     named = [person(text, "European Commission", label="ORG"), person(text, "AstraZeneca", label="ORG")]
     assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [("drugmaker", "AstraZeneca")]
@@ -362,10 +369,10 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
     assert [m.canonical for m in resolve_topic_references([topic(0, "tax cuts"), topic(20, "vote")])] == \
         ["tax cuts", "vote"]
     # a merger is a deal: "the merger" and "the acquisition" are "the deal" even when nothing names it more fully;
-    # but a law named no more fully than "bill" may be any ("the rule of law" after "the bill")
+    # and "the measure" is the "bill" named no more fully; but "the law" is not ("the rule of law" after "the bill")
     named = resolve_topic_references([topic(0, "deal"), topic(20, "merger"), topic(40, "acquisition"), topic(60, "bill"),
-                                      topic(80, "law")])
-    assert [m.canonical for m in named] == ["deal"] * 3 + ["bill", "law"]
+                                      topic(80, "law"), topic(90, "measure")])
+    assert [m.canonical for m in named] == ["deal"] * 3 + ["bill", "law", "bill"]
 
 
 def test_the_law_resolves_to_the_act_in_an_article(spacy_ner):

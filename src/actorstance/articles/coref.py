@@ -153,6 +153,11 @@ _BODY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[A-Za-z-]+\s+
 _BODY_CHARS = 1500
 
 
+#: An apposition that describes the organisation named just before it: "Equality Kansas, an advocacy group, said".
+_APPOSITION = re.compile(r",[ \t]+(?:an?|the)[ \t]+$")
+_APPOSED_GROUP = re.compile(r"[ \t]*[,;)]")
+
+
 def person_names(mentions: Sequence[Mention]) -> set[str]:
     """Names the recogniser calls a person at least once: persons, whatever it labels their other mentions
     ("Trump", "chief executive Edward Stack" tagged ORG now and then)."""
@@ -185,8 +190,14 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
                            and m.canonical.split()[-1].lower() in _AGENCY_NAME_HEADS), None)
         if antecedent is not None:
             out.append(Mention(s, e, d.group(1), antecedent.canonical, antecedent.label, "reference"))
+    ends = {m.end: m for m in named if m.label != "PERSON" and m.canonical not in persons}
     for g in groups:
         head = g.canonical.lower()
+        if _APPOSED_GROUP.match(text, g.end) and (a := _APPOSITION.search(text, max(0, g.start - 8), g.start)) \
+                and a.end() == g.start and a.start() in ends:  # "Equality Kansas, an LGBTQ advocacy group, praised"
+            antecedent = ends[a.start()]
+            out.append(Mention(g.start, g.end, g.text, antecedent.canonical, antecedent.label, "reference"))
+            continue
         if head in _ORG_HEADS and _DEFINITE.search(text[max(0, g.start - 6):g.start]):
             before = [m for m in named if m.end <= g.start and m.label != "PERSON" and m.canonical not in persons]
             antecedent = next((m for m in reversed(before) if head in m.canonical.lower().split()), None)

@@ -107,6 +107,8 @@ TOPIC_KINDS = {word: kind for kind, words in {
 #: sanctions "the measures" and "the penalties";
 #: "the attack" is not always "the bombings".
 _INTERCHANGEABLE_HEADS = ("law", "deal", "sanctions")
+#: Heads of a bill that mean nothing else (unlike "law" and "act").
+_BILL_HEADS = frozenset("bill measure legislation".split())
 #: Heads that name their thing themselves: "new sanctions" is the article's sanctions, which "the measures" refers to.
 _SELF_NAMED = frozenset("sanctions tariffs embargo".split())
 #: Words that may come before such a head in a description that still refers back ("the new law").
@@ -163,8 +165,10 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
             named = next((t for t in full if t.canonical.lower().split()[-1].rstrip("s") == head), None)
             if named is None and kind in _INTERCHANGEABLE_HEADS:  # "this bill" after "gun-control legislation"
                 named = next(iter(full), None)
-            if named is None and kind == "deal":  # "the merger" after "the deal", named no more fully
-                named = next((t for t in reversed(out) if _kind(t.canonical)[0] == kind), None)
+            if named is None and (kind == "deal" or head in _BILL_HEADS):  # "the merger" after "the deal",
+                # "the measure" after "a bill", named no more fully (not "the law": "the rule of law" is no bill)
+                named = next((t for t in reversed(out) if _kind(t.canonical)[0] == kind
+                              and (kind == "deal" or t.canonical.lower().split()[-1].rstrip("s") in _BILL_HEADS)), None)
             if named is None and kind == "decision":  # "welcomed the decision": the nearest bill, deal or sanctions
                 named = next((t for t in reversed(out) if _kind(t.canonical) in
                               {(k, False) for k in _INTERCHANGEABLE_HEADS}), None)
