@@ -368,6 +368,10 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
     assert [m.canonical for m in named] == ["border security bill"] + ["new sanctions"] * 3
     assert [m.canonical for m in resolve_topic_references([topic(0, "tax cuts"), topic(20, "vote")])] == \
         ["tax cuts", "vote"]
+    # of several, the one named most often so far: "the move" is the tariffs, not the "necessary measures" quoted once
+    named = resolve_topic_references([topic(0, "U.S. tariffs"), topic(20, "U.S. tariffs"), topic(40, "necessary measures"),
+                                      topic(60, "move")])
+    assert named[-1].canonical == "U.S. tariffs"
     # a merger is a deal: "the merger" and "the acquisition" are "the deal" even when nothing names it more fully;
     # and "the measure" is the "bill" named no more fully; but "the law" is not ("the rule of law" after "the bill")
     named = resolve_topic_references([topic(0, "deal"), topic(20, "merger"), topic(40, "acquisition"), topic(60, "bill"),

@@ -169,9 +169,11 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
                 # "the measure" after "a bill", named no more fully (not "the law": "the rule of law" is no bill)
                 named = next((t for t in reversed(out) if _kind(t.canonical)[0] == kind
                               and (kind == "deal" or t.canonical.lower().split()[-1].rstrip("s") in _BILL_HEADS)), None)
-            if named is None and kind == "decision":  # "welcomed the decision": the nearest bill, deal or sanctions
-                named = next((t for t in reversed(out) if _kind(t.canonical) in
-                              {(k, False) for k in _INTERCHANGEABLE_HEADS}), None)
+            if named is None and kind == "decision":  # "welcomed the decision": the bill, deal or sanctions
+                # named most often so far (the article's subject, not a phrase quoted once), the nearest on a tie
+                named_so_far = [t for t in out if _kind(t.canonical) in {(k, False) for k in _INTERCHANGEABLE_HEADS}]
+                times = Counter(t.canonical for t in named_so_far)
+                named = max(reversed(named_so_far), key=lambda t: times[t.canonical], default=None)
             if named is not None:
                 m = replace(m, canonical=named.canonical)
         elif kind is not None and set(m.canonical.lower().split()[:-1]) <= _REFERRING_MODIFIERS:
