@@ -115,16 +115,16 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
             continue
         mentions.append(Mention(s, e, text[s:e], lexicon.lookup(name) or name, lab))
         taken.append((s, e))
-    datelines = [(d.start(), d.end()) for d in DATELINE.finditer(text)]
     person_starts = {m.start for m in mentions if m.label == "PERSON"}
-    described = party_appositions(text, [m.end for m in mentions if m.label == "PERSON"])
+    # datelines, and a party (and state) apposed to a person
+    no_actors = [(d.start(), d.end()) for d in DATELINE.finditer(text)] + \
+        party_appositions(text, [m.end for m in mentions if m.label == "PERSON"])
     lower_words = set(re.findall(r"\b[a-z][a-z-]+\b", text))
     mentions = [m for m in mentions if not is_location(text, m) and not is_adjectival(text, m)
                 and not is_capitalised_word(text, m, lower_words)
-                and not any(ds <= m.start and m.end <= de for ds, de in described)
                 and not is_office(text, m) and not is_party_tag(text, m) and not is_credit(text, m)
                 and not is_affiliation_of(text, m, person_starts)
-                and not any(ds <= m.start and m.end <= de for ds, de in datelines)]
+                and not any(ds <= m.start and m.end <= de for ds, de in no_actors)]
     mentions += _repeat_mentions(text, mentions, taken)
     mentions.sort(key=lambda m: m.start)
     _resolve_short_names(mentions, lexicon)

@@ -7,6 +7,7 @@ import re
 from bisect import bisect_right
 from dataclasses import replace
 
+from .coref import genders
 from .mentions import Mention
 from .segmentation import Sentence, find_quotes
 
@@ -104,11 +105,8 @@ def redirect_quoted_pronouns(text: str, mentions: list[Mention], speakers_of: di
                              sentences: list[Sentence]) -> list[Mention]:
     """``mentions`` with each "he"/"she" inside a quotation that was resolved to the quote's own speaker
     given to the nearest other person (of that gender, where known) named before it in that sentence
-    or the two before, or left out
-    where there is none: a speaker says "I", so in '"He is afraid to tell Trump," Zelenskiy said' "He"
-    is someone else (the article's Putin), not Zelenskiy."""
-    from .coref import genders
-
+    or the two before, or left out where there is none: a speaker says "I", so in '"He is afraid to
+    tell Trump," Zelenskiy said' "He" is someone else (the article's Putin), not Zelenskiy."""
     gender = genders(text, mentions)
     starts = [s.start for s in sentences]
     sentence_of = lambda pos: max(0, bisect_right(starts, pos) - 1)  # noqa: E731

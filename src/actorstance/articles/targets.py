@@ -54,7 +54,6 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     not_topics += [(d.start(), d.end()) for d in DATELINE.finditer(text)]
     out: list[Mention] = list(compounds or [])
     taken = [(m.start, m.end) for m in actors + out]
-
     actor_ends = {m.end for m in actors}
 
     def add(s: int, e: int) -> None:
@@ -187,5 +186,6 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
     return out
 
 
+#: A name joined to a participle that opens a noun phrase: "U.S.-brokered ", "Saudi-led ".
 _LED_BY = re.compile(r"(\S+?)-[a-z]+ed[ \t]+")
 SCARE_QUOTE = re.compile(r"[\"“]([A-Za-z][\w'’-]*(?: [\w'’-]+){0,4})[\"”]")
