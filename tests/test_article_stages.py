@@ -240,6 +240,15 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
              person(text, "Sony", label="ORG"), person(text, "GOP", label="ORG")]
     assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [
         ("regulator", "Competition and Markets Authority"), ("company", "Sony")]
+    # "the council" is the City Council; "the group Save Our Neighborhoods" is that group, named right after it
+    text = "The City Council approved it. Jenkins accused the council. The Coalition agreed, while the group Save Us did not."
+    named = [person(text, "City Council", label="ORG"), person(text, "Coalition", label="ORG"),
+             person(text, "Save Us", label="ORG")]
+    c, g = text.index("council."), text.index("group Save")
+    groups = [Mention(c, c + 7, "council", "council", "GROUP", "group"), Mention(g, g + 5, "group", "group", "GROUP", "group")]
+    assert [m.canonical for m in resolve_group_descriptions(text, groups, named)] == ["City Council", "group"]
+    a = analysed("The City Council approved the plan. Carol Jenkins accused the council of ignoring residents.", spacy_ner)
+    assert ("Carol Jenkins", "City Council") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     # an apposition names the organisation before it: "Equality Kansas, an LGBTQ advocacy group, praised Kelly"
     text = "Equality Kansas, an LGBTQ advocacy group, praised Laura Kelly. An advocacy group in Ohio did not."
     named = [person(text, "Equality Kansas", label="ORG"), person(text, "Laura Kelly")]
@@ -889,6 +898,18 @@ def test_a_common_word_capitalised_at_a_sentence_or_quote_start_is_no_name():
     got = [(m.start, m.canonical) for m in resolve_mentions(text, raw, ActorLexicon())]
     assert [c for _, c in got] == ["Tedros", "Senate", "Senate"], got
     assert got[1][0] == text.index("Senate leaders")
+
+
+def test_a_title_the_recogniser_took_into_a_name_is_no_part_of_it():
+    """"Councilor Belinda Ray" is Belinda Ray; "King Charles III" and the case "King v. Burwell" keep theirs."""
+    from actorstance.articles.lexicon import ActorLexicon
+    from actorstance.articles.mentions import resolve_mentions
+
+    text = "Councilor Belinda Ray objected. King Charles III spoke. King v. Burwell was decided."
+    raw = [entity(text, "Councilor Belinda Ray", "PERSON"), entity(text, "King Charles III", "PERSON"),
+           entity(text, "King v. Burwell", "PERSON")]
+    assert [m.canonical for m in resolve_mentions(text, raw, ActorLexicon())] == \
+        ["Belinda Ray", "King Charles III", "King v. Burwell"]
 
 
 def test_a_party_or_nationality_used_as_an_adjective_qualifies_a_topic(spacy_ner):

@@ -198,7 +198,8 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
             antecedent = ends[a.start()]
             out.append(Mention(g.start, g.end, g.text, antecedent.canonical, antecedent.label, "reference"))
             continue
-        if head in _ORG_HEADS and _DEFINITE.search(text[max(0, g.start - 6):g.start]):
+        if head in _ORG_HEADS and _DEFINITE.search(text[max(0, g.start - 6):g.start]) \
+                and not any(m.start == g.end + 1 for m in named):  # "the group Save Our Neighborhoods" names it
             before = [m for m in named if m.end <= g.start and m.label != "PERSON" and m.canonical not in persons]
             antecedent = next((m for m in reversed(before) if head in m.canonical.lower().split()), None)
             if antecedent is None and head == "agency":

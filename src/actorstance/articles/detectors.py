@@ -32,6 +32,7 @@ official negotiator lead mr mrs ms dr prof professor judge justice sir dame lord
 minister's cabinet state environment climate communications online safety enlargement
 founder coordinator rapporteur delegate delegation diplomat economist analyst researcher
 colonel col captain capt lieutenant lt sergeant sgt admiral marshal premier chancellor
+councilor councillor councilman councilwoman alderman alderwoman assemblyman assemblywoman
 """.split())
 #: Capitalised words that start sentences or name dates, never actors on their own.
 STOP_WORDS = frozenset("""

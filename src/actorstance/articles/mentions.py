@@ -51,6 +51,10 @@ Virginia Washington Wisconsin Wyoming""".split()) | {"New Hampshire", "New Jerse
 _PLACE_BEFORE = re.compile(r"(?:[A-Z][\w.-]*, |\bin )$")
 
 
+#: Titles that are part of how a person is named ("King Charles III", "Pope Francis", "Prince Mohammed bin Salman").
+_NAME_TITLES = frozenset("king queen prince princess pope sheikh emir sir dame lord lady".split())
+
+
 def _clean(text: str, start: int, end: int, label: str = "") -> tuple[int, int]:
     """Drop a leading "the" and a trailing possessive from an entity span; a person's or a
     place's name that runs on past a possessive ends there; a person's that starts with the
@@ -64,6 +68,10 @@ def _clean(text: str, start: int, end: int, label: str = "") -> tuple[int, int]:
                 start += span.index(words[k])
                 span = text[start:end]
                 break
+    while label == "PERSON" and len(words := span.split()) > 2 and words[0].lower().rstrip(".") in TITLE_WORDS \
+            and words[0].lower() not in _NAME_TITLES and all(w[0].isupper() for w in words[1:]):
+        start += span.index(words[1])  # "Councilor Belinda Ray": a title the recogniser took into the name
+        span = text[start:end]
     m = re.match(r"(?:[Tt]he)\s+", span)
     if m and end - start > m.end():
         start += m.end()
@@ -283,7 +291,7 @@ parents families americans evangelicals donors candidates aides allies administr
 committee agency department court lobby industry unions party congress lawyers attorneys diplomats governors
 mayors legislature house senate military troops forces rebels insurgents militants authorities regulators
 executives companies banks insurers lobbyists organizers delegates skeptics opposition gop group coalition
-caucus organization organizations network
+caucus organization organizations network council neighbors neighbours
 politicians contenders hopefuls caucusgoers challengers nominees refugees migrants victims survivors soldiers
 journalists reporters christians muslims catholics jews blacks whites colleagues
 """.split())
