@@ -249,6 +249,8 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
     assert [m.canonical for m in resolve_group_descriptions(text, groups, named)] == ["City Council", "group"]
     a = analysed("The City Council approved the plan. Carol Jenkins accused the council of ignoring residents.", spacy_ner)
     assert ("Carol Jenkins", "City Council") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    a = analysed("The Supreme Court struck down the programs. The NAACP said the court ignored racism.", spacy_ner)
+    assert ("NAACP", "Supreme Court") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     # an apposition names the organisation before it: "Equality Kansas, an LGBTQ advocacy group, praised Kelly"
     text = "Equality Kansas, an LGBTQ advocacy group, praised Laura Kelly. An advocacy group in Ohio did not."
     named = [person(text, "Equality Kansas", label="ORG"), person(text, "Laura Kelly")]
@@ -377,6 +379,9 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
     assert [m.canonical for m in named] == ["border security bill"] + ["new sanctions"] * 3
     assert [m.canonical for m in resolve_topic_references([topic(0, "tax cuts"), topic(20, "vote")])] == \
         ["tax cuts", "vote"]
+    # a court's ruling: "the verdict", and "the decision" or "the outcome" where no bill, deal or sanctions are named more
+    named = resolve_topic_references([topic(0, "ruling"), topic(20, "verdict"), topic(40, "decision"), topic(60, "outcome")])
+    assert [m.canonical for m in named] == ["ruling"] * 4
     # of several, the one named most often so far: "the move" is the tariffs, not the "necessary measures" quoted once
     named = resolve_topic_references([topic(0, "U.S. tariffs"), topic(20, "U.S. tariffs"), topic(40, "necessary measures"),
                                       topic(60, "move")])

@@ -135,7 +135,7 @@ def _titles(text: str, mentions: list[Mention]) -> dict[str, list[tuple[int, str
 
 #: Heads of descriptions that refer back to an organisation ("the committee", "the department", "the group").
 _ORG_HEADS = frozenset("committee department agency organization organisation group caucus party campaign "
-                       "administration ministry commission council".split())
+                       "administration ministry commission council court".split())
 #: Of those, the heads so generic that the organisation's name need not contain them ("the group" after the
 #: "American Civil Liberties Union"): the nearest organisation named at most this many characters before.
 _GENERIC_ORG_HEADS, _GENERIC_ORG_CHARS = frozenset("group organization organisation".split()), 400

@@ -100,7 +100,8 @@ TOPIC_KINDS = {word: kind for kind, words in {
     "attack": "attack attacks shooting shootings bombing bombings massacre",
     "deal": "deal agreement accord pact treaty merger takeover acquisition buyout",
     "sanctions": "sanctions measures penalties restrictions tariffs curbs embargo package",
-    "decision": "decision decisions move vote step",
+    "decision": "decision decisions move vote step outcome",
+    "ruling": "ruling rulings verdict judgment judgement",
 }.items() for word in words.split()}
 #: Kinds whose heads an article uses for one thing: a bill is also "the measure" and "the legislation",
 #: sanctions "the measures" and "the penalties";
@@ -164,13 +165,15 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
             named = next((t for t in full if t.canonical.lower().split()[-1].rstrip("s") == head), None)
             if named is None and kind in _INTERCHANGEABLE_HEADS:  # "this bill" after "gun-control legislation"
                 named = next(iter(full), None)
-            if named is None and (kind == "deal" or head in _BILL_HEADS):  # "the merger" after "the deal",
-                # "the measure" after "a bill", named no more fully (not "the law": "the rule of law" is no bill)
+            if named is None and (kind in ("deal", "ruling") or head in _BILL_HEADS):  # "the merger" after "the deal",
+                # "the verdict" after "the ruling", "the measure" after "a bill", named no more fully (not "the law":
+                # "the rule of law" is no bill)
                 named = next((t for t in reversed(out) if _kind(t.canonical)[0] == kind
-                              and (kind == "deal" or t.canonical.lower().split()[-1].rstrip("s") in _BILL_HEADS)), None)
-            if named is None and kind == "decision":  # "welcomed the decision": the bill, deal or sanctions
+                              and (kind != "law" or t.canonical.lower().split()[-1].rstrip("s") in _BILL_HEADS)), None)
+            if named is None and kind == "decision":  # "welcomed the decision": the bill, deal, sanctions or ruling
                 # named most often so far (the article's subject, not a phrase quoted once), the nearest on a tie
-                named_so_far = [t for t in out if _kind(t.canonical) in {(k, False) for k in _INTERCHANGEABLE_HEADS}]
+                named_so_far = [t for t in out if _kind(t.canonical) in {(k, False) for k in _INTERCHANGEABLE_HEADS}
+                                or _kind(t.canonical)[0] == "ruling"]
                 times = Counter(t.canonical for t in named_so_far)
                 named = max(reversed(named_so_far), key=lambda t: times[t.canonical], default=None)
             if named is not None:
