@@ -285,6 +285,14 @@ def test_he_inside_a_quote_is_not_its_speaker(spacy_ner):
     assert [m.canonical for m in analysed(text, spacy_ner).mentions if m.text == "She"] == []
 
 
+def test_it_that_speaks_is_the_organisation_before(spacy_ner):
+    """"It said it would appeal" after "Northwind Motors lost the case" is Northwind; an "it" that does not
+    speak or take a stance ("It is clear") is nobody."""
+    a = analysed("Northwind Motors met the regulators on Monday. It said it would fight the new rules. "
+                 "It is clear that the rules matter.", spacy_ner)
+    assert [(m.text, m.canonical) for m in a.mentions if m.kind == "reference"] == [("It", "Northwind Motors")]
+
+
 def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner):
     text = ("Lawmakers rejected the filibuster on Tuesday. Senator Ruth Okafor defended the filibuster. "
             "Russian gas prices rose.")

@@ -45,7 +45,10 @@ _CLAUSE_BREAK = re.compile(r"[,;:\"“”]|\b(?:that|who|which|said|says|told|af
 #: "Wahlberg, a member of the band, endorsed him") nor "and" (one subject, two verbs: "met Putin and praised him")
 #: is a boundary.
 _SUBJECT_CLAUSE_BREAK = re.compile(r"[;:\"“”]|\b(?:that|who|which|said|says|told|after|before|when|because|if)\b")
-_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself|they|them|their|themselves)\b", re.I)
+_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself|they|them|their|themselves)\b"
+                      r"|\bit(?=\s+(?:said|says|added|argued|warned|urged|accused|called|criticized|criticised|"
+                      r"condemned|rejected|welcomed|praised|denied|insisted|blamed|defended|opposed|supports?|backed))\b",
+                      re.I)  # "it" only where it speaks or takes a stance ("It said it would appeal"): an organisation
 
 #: An organisation a statement is made to or reported by ("told CNN", "according to The New York Times",
 #: "an interview with Fox News", "AFP reported") is the news source, not a group "they" goes back to.
@@ -260,9 +263,9 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     for p in _PRONOUN.finditer(text):
         word = p.group(0).lower()
         here, outside = sentence_of(p.start()), not quoted(p.start())
-        plural = word in _PLURAL
-        g = None if plural else ("m" if word in _MASC else "f")
-        window = GROUP_WINDOW if plural else PERSON_WINDOW
+        plural, neuter = word in _PLURAL, word == "it"
+        g = None if plural or neuter else ("m" if word in _MASC else "f")
+        window = GROUP_WINDOW if plural or neuter else PERSON_WINDOW
         candidates = []
         for k in range(bisect_right(known_starts, p.start()) - 1, -1, -1):  # nearest first, within the window
             m = known[k]
@@ -274,7 +277,9 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
                     _SUBJECT_CLAUSE_BREAK if subject(m) else _CLAUSE_BREAK).search(text[m.end:p.start()]):
                 continue  # "Wahlberg endorsed him": not Wahlberg (an object pronoun is not its clause's subject)
             is_person = m.label == "PERSON" or m.canonical in persons
-            if plural:
+            if neuter:
+                fits = m.label in ("ORG", "GPE") and m.kind == "name" and not is_person and not _news_source(text, m)
+            elif plural:
                 fits = m.label in GROUP_LABELS and not is_person and not _news_source(text, m)
             else:
                 fits = is_person and gender.get(m.canonical, g) == g
