@@ -362,6 +362,10 @@ def test_a_party_and_state_after_a_name_describe_the_person(spacy_ner):
     names = {m.canonical for m in a.mentions if m.kind != "topic"}
     assert {"Maria Lopez", "Tom Hale", "Republicans"} <= names, names
     assert not {"Democrat", "Republican", "South Carolina"} & names, names
+    a = analysed("Rachael Maskell, the Labour MP for York Central, said the cuts were cruel. Labour rebelled.", spacy_ner)
+    names = {m.canonical for m in a.mentions if m.kind != "topic"}
+    assert "Rachael Maskell" in names and "York Central" not in names
+    assert [m.start for m in a.mentions if m.canonical == "Labour"] == [a.article.text.rindex("Labour")]
 
 
 def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():

@@ -421,9 +421,12 @@ def is_affiliation_of(text: str, m: Mention, person_starts: set[int]) -> bool:
     return any(f is not None and f.group(2).lower() in TITLE_WORDS and f.end() in person_starts for f in found)
 
 
-#: A party after a person's name, with a place or "a": "Oscar Leeser, a Democrat,", "Robert Menendez, New Jersey Democrat".
+#: A party after a person's name, with a place or "a": "Oscar Leeser, a Democrat,", "Robert Menendez, New Jersey Democrat";
+#: or a member's seat: "Rachael Maskell, the Labour MP for York Central,".
 _PARTY_APPOSITION = re.compile(r",[ \t]+(?:(?:a|an)[ \t]+)?(?:[A-Z][\w.'’-]*[ \t]+){0,3}"
-                               r"(?:Democrat|Republican|Independent|Labour|Conservative|Tory|Liberal Democrat)\b")
+                               r"(?:Democrat|Republican|Independent|Labour|Conservative|Tory|Liberal Democrat)\b"
+                               r"|,[ \t]+(?:the|a|an)[ \t]+(?:[A-Z][\w.'’-]*[ \t]+){0,3}(?:MP|MEP|MSP|TD|MLA)"
+                               r"(?:[ \t]+for(?:[ \t]+[A-Z][\w.'’-]*(?:[ \t]+and)?)+)?\b")
 
 
 def party_appositions(text: str, person_ends: list[int]) -> list[tuple[int, int]]:
