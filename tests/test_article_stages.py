@@ -286,8 +286,8 @@ def test_he_inside_a_quote_is_not_its_speaker(spacy_ner):
 
 
 def test_it_that_speaks_is_the_organisation_before(spacy_ner):
-    """"It said it would appeal" after "Northwind Motors lost the case" is Northwind; an "it" that does not
-    speak or take a stance ("It is clear") is nobody."""
+    """"It said it would fight the new rules" after "Northwind Motors met the regulators" is Northwind; an "it"
+    that does not speak or take a stance ("It is clear") is nobody."""
     a = analysed("Northwind Motors met the regulators on Monday. It said it would fight the new rules. "
                  "It is clear that the rules matter.", spacy_ner)
     assert [(m.text, m.canonical) for m in a.mentions if m.kind == "reference"] == [("It", "Northwind Motors")]
