@@ -171,28 +171,32 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     """``groups`` with each definite organisation description ("the committee", "the party") named after the
     organisation it refers back to: the nearest earlier named one whose name holds its head ("House Select
     Committee on Benghazi", "Republican Party"), or, for "the group/organisation", the nearest
-    organisation just before; and a mention for each company description ("the automaker") that refers
-    back to an organisation named just before. ``named``: the named mentions, in text order."""
+    organisation just before, and a group apposed to an organisation ("Equality Kansas, an advocacy group,")
+    that organisation; and a mention for each company description ("the automaker") that refers back to an
+    organisation named just before, and each "the regulator"/"the watchdog" that refers back to a public body.
+    ``named``: the named mentions, in text order."""
     out = []
     taken = [(m.start, m.end) for m in named + groups]
     persons = person_names(named)
-    for d in _COMPANY_DESCRIPTION.finditer(text):
-        s, e = d.start(1), d.end(1)
-        # "the Japanese company" refers back, "the GOP chain (of command)" does not
-        if any(ts < e and s < te for ts, te in taken) or any(d.start() < m.end and m.start < e for m in named):
-            continue
-        antecedent = next((m for m in reversed(named) if m.end <= s and m.label == "ORG" and m.canonical not in persons
-                           and s - m.end <= _GENERIC_ORG_CHARS and not _news_source(text, m)), None)
-        if antecedent is not None:
-            out.append(Mention(s, e, d.group(1), antecedent.canonical, antecedent.label, "reference"))
-    for d in _BODY_DESCRIPTION.finditer(text):
-        s, e = d.start(1), d.end(1)
-        if any(ts < e and s < te for ts, te in taken):
-            continue
-        antecedent = next((m for m in reversed(named) if m.end <= s and s - m.end <= _BODY_CHARS
-                           and m.canonical.split()[-1].lower() in _AGENCY_NAME_HEADS), None)
-        if antecedent is not None:
-            out.append(Mention(s, e, d.group(1), antecedent.canonical, antecedent.label, "reference"))
+    def public_body(m: Mention) -> bool:
+        return m.canonical.split()[-1].lower() in _AGENCY_NAME_HEADS
+
+    def company(m: Mention, at: int) -> bool:
+        return (m.label == "ORG" and m.canonical not in persons and at - m.end <= _GENERIC_ORG_CHARS
+                and not _news_source(text, m))
+
+    def body(m: Mention, at: int) -> bool:
+        return public_body(m) and at - m.end <= _BODY_CHARS
+
+    for pattern, fits in ((_COMPANY_DESCRIPTION, company), (_BODY_DESCRIPTION, body)):
+        for d in pattern.finditer(text):
+            s, e = d.start(1), d.end(1)
+            # "the Japanese company" refers back, "the GOP chain (of command)" does not
+            if any(ts < e and s < te for ts, te in taken) or any(d.start() < m.end and m.start < e for m in named):
+                continue
+            antecedent = next((m for m in reversed(named) if m.end <= s and fits(m, s)), None)
+            if antecedent is not None:
+                out.append(Mention(s, e, d.group(1), antecedent.canonical, antecedent.label, "reference"))
     ends = {m.end: m for m in named if m.label != "PERSON" and m.canonical not in persons}
     for g in groups:
         head = g.canonical.lower()
@@ -206,8 +210,8 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
             before = [m for m in named if m.end <= g.start and m.label != "PERSON" and m.canonical not in persons]
             antecedent = next((m for m in reversed(before) if head in m.canonical.lower().split()), None)
             if antecedent is None and head == "agency":
-                antecedent = next((m for m in reversed(before) if m.canonical.split()[-1].lower() in _AGENCY_NAME_HEADS
-                                   and g.start - m.end <= _GENERIC_ORG_CHARS), None)
+                antecedent = next((m for m in reversed(before) if public_body(m) and g.start - m.end <= _GENERIC_ORG_CHARS),
+                                  None)
             if antecedent is None and head in _GENERIC_ORG_HEADS:
                 antecedent = next((m for m in reversed(before) if m.label == "ORG"
                                    and g.start - m.end <= _GENERIC_ORG_CHARS and not _news_source(text, m)), None)
