@@ -261,6 +261,14 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
     text = "The European Commission blamed AstraZeneca. The drugmaker says it delivered."
     named = [person(text, "European Commission", label="ORG"), person(text, "AstraZeneca", label="ORG")]
     assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [("drugmaker", "AstraZeneca")]
+    # "the union" is the union named before, however far back; "the company" never a union, nor the firm
+    # analysts work at ("Analysts at Morgan Stanley said the strike could cost the company")
+    text = ("The United Auto Workers struck General Motors. Its chief said the company refused to move. "
+            "Analysts at Morgan Stanley said the strike could cost the company $1 billion. The union's demands grew.")
+    named = [person(text, "United Auto Workers", label="ORG"), person(text, "General Motors", label="ORG"),
+             person(text, "Morgan Stanley", label="ORG")]
+    assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [
+        ("company", "General Motors"), ("company", "General Motors"), ("union", "United Auto Workers")]
 
 
 def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):
@@ -315,6 +323,10 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     assert "Klaus Berger" in names and names.count("Germany") == 1, names
     pairs = {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
+    # people in business and trade are groups too: "Dealers in Michigan said they were short of trucks"
+    a = analysed("The strike hit Northwind. Dealers in Michigan said they were short of trucks.", spacy_ner)
+    assert [(m.text, m.canonical) for m in a.mentions if m.canonical == "dealers"] == [("Dealers", "dealers"),
+                                                                                        ("they", "dealers")]
     # the people of a party as a group ("Republican" matches the party's name when scored)
     a = analysed("Ruth Okafor told her Republican colleagues to back the bill. Democratic contenders praised her.",
                  spacy_ner)
@@ -403,6 +415,9 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
     named = resolve_topic_references([topic(0, "deal"), topic(20, "merger"), topic(40, "acquisition"), topic(60, "bill"),
                                       topic(80, "law"), topic(90, "measure")])
     assert [m.canonical for m in named] == ["deal"] * 3 + ["bill", "law", "bill"]
+    # "the suit" and "the case" are the lawsuit
+    named = resolve_topic_references([topic(0, "antitrust lawsuit"), topic(20, "suit"), topic(40, "case")])
+    assert [m.canonical for m in named] == ["antitrust lawsuit"] * 3
 
 
 def test_the_law_resolves_to_the_act_in_an_article(spacy_ner):
@@ -417,6 +432,13 @@ def test_the_law_resolves_to_the_act_in_an_article(spacy_ner):
     topics = {m.text: m.canonical for m in a.mentions if m.kind == "topic"}
     assert topics.get("measure") == "border security bill" and "weather" not in topics
     assert ("Ruth Okafor", "border security bill") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    # "the case" is a topic only as the lawsuit named before it, never on its own ("in that case", "cases")
+    a = analysed("The Justice Department filed an antitrust suit against Google. Publishers welcomed the suit. "
+                 "Its chief called the case overdue. In that case, Google said, cases would multiply.", spacy_ner)
+    topics = [(m.text, m.canonical) for m in a.mentions if m.kind == "topic"]
+    assert topics.count(("case", "antitrust suit")) == 1 and ("suit", "antitrust suit") in topics, topics
+    assert not any(t == "cases" for t, _ in topics), topics
+    assert ("publishers", "antitrust suit") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
 
 
 def test_the_articles_main_subjects_are_targets_of_sentences_that_do_not_name_them(spacy_ner):

@@ -169,7 +169,8 @@ def test_places_and_datelines_are_not_actors(ner):
     # a dateline with a dash, and the portfolio of a title, are not actors either
     for text in ("WASHINGTON — Secretary of State Anna Weber criticised Russia on Tuesday.",
                  "WASHINGTON -- Secretary of State Anna Weber criticised Russia on Tuesday.",
-                 "BRUSSELS (Reuters) - Secretary of State Anna Weber criticised Russia on Tuesday."):
+                 "BRUSSELS (Reuters) - Secretary of State Anna Weber criticised Russia on Tuesday.",
+                 "WASHINGTON - Secretary of State Anna Weber criticised Russia on Tuesday."):
         names = {name for pair in pair_set(analyse(text, ner)[1]) for name in pair}
         assert names == {"Anna Weber", "Russia"}, text
 

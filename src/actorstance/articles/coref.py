@@ -14,7 +14,8 @@ in a large share of sentences; without them the holder is not in the sentence at
   nor the outlet a statement was made to ("told CNN");
 - "him/them" is never the subject of its own clause ("Wahlberg, a singer, endorsed him");
 - "the committee", "the party", "the department": the organisation named before whose name holds
-  that word; "the group", "the company", "the automaker": the organisation named just before;
+  that word; "the group", "the company", "the automaker": the organisation named just before (not a
+  union, nor where someone works: "analysts at Morgan Stanley"); "the union": the union named before;
 - "the president", "the senator", "the governor", "the majority leader", ...: the person the
   article introduced with that title ("President Barack Obama", "Sen. Ted Cruz", "Mitch
   McConnell, the majority leader"), the latest such before the reference, else the first.
@@ -151,9 +152,15 @@ _DEFINITE = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+$")
 _COMPANY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[A-Za-z-]+\s+)?(company|firm|automaker|carmaker|"
                                   r"bank|lender|airline|retailer|insurer|manufacturer|network|broadcaster|newspaper|"
                                   r"publisher|union|chain|giant|startup|conglomerate|drugmaker)\b")
+#: An organisation someone works at ("economists at Goldman Sachs") is not what "the company" refers back to.
+_WORKPLACE = re.compile(r"\bat\s+(?:the\s+)?$")
 #: Words for a public body ("the regulator", "the watchdog"): the nearest body named by an agency head before.
 _BODY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[A-Za-z-]+\s+)?(regulator|watchdog)\b")
 _BODY_CHARS = 1500
+#: Words in the name of a trade union: "the union" refers back only to such a name ("United Auto Workers"),
+#: "the company" never does.
+_UNION_NAME_WORDS = frozenset("union unions workers teamsters federation guild brotherhood confederation afl-cio "
+                              "employees".split())
 
 
 #: An apposition that describes the organisation named just before it: "Equality Kansas, an advocacy group, said".
@@ -181,11 +188,13 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     def public_body(m: Mention) -> bool:
         return m.canonical.split()[-1].lower() in _AGENCY_NAME_HEADS
 
-    def company(m: Mention, at: int) -> bool:
-        return (m.label == "ORG" and m.canonical not in persons and at - m.end <= _GENERIC_ORG_CHARS
-                and not _news_source(text, m))
+    def company(m: Mention, at: int, head: str) -> bool:
+        union = not _UNION_NAME_WORDS.isdisjoint(m.canonical.lower().split())
+        return (m.label == "ORG" and m.canonical not in persons and (head == "union") == union
+                and at - m.end <= (_BODY_CHARS if union else _GENERIC_ORG_CHARS) and not _news_source(text, m)
+                and not _WORKPLACE.search(text, max(0, m.start - 8), m.start))  # "analysts at Morgan Stanley"
 
-    def body(m: Mention, at: int) -> bool:
+    def body(m: Mention, at: int, head: str) -> bool:
         return public_body(m) and at - m.end <= _BODY_CHARS
 
     for pattern, fits in ((_COMPANY_DESCRIPTION, company), (_BODY_DESCRIPTION, body)):
@@ -194,7 +203,7 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
             # "the Japanese company" refers back, "the GOP chain (of command)" does not
             if any(ts < e and s < te for ts, te in taken) or any(d.start() < m.end and m.start < e for m in named):
                 continue
-            antecedent = next((m for m in reversed(named) if m.end <= s and fits(m, s)), None)
+            antecedent = next((m for m in reversed(named) if m.end <= s and fits(m, s, d.group(1).lower())), None)
             if antecedent is not None:
                 out.append(Mention(s, e, d.group(1), antecedent.canonical, antecedent.label, "reference"))
     ends = {m.end: m for m in named if m.label != "PERSON" and m.canonical not in persons}

@@ -207,8 +207,8 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
 
 
 #: "DOHA, March 14 (Wire) -": where and by whom the story was filed, not who acts in it.
-DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,}(?:,(?:[^\n]{0,40}?\)\s*[-–—])?|\s*(?:[–—]|--)"
-                      r"|\s*\([^)\n]{1,40}\)\s*(?:[-–—]|--))")  # also "WASHINGTON —", "--", "BRUSSELS (Reuters) -"
+DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,}(?:,(?:[^\n]{0,40}?\)\s*[-–—])?|\s*(?:[–—]|--|-(?=\s))"
+                      r"|\s*\([^)\n]{1,40}\)\s*(?:[-–—]|--))")  # also "WASHINGTON —", "WASHINGTON - ", "--", "BRUSSELS (Reuters) -"
 _LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside|around|across|throughout)|"
                        r"\b(?:city|town|village|capital|region|province|state) of)\s+$", re.I)
 #: "from"/"to" mark places only where the recogniser says it is a place ("spoken to Minister X").
@@ -294,6 +294,8 @@ executives companies banks insurers lobbyists organizers delegates skeptics oppo
 caucus organization organizations network council neighbors neighbours
 politicians contenders hopefuls caucusgoers challengers nominees refugees migrants victims survivors soldiers
 journalists reporters christians muslims catholics jews blacks whites colleagues
+investors shareholders consumers customers dealers farmers publishers retailers automakers manufacturers
+landlords tenants nurses patients employees strikers
 """.split())
 _DETERMINERS = frozenset("""the a an this that these those his her its their our my your some many most all both
 any each every several such other another no""".split())

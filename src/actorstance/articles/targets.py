@@ -72,13 +72,16 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     for s, e, tag, _ in noun_phrases(raw):
         words = re.findall(r"[\w-]+", text[s:e].lower())
         # a phrase headed by a role ("the ambassador") names a person: coreference's business, not a topic
-        if tag in _NOMINAL_TAGS and words and words[-1] not in VAGUE_HEADS and words[-1] not in ROLES:
-            phrases.append((s, e, words[-1].rstrip("s")))
-    heads = Counter(h for _, _, h in phrases)
+        if tag in _NOMINAL_TAGS and words and (words[-1] not in VAGUE_HEADS or words[-1] in TOPIC_KINDS) \
+                and words[-1] not in ROLES:
+            phrases.append((s, e, words[-1].rstrip("s"), words[-1] in VAGUE_HEADS))
+    heads = Counter(h for _, _, h, _ in phrases)
     once: set[int] = set()  # starts of descriptions kept only if they refer back to a named topic
-    for s, e, head in phrases:
+    for s, e, head, vague in phrases:
+        if vague and _IN_PHRASE.search(text, max(0, s - 4), s):  # "in that case", "in any case": no lawsuit
+            continue
         s, e = clean_phrase(text, s, e)
-        if heads[head] >= min_repeats:
+        if heads[head] >= min_repeats and not vague:  # "the case": only as a lawsuit named before
             add(s, e)
         elif e > s and _kind(phrase_name(text, s, e))[0] is not None:  # "praised the measure"
             n = len(out)
@@ -93,6 +96,9 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     return [m for m in resolved if m.start not in once or m.canonical != named[m.start]]
 
 
+_IN_PHRASE = re.compile(r"\b[Ii]n\s+$")
+
+
 #: Heads of descriptions that refer back to a topic the article named in full, by kind: "the law"
 #: after "the Affordable Care Act", "the attack" after "the Boston bombings".
 TOPIC_KINDS = {word: kind for kind, words in {
@@ -102,6 +108,7 @@ TOPIC_KINDS = {word: kind for kind, words in {
     "sanctions": "sanctions measures penalties restrictions tariffs curbs embargo package",
     "decision": "decision decisions move vote step outcome",
     "ruling": "ruling rulings verdict judgment judgement",
+    "lawsuit": "lawsuit lawsuits suit suits case complaint",
 }.items() for word in words.split()}
 #: Kinds whose heads an article uses for one thing: a bill is also "the measure" and "the legislation",
 #: sanctions "the measures" and "the penalties";
@@ -165,7 +172,7 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
             named = next((t for t in full if t.canonical.lower().split()[-1].rstrip("s") == head), None)
             if named is None and kind in _INTERCHANGEABLE_HEADS:  # "this bill" after "gun-control legislation"
                 named = next(iter(full), None)
-            if named is None and (kind in ("deal", "ruling") or head in _BILL_HEADS):  # "the merger" after "the deal",
+            if named is None and (kind in ("deal", "ruling", "lawsuit") or head in _BILL_HEADS):  # "the merger" after "the deal",
                 # "the verdict" after "the ruling", "the measure" after "a bill", named no more fully (not "the law":
                 # "the rule of law" is no bill)
                 named = next((t for t in reversed(out) if _kind(t.canonical)[0] == kind
