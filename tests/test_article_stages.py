@@ -323,6 +323,11 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     assert "Klaus Berger" in names and names.count("Germany") == 1, names
     pairs = {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
+    # a place's group other than its government holds the stance, not the place
+    a = analysed("Britain's main opposition party attacked the plan. Britain's government defended the plan.", spacy_ner)
+    holders = [(p.sentence.index, p.actor.canonical) for p in a.pairs if p.target.canonical == "plan"]
+    assert (0, "main opposition party") in holders and (1, "United Kingdom") in holders, holders
+    assert (0, "United Kingdom") not in holders, holders
     # people in business and trade are groups too: "Dealers in Michigan said they were short of trucks"
     a = analysed("The strike hit Northwind. Dealers in Michigan said they were short of trucks.", spacy_ner)
     assert [(m.text, m.canonical) for m in a.mentions if m.canonical == "dealers"] == [("Dealers", "dealers"),
@@ -354,6 +359,9 @@ def test_a_short_phrase_in_quotation_marks_is_a_topic(spacy_ner):
     topics = {m.canonical for m in a.mentions if m.kind == "topic"}
     assert not {"weak and pathetic", "played"} & topics, topics
     assert ("Ruth Okafor", "Democrats") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    # nor what something is called: 'the scheme was "an expensive gimmick"'
+    a = analysed('Ruth Okafor said the scheme was "an expensive gimmick" and "a waste of money".', spacy_ner)
+    assert not any("gimmick" in m.canonical or "waste" in m.canonical for m in a.mentions), a.mentions
 
 
 def test_a_topic_led_by_an_actor_is_still_a_topic(spacy_ner):
@@ -418,6 +426,12 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
     # "the suit" and "the case" are the lawsuit
     named = resolve_topic_references([topic(0, "antitrust lawsuit"), topic(20, "suit"), topic(40, "case")])
     assert [m.canonical for m in named] == ["antitrust lawsuit"] * 3
+    # "the plan" is the "Rwanda plan" ("the scheme" is not: a plan is not always the only one); "the vote" is the
+    # bill; "the legislation" is no "international law" named in between
+    named = resolve_topic_references([topic(0, "Rwanda plan"), topic(10, "plan"), topic(20, "scheme"), topic(30, "legislation"),
+                                      topic(40, "international law"), topic(60, "legislation"), topic(70, "vote")])
+    assert [m.canonical for m in named] == ["Rwanda plan", "Rwanda plan", "scheme", "legislation", "international law",
+                                            "legislation", "legislation"]
 
 
 def test_the_law_resolves_to_the_act_in_an_article(spacy_ner):

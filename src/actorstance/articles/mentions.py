@@ -412,12 +412,24 @@ _POSSESSIVE_TITLES = [re.compile(r"['’]s\s+((?:[A-Za-z-]+\s+){%d})([A-Za-z]+)\
 _PLAIN_TITLES = [re.compile(r"[ \t]+((?:[A-Z][A-Za-z-]*[ \t]+|of[ \t]+){%d})([A-Z][a-z]+)\.?[ \t]+" % k) for k in range(4)]
 
 
+#: A place's group that is not its government: "Britain's main opposition party", "America's farmers" (the group
+#: holds the stance, not the country; "Britain's government", "Russia's military" are the country acting).
+_POSSESSED_GROUP = re.compile(r"['’]s[ \t]+((?:[a-z-]+[ \t]+){0,3}[a-z]+)\b")
+_STATE_GROUPS = frozenset("""government administration authorities officials leaders leadership forces army military
+troops police parliament legislature senate house congress regime ministry embassy diplomats court""".split())
+
+
 def is_affiliation_of(text: str, m: Mention, person_starts: set[int]) -> bool:
     """A place or organisation whose title a person carries ("Michigan's governor, Paul Novak",
-    "Russia's ambassador Sergei Baranov", "U.S. Trade Representative Katherine Tai"): part of the
-    person's description, not an actor beside them."""
+    "Russia's ambassador Sergei Baranov", "U.S. Trade Representative Katherine Tai"), or a place
+    whose non-governing group is named ("Britain's main opposition party"): part of the person's or
+    group's description, not an actor beside them."""
     if m.label == "PERSON":
         return False
+    if m.label == "GPE" and (g := _POSSESSED_GROUP.match(text, m.end)):
+        head = next((w for w in g.group(1).split() if w in GROUP_HEADS or w in _STATE_GROUPS), None)
+        if head is not None and head not in _STATE_GROUPS:
+            return True
     plain = (p.match(text, m.end) for p in _PLAIN_TITLES) if m.label == "GPE" else ()
     found = chain((p.match(text, m.end) for p in _POSSESSIVE_TITLES), plain)  # "Germany's finance minister, Klaus Berger"
     return any(f is not None and f.group(2).lower() in TITLE_WORDS and f.end() in person_starts for f in found)

@@ -32,6 +32,8 @@ comment comments question questions reporters news story report reports today ye
 address speech call calls favour favor text word words member members
 """.split())
 _NOMINAL_TAGS = ("NN", "NNS", "NNP", "NNPS")
+#: A party's member is a person ("the top Democrat on the committee"), never a topic.
+PARTY_MEMBERS = frozenset("democrat republican tory conservative liberal independent socialist".split())
 #: A noun phrase is a topic when its head noun heads this many noun phrases of the article
 #: (salient, repeated topics; 2 kept 95% of the pair recall of 1 with two thirds of the pairs,
 #: on the SEESAW train stories used for selection).
@@ -73,7 +75,7 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
         words = re.findall(r"[\w-]+", text[s:e].lower())
         # a phrase headed by a role ("the ambassador") names a person: coreference's business, not a topic
         if tag in _NOMINAL_TAGS and words and (words[-1] not in VAGUE_HEADS or words[-1] in TOPIC_KINDS) \
-                and words[-1] not in ROLES:
+                and words[-1] not in ROLES and words[-1] not in PARTY_MEMBERS:
             phrases.append((s, e, words[-1].rstrip("s"), words[-1] in VAGUE_HEADS))
     heads = Counter(h for _, _, h, _ in phrases)
     once: set[int] = set()  # starts of descriptions kept only if they refer back to a named topic
@@ -89,7 +91,8 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
             once.update(m.start for m in out[n:])
     chunks = noun_phrases(raw)
     for m in SCARE_QUOTE.finditer(text):  # a short noun phrase in quotation marks: "common sense gun reform"
-        if any(s < m.end(1) and m.start(1) < e for s, e, _, _ in chunks):  # not "weak and pathetic", "played"
+        # not "weak and pathetic", "played"; nor what something is called: 'the scheme was "an expensive gimmick"'
+        if any(s < m.end(1) and m.start(1) < e for s, e, _, _ in chunks) and not _PREDICATE.match(m.group(1)):
             add(m.start(1), m.end(1))
     named = {m.start: m.canonical for m in out}
     resolved = resolve_topic_references(sorted(out, key=lambda m: m.start))
@@ -109,6 +112,7 @@ TOPIC_KINDS = {word: kind for kind, words in {
     "decision": "decision decisions move vote step outcome",
     "ruling": "ruling rulings verdict judgment judgement",
     "lawsuit": "lawsuit lawsuits suit suits case complaint",
+    "plan": "plan plans scheme proposal proposals",
 }.items() for word in words.split()}
 #: Kinds whose heads an article uses for one thing: a bill is also "the measure" and "the legislation",
 #: sanctions "the measures" and "the penalties";
@@ -118,6 +122,9 @@ _INTERCHANGEABLE_HEADS = ("law", "deal", "sanctions")
 _BILL_HEADS = frozenset("bill measure legislation".split())
 #: Heads that name their thing themselves: "new sanctions" is the article's sanctions, which "the measures" refers to.
 _SELF_NAMED = frozenset("sanctions tariffs embargo".split())
+#: Law in general, no bill a description refers back to: "international law", "federal law".
+_GENERIC_LAW = frozenset("international federal state criminal constitutional civil common existing current "
+                         "martial case domestic local".split())
 #: Words that may come before such a head in a description that still refers back ("the new law").
 _REFERRING_MODIFIERS = frozenset("new final proposed latest same original current deadly recent".split())
 
@@ -166,7 +173,8 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
     for m in topics:
         kind, description = _kind(m.canonical)
         if kind is not None and description:
-            full = [t for t in reversed(out) if _kind(t.canonical) == (kind, False)]
+            full = [t for t in reversed(out) if _kind(t.canonical) == (kind, False)
+                    and not (kind == "law" and t.canonical.lower().split()[0] in _GENERIC_LAW)]
             # the same head first ("the bombings": "Boston bombings", not "terrorist attacks")
             head = m.canonical.lower().split()[-1].rstrip("s")
             named = next((t for t in full if t.canonical.lower().split()[-1].rstrip("s") == head), None)
@@ -180,7 +188,8 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
             if named is None and kind == "decision":  # "welcomed the decision": the bill, deal, sanctions or ruling
                 # named most often so far (the article's subject, not a phrase quoted once), the nearest on a tie
                 named_so_far = [t for t in out if _kind(t.canonical) in {(k, False) for k in _INTERCHANGEABLE_HEADS}
-                                or _kind(t.canonical)[0] == "ruling"]
+                                or _kind(t.canonical)[0] in ("ruling", "deal")
+                                or t.canonical.lower().split()[-1] in _BILL_HEADS]
                 times = Counter(t.canonical for t in named_so_far)
                 named = max(reversed(named_so_far), key=lambda t: times[t.canonical], default=None)
             if named is not None:
@@ -196,6 +205,7 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
     return out
 
 
+_PREDICATE = re.compile(r"(?:[Aa]n?|[Oo]ne)\s")
 #: A name joined to a participle that opens a noun phrase: "U.S.-brokered ", "Saudi-led ".
 _LED_BY = re.compile(r"(\S+?)-[a-z]+ed[ \t]+")
 SCARE_QUOTE = re.compile(r"[\"“]([A-Za-z][\w'’-]*(?: [\w'’-]+){0,4})[\"”]")
