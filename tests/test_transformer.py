@@ -460,6 +460,18 @@ def test_onnx_fp32_and_int8_paths_agree_with_torch(tiny_bert_dir, tmp_path):
     np.testing.assert_allclose(model.predict_proba(records), softmax(model._logits_onnx("int8", feats)), atol=1e-6)
     model.int8 = False  # fp32 through ONNX Runtime alone
     np.testing.assert_allclose(model.predict_proba(records), softmax(torch_logits), atol=1e-4)
+    # a model saved with its int8 copy uses it unasked; fp32=True (--fp32) keeps it off, and one pair's
+    # probability is then the same alone as beside other records (int8 sets its scale per batch)
+    from actorstance.errors import ActorstanceError
+    from actorstance.models import load_for_prediction
+
+    assert load_for_prediction(path).int8
+    exact = load_for_prediction(path, fp32=True)
+    assert not exact.int8
+    np.testing.assert_allclose(exact.predict_proba(records), softmax(torch_logits), atol=1e-4)
+    np.testing.assert_allclose(exact.predict_proba(records[:1]), softmax(torch_logits[:1]), atol=1e-4)
+    with pytest.raises(ActorstanceError, match="--fp32 and --int8"):
+        load_for_prediction(path, int8=True, fp32=True, flag=lambda name: "--" + name)
 
 
 def test_onnx_copies_can_be_switched_on_after_training(tiny_bert_dir, tmp_path):

@@ -103,14 +103,14 @@ class Model:
         return df
 
 
-def load(path: str | Path | None = None, *, int8: bool = False, onnx: bool = False) -> Model:
+def load(path: str | Path | None = None, *, int8: bool = False, onnx: bool = False, fp32: bool = False) -> Model:
     """A saved model: a model directory, a models folder (its ``LATEST``), or a ``LATEST`` file;
-    without a path, ``models/LATEST`` as ``actorstance predict`` finds it. ``int8``/``onnx``: a
-    transformer predicts with ONNX Runtime, as with ``predict --int8``/``--onnx``."""
+    without a path, ``models/LATEST`` as ``actorstance predict`` finds it. ``int8``/``onnx``/``fp32``: a
+    transformer predicts with ONNX Runtime, or never with its int8 copy, as with ``predict --int8``/``--onnx``/``--fp32``."""
     from .models import load_for_prediction, resolve_model_dir
 
     model_dir = resolve_model_dir(path)
-    return Model(load_for_prediction(model_dir, onnx=onnx, int8=int8), model_dir)
+    return Model(load_for_prediction(model_dir, onnx=onnx, int8=int8, fp32=fp32), model_dir)
 
 
 @dataclass

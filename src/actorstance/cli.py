@@ -92,11 +92,12 @@ def prediction_rows(model, ds, proba=None) -> list[dict]:
 
 
 def _load_for_prediction(model_dir: Path, args):
-    """The model, switched to ONNX Runtime where ``--onnx``/``--int8`` ask for it."""
+    """The model, switched to ONNX Runtime where ``--onnx``/``--int8`` ask for it (kept off its int8 copy
+    with ``--fp32``)."""
     from .models import load_for_prediction
 
     return load_for_prediction(model_dir, args.onnx, args.int8, getattr(args, "int8_recheck", None),
-                               flag=lambda name: "--" + name.replace("_", "-"))
+                               flag=lambda name: "--" + name.replace("_", "-"), fp32=getattr(args, "fp32", False))
 
 
 def cmd_predict(args) -> int:
@@ -294,12 +295,14 @@ def cmd_evaluate_articles(args) -> int:
 
     with RowWriter("jsonl", args.rows) if args.rows else nullcontext() as writer:
         report = evaluate_articles(articles, pipeline, writer.write if writer else None)
-    report.update({"gold": what, "model": " + ".join(map(str, model_dirs)), "ner": pipeline.detector.name, "int8": bool(args.int8),
+    # int8 where asked, or where a model was saved with its int8 copy and --fp32 did not turn it off
+    int8 = any(getattr(m, "int8", False) and "int8" in getattr(m, "onnx_sessions_", {}) for m in members)
+    report.update({"gold": what, "model": " + ".join(map(str, model_dirs)), "ner": pipeline.detector.name, "int8": int8,
                    "actors": args.actors, "per_sentence": args.per_sentence, "salient": pipeline.salient,
                    "min_probability": args.min_probability,
                    "salient_holders": pipeline.salient_holders,
                    "ner_processes": args.ner_processes,
-                   "int8_recheck": getattr(pipeline.model, "int8_recheck", None) if args.int8 else None})
+                   "int8_recheck": getattr(members[0], "int8_recheck", None) if int8 else None})
     print(format_report(report, f"{what}, model {' + '.join(d.name for d in model_dirs)}"))
     if args.out:
         import json

@@ -10,6 +10,8 @@ import argparse
 from . import __version__
 
 MODEL_HELP = "model directory, or a models folder (or its LATEST file) to use the latest there (default: models/LATEST)"
+FP32_HELP = ("transformer models: never the int8 copy a model was saved with: slower, and each pair's probability "
+             "the same whatever else is scored (int8 sets its scale per batch; docs/articles.md, Speed)")
 
 
 def _count(value: str, least: int = 0) -> int:
@@ -81,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", help="write here instead of standard output (written atomically)")
     p.add_argument("--int8", action="store_true",
                    help="transformer models: predict with the int8 ONNX copy (1.5-1.9x fp32's speed; close calls "
-                        "are rechecked in fp32); built on the fly if the model was saved without it")
+                        "are rechecked in fp32); built on the fly if the model was saved without it (a model saved "
+                        "with it, as experiment=articles is, uses it unasked)")
+    p.add_argument("--fp32", action="store_true", help=FP32_HELP)
     p.add_argument("--onnx", action="store_true",
                    help="transformer models: predict in fp32 with ONNX Runtime (0.96-1.15x torch's speed; with "
                         "--int8, its close calls are rechecked there too); exported on the fly if not saved")
@@ -155,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto", help="mention detector")
     p.add_argument("--actors", metavar="FILE", help="actor file (canonical names with aliases), as for predict")
     p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
+    p.add_argument("--fp32", action="store_true", help=FP32_HELP)
     p.add_argument("--int8-recheck", type=_share, metavar="X",
                    help="with --int8, redo in fp32 the pairs whose two best probabilities lie closer than X "
                         "(default: the model's own, 0.2; 0 is faster)")
@@ -194,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_count, default=8000, help="port (default 8000)")
     p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
+    p.add_argument("--fp32", action="store_true", help=FP32_HELP)
     p.add_argument("--onnx", action="store_true", help="transformer models: predict in fp32 with ONNX Runtime")
     p.add_argument("--max-body-kb", type=_positive, default=1024, metavar="N",
                    help="largest request body in KiB; larger ones get 413 (default 1024)")

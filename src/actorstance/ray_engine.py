@@ -49,7 +49,7 @@ class ShardWorker:
                 (model_dir / rel).parent.mkdir(parents=True, exist_ok=True)
                 (model_dir / rel).write_bytes(data)
             model = load_for_prediction(model_dir, options["onnx"], options["int8"], options["int8_recheck"],
-                                        flag=lambda name: "--" + name.replace("_", "-"))
+                                        flag=lambda name: "--" + name.replace("_", "-"), fp32=options["fp32"])
             self.pipeline = ArticlePipeline.build(model, **options["pipeline"])
         except ActorstanceError as exc:  # reported by the driver in one line
             self.error = str(exc)
@@ -88,8 +88,8 @@ def settings_of(args, model_files: dict[str, bytes]) -> dict:
     def file_digest(path):
         return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path and Path(path).is_file() else path
 
-    return {"actorstance": __version__, "model": h.hexdigest(), "int8": bool(args.int8), "onnx": bool(args.onnx),
-            "int8_recheck": args.int8_recheck, "ner": args.ner, "actors": file_digest(args.actors),
+    return {"actorstance": __version__, "model": h.hexdigest(), "int8": bool(args.int8), "fp32": bool(args.fp32),
+            "onnx": bool(args.onnx), "int8_recheck": args.int8_recheck, "ner": args.ner, "actors": file_digest(args.actors),
             "target": args.target, "targets": file_digest(args.targets), "per_sentence": args.per_sentence,
             "salient": args.salient, "min_probability": args.min_probability, "all_pairs": bool(args.all_pairs),
             "format": args.output_format}
@@ -178,7 +178,7 @@ def _run_on_ray(args, model_name, model_files, todo, out_dir, settings, records,
                  logging_level=logging.WARNING, log_to_driver=False)
     try:
         n_workers = args.workers or int(ray.available_resources().get("CPU", 1)) or 1
-        options = {"onnx": args.onnx, "int8": args.int8, "int8_recheck": args.int8_recheck,
+        options = {"onnx": args.onnx, "int8": args.int8, "int8_recheck": args.int8_recheck, "fp32": args.fp32,
                    "pipeline": {"ner": args.ner, "ner_processes": args.ner_processes, "actors": args.actors,
                                 "topics": args.target, "topics_file": args.targets, "chunk_articles": args.chunk,
                                 "per_sentence": args.per_sentence, "salient": args.salient,

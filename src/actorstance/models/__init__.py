@@ -34,13 +34,20 @@ def load_model(path: str | Path):
 
 
 def load_for_prediction(path: str | Path, onnx: bool = False, int8: bool = False, int8_recheck: float | None = None,
-                        flag=str):
+                        flag=str, fp32: bool = False):
     """A saved model switched to ONNX Runtime (fp32 and/or int8) where asked; one rule for the
-    command line's ``--onnx``/``--int8``/``--int8-recheck`` and ``actorstance.load`` (``flag``
-    names an option in errors as its caller spells it)."""
+    command line's ``--onnx``/``--int8``/``--int8-recheck``/``--fp32`` and ``actorstance.load`` (``flag``
+    names an option in errors as its caller spells it). ``fp32``: never the int8 copy a model was
+    saved with (int8 quantises each batch's activations with one scale, so a pair's probability
+    moves a little with the other sentences scored beside it; fp32 gives every pair the same
+    probability whatever else is scored)."""
     from ..errors import ActorstanceError
 
+    if fp32 and (int8 or int8_recheck is not None):
+        raise ActorstanceError(f"{flag('fp32')} and {flag('int8' if int8 else 'int8_recheck')}: choose one")
     model = load_model(path)
+    if fp32 and getattr(model, "int8", False):
+        model.int8 = False
     for wanted, name, attribute in ((onnx or int8, "int8" if int8 else "onnx", "use_onnx"),
                                     (int8_recheck is not None, "int8_recheck", "int8_recheck")):
         if wanted and not hasattr(model, attribute):
