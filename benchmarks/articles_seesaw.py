@@ -105,6 +105,7 @@ def main() -> int:
     ap.add_argument("--model", nargs="+", help="a model directory (instead of --run); several: their mean (an ensemble)")
     ap.add_argument("--name")
     ap.add_argument("--int8", action="store_true")
+    ap.add_argument("--fp32", action="store_true", help="passed on to evaluate-articles: never the model's int8 copy")
     ap.add_argument("--split", default="valid")
     ap.add_argument("--part", default="all")
     ap.add_argument("--only", choices=["seesaw", "bundled"], help="score one gold set only")
@@ -126,7 +127,7 @@ def main() -> int:
             run_dir = Path(args.run)
             keep_run(run_dir, OUT / "runs" / args.name)
             args.model = [str(run_dir / "model")]
-        extra = (["--int8"] if args.int8 else []) + \
+        extra = (["--int8"] if args.int8 else []) + (["--fp32"] if args.fp32 else []) + \
             ([] if args.per_sentence is None else ["--per-sentence", str(args.per_sentence)]) + \
             ([] if args.salient is None else ["--salient", str(args.salient)]) + \
             ([] if args.ner_processes is None else ["--ner-processes", str(args.ner_processes)]) + \
