@@ -41,6 +41,9 @@ _PLURAL = frozenset("they them their themselves".split())
 #: Object pronouns never refer to the subject of their own clause; a comma, "that", a verb of
 #: saying or a quotation mark between them is taken as a clause boundary ("Obama said Putin called him").
 _OBJECT = frozenset("him them".split())
+#: "her" is an object, not a possessive, where no noun follows it: "Tsai thanked her for her support".
+_HER_OBJECT = re.compile(r"\s*(?:[,.;:!?)\"”]|(?:for|to|as|at|in|on|with|from|about|after|over|into|and|but|that|because|"
+                         r"if|when|of)\b)")
 _CLAUSE_BREAK = re.compile(r"[,;:\"“”]|\b(?:that|who|which|said|says|told|after|before|when|because|if|and|but)\b")
 #: Between the sentence's grammatical subject and an object pronoun neither a comma (an apposition:
 #: "Wahlberg, a member of the band, endorsed him") nor "and" (one subject, two verbs: "met Putin and praised him")
@@ -286,7 +289,7 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
                 break
             if m.end > p.start() or (outside and quoted(m.start)):
                 continue
-            if word in _OBJECT and sentence_of(m.start) == here and not (
+            if (word in _OBJECT or (word == "her" and _HER_OBJECT.match(text, p.end()))) and sentence_of(m.start) == here and not (
                     _SUBJECT_CLAUSE_BREAK if subject(m) else _CLAUSE_BREAK).search(text[m.end:p.start()]):
                 continue  # "Wahlberg endorsed him": not Wahlberg (an object pronoun is not its clause's subject)
             is_person = m.label == "PERSON" or m.canonical in persons

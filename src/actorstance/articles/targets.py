@@ -54,6 +54,9 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     not_topics = [(s, e) for s, e, lab in raw if not lab.startswith(NOUN_PHRASE) and lab not in TOPIC_LABELS
                   and not is_adjectival(text, Mention(s, e, text[s:e], text[s:e], lab))]
     not_topics += [(d.start(), d.end()) for d in DATELINE.finditer(text)]
+    amounts = [(s, e) for s, e, lab in raw if lab in _AMOUNTS]
+    # what a person is, apposed to the name: "Ross Gerber, an investor who ..." (no topic)
+    apposed = {f.end() for m in actors if m.label == "PERSON" and (f := _APPOSED_ROLE.match(text, m.end))}
     out: list[Mention] = list(compounds or [])
     taken = [(m.start, m.end) for m in actors + out]
     actor_ends = {m.end for m in actors}
@@ -62,7 +65,11 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
         # "a U.S.-brokered plan", "the Saudi-led coalition": the actor holds it; the topic is what follows
         if (f := _LED_BY.match(text, s)) and s + len(f.group(1)) in actor_ends and f.end() < e:
             s = f.end()
-        if e <= s or any(ts < e and s < te for ts, te in taken + not_topics):
+        # an amount before the head is no part of the topic: "$56 billion pay package" -> "pay package"
+        lead = max((te for ts, te in amounts if ts <= s < te), default=None)
+        if lead is not None and (w := _NEXT_WORD.search(text, lead, e)):
+            s = w.end() - 1
+        if e <= s or any(ts < e and s < te for ts, te in taken + not_topics) or s in apposed:
             return
         out.append(Mention(s, e, text[s:e], phrase_name(text, s, e), "TOPIC", "topic"))
         taken.append((s, e))
@@ -100,6 +107,9 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
 
 
 _IN_PHRASE = re.compile(r"\b[Ii]n\s+$")
+_AMOUNTS = frozenset({"MONEY"})  # not counts: "21 states", "3% support" are no topics
+_APPOSED_ROLE = re.compile(r",[ \t]+an?[ \t]+")
+_NEXT_WORD = re.compile(r"\s+[A-Za-z]")
 
 
 #: Heads of descriptions that refer back to a topic the article named in full, by kind: "the law"
