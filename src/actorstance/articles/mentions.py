@@ -295,7 +295,7 @@ caucus organization organizations network council neighbors neighbours
 politicians contenders hopefuls caucusgoers challengers nominees refugees migrants victims survivors soldiers
 journalists reporters christians muslims catholics jews blacks whites colleagues
 investors shareholders consumers customers dealers farmers publishers retailers automakers manufacturers
-landlords tenants nurses patients employees strikers
+landlords tenants nurses patients employees strikers federation association alliance
 """.split())
 _DETERMINERS = frozenset("""the a an this that these those his her its their our my your some many most all both
 any each every several such other another no""".split())
@@ -416,7 +416,8 @@ _PLAIN_TITLES = [re.compile(r"[ \t]+((?:[A-Z][A-Za-z-]*[ \t]+|of[ \t]+){%d})([A-
 #: holds the stance, not the country; "Britain's government", "Russia's military" are the country acting).
 _POSSESSED_GROUP = re.compile(r"['’]s[ \t]+((?:[a-z-]+[ \t]+){0,3}[a-z]+)\b")
 _STATE_GROUPS = frozenset("""government administration authorities officials leaders leadership forces army military
-troops police parliament legislature senate house congress regime ministry embassy diplomats court""".split())
+troops police parliament legislature senate house congress regime ministry embassy diplomats court campaign agency
+department committee council coalition industry lobby network""".split())  # "Russia's campaign" is Russia's act
 
 
 def is_affiliation_of(text: str, m: Mention, person_starts: set[int]) -> bool:
@@ -430,7 +431,10 @@ def is_affiliation_of(text: str, m: Mention, person_starts: set[int]) -> bool:
         head = next((w for w in g.group(1).split() if w in GROUP_HEADS or w in _STATE_GROUPS), None)
         if head is not None and head not in _STATE_GROUPS:
             return True
-    plain = (p.match(text, m.end) for p in _PLAIN_TITLES) if m.label == "GPE" else ()
+    # "FIFA President Gianni Infantino"; not a chamber ("House Speaker John Boehner": SEESAW's gold has the House hold
+    # stances of its speaker's)
+    plain = (p.match(text, m.end) for p in _PLAIN_TITLES) if m.label == "GPE" or (
+        m.label == "ORG" and not CHAMBERS.intersection(m.text.split())) else ()
     found = chain((p.match(text, m.end) for p in _POSSESSIVE_TITLES), plain)  # "Germany's finance minister, Klaus Berger"
     return any(f is not None and f.group(2).lower() in TITLE_WORDS and f.end() in person_starts for f in found)
 
