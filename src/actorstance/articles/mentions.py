@@ -422,7 +422,8 @@ department committee council coalition industry lobby network""".split())  # "Ru
 
 def is_affiliation_of(text: str, m: Mention, person_starts: set[int]) -> bool:
     """A place or organisation whose title a person carries ("Michigan's governor, Paul Novak",
-    "Russia's ambassador Sergei Baranov", "U.S. Trade Representative Katherine Tai"), or a place
+    "Russia's ambassador Sergei Baranov", "U.S. Trade Representative Katherine Tai", "FIFA President
+    Gianni Infantino"; not a chamber: "House Speaker John Boehner"), or a place
     whose non-governing group is named ("Britain's main opposition party"): part of the person's or
     group's description, not an actor beside them."""
     if m.label == "PERSON":
