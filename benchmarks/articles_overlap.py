@@ -36,15 +36,11 @@ def main() -> int:
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from actorstance.articles.evaluate import evaluate_articles
-    from actorstance.articles.gold import read_bundled, read_seesaw
     from actorstance.articles.pipeline import ArticlePipeline
     from actorstance.models import load_for_prediction
+    from run_record import valid_or_bundled  # beside this script
 
-    seesaw = SHARED / "seesaw"
-    if seesaw.is_dir():
-        gold, what = list(read_seesaw(seesaw, "valid", "all")), "SEESAW valid (all)"
-    else:
-        gold, what = list(read_bundled(ROOT / "data" / "articles")), "data/articles"
+    gold, what = valid_or_bundled(ROOT, SHARED)
     model = load_for_prediction(Path(args.model), False, args.int8, args.int8_recheck, flag=lambda n: "--" + n)
     base = ArticlePipeline.build(model, ner="spacy")
     evaluate_articles(gold[:3], base)  # warm-up: first calls load kernels and caches

@@ -40,16 +40,12 @@ def main() -> int:
     import numpy as np
 
     from actorstance import LABELS
-    from actorstance.articles.gold import read_bundled, read_seesaw
     from actorstance.articles.pairs import model_record
     from actorstance.articles.pipeline import ArticlePipeline
     from actorstance.models import load_for_prediction
+    from run_record import valid_or_bundled  # beside this script
 
-    seesaw = SHARED / "seesaw"
-    if seesaw.is_dir():
-        gold, what = list(read_seesaw(seesaw, "valid", "all")), "SEESAW valid (all)"
-    else:
-        gold, what = list(read_bundled(ROOT / "data" / "articles")), "data/articles"
+    gold, what = valid_or_bundled(ROOT, SHARED)
     int8 = load_for_prediction(Path(args.model))
     if not getattr(int8, "int8", False):
         sys.exit(f"{args.model}: saved without its int8 copy; nothing to compare")

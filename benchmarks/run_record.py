@@ -26,3 +26,13 @@ def machine() -> str:
     except ImportError:
         gpu = ""
     return f"{platform.machine()}, {os.cpu_count()} cores{gpu}"
+
+
+def valid_or_bundled(root: Path, shared: Path) -> tuple[list, str]:
+    """The gold articles a speed or batching benchmark scores: SEESAW valid where the public data is
+    (``shared``/seesaw), else the bundled articles; and how the report names them."""
+    from actorstance.articles.gold import read_bundled, read_seesaw
+
+    if (shared / "seesaw").is_dir():
+        return list(read_seesaw(shared / "seesaw", "valid", "all")), "SEESAW valid (all)"
+    return list(read_bundled(root / "data" / "articles")), "data/articles"
