@@ -343,6 +343,8 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     assert any("House" in n for n in names), names
     # people in business and trade are groups too: "Dealers in Michigan said they were short of trucks"
     a = analysed("The strike hit Northwind. Dealers in Michigan said they were short of trucks.", spacy_ner)
+    assert any(m.canonical == "coalition partners" and m.kind == "group"
+               for m in analysed("The decision angered his coalition partners.", spacy_ner).mentions)
     assert [(m.text, m.canonical) for m in a.mentions if m.canonical == "dealers"] == [("Dealers", "dealers"),
                                                                                         ("they", "dealers")]
     # the people of a party as a group ("Republican" matches the party's name when scored)
@@ -372,9 +374,10 @@ def test_a_short_phrase_in_quotation_marks_is_a_topic(spacy_ner):
     topics = {m.canonical for m in a.mentions if m.kind == "topic"}
     assert not {"weak and pathetic", "played"} & topics, topics
     assert ("Ruth Okafor", "Democrats") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
-    # nor what something is called: 'the scheme was "an expensive gimmick"'
-    a = analysed('Ruth Okafor said the scheme was "an expensive gimmick" and "a waste of money".', spacy_ner)
-    assert not any("gimmick" in m.canonical or "waste" in m.canonical for m in a.mentions), a.mentions
+    # nor what something is called: 'the scheme was "an expensive gimmick"'; nor a word qualifying a noun after it
+    a = analysed('Ruth Okafor said the scheme was "an expensive gimmick" and "a waste of money". '
+                 'Tom Baird praised her "sober" position.', spacy_ner)
+    assert not any(w in m.canonical for m in a.mentions for w in ("gimmick", "waste", "sober")), a.mentions
     # what a person is, apposed to the name, is no topic; an amount is no part of one
     a = analysed("Ross Gerber, an investor who backs Tesla, criticised Elon Musk's $56 billion pay package. "
                  "A judge voided the package.", spacy_ner)
@@ -955,6 +958,12 @@ def test_a_surname_the_recogniser_calls_a_place_is_the_person_and_brackets_are_n
     assert ("Menendez", "Robert Menendez") in got and ("Menendez", "Menendez") not in got
     assert ("[John] Boehner", "John Boehner") in got
     assert ("Jordan", "Jordan") in got  # a place only ever tagged as one stays a place
+    # ... and a surname tagged only as a place is the person named in full before it (not a place named before them)
+    text = "Jordan sent troops. Chancellor Olaf Scholz spoke. Merz accused Scholz of weakness. Michael Jordan laughed."
+    raw = [entity(text, "Jordan", "GPE"), entity(text, "Olaf Scholz", "PERSON"), entity(text, "Merz", "PERSON"),
+           entity(text, "Scholz", "GPE", 1), entity(text, "Michael Jordan", "PERSON")]
+    got = {(text[m.start:m.end], m.canonical) for m in resolve_mentions(text, raw, ActorLexicon())}
+    assert ("Scholz", "Olaf Scholz") in got and ("Jordan", "Jordan") in got, got
 
 
 def test_a_common_word_capitalised_at_a_sentence_or_quote_start_is_no_name():

@@ -261,9 +261,12 @@ def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None
             letters = m.canonical.replace(".", "")
             candidates = [(start, name) for start, name, _, _ in longer if initials(name) == letters]
         elif m.label in ("GPE", "NORP"):
-            if n > 1 or m.canonical not in not_only_places:
+            if n > 1:
                 continue
-            candidates = [(start, name) for start, name, fw, label in full if label == "PERSON" and fw[-1] == m.canonical]
+            # a surname the recogniser calls a place: tagged otherwise elsewhere ("Menendez"), or after the person's
+            # full name ("accused Scholz of weakness" after "Olaf Scholz")
+            candidates = [(start, name) for start, name, fw, label in full if label == "PERSON" and fw[-1] == m.canonical
+                          and (m.canonical in not_only_places or start < m.start)]
         else:
             candidates = [(start, name) for start, name, fw, label in full
                           if len(fw) > n and (fw[-n:] == words or (label == "ORG" and fw[:n] == words))
@@ -295,7 +298,7 @@ caucus organization organizations network council neighbors neighbours
 politicians contenders hopefuls caucusgoers challengers nominees refugees migrants victims survivors soldiers
 journalists reporters christians muslims catholics jews blacks whites colleagues
 investors shareholders consumers customers dealers farmers publishers retailers automakers manufacturers
-landlords tenants nurses patients employees strikers federation association alliance
+landlords tenants nurses patients employees strikers federation association alliance partners
 """.split())
 _DETERMINERS = frozenset("""the a an this that these those his her its their our my your some many most all both
 any each every several such other another no""".split())

@@ -98,8 +98,9 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
             once.update(m.start for m in out[n:])
     chunks = noun_phrases(raw)
     for m in SCARE_QUOTE.finditer(text):  # a short noun phrase in quotation marks: "common sense gun reform"
-        # not "weak and pathetic", "played"; nor what something is called: 'the scheme was "an expensive gimmick"'
-        if any(s < m.end(1) and m.start(1) < e for s, e, _, _ in chunks) and not _PREDICATE.match(m.group(1)):
+        # not "weak and pathetic", "played"; nor what something is called: 'the scheme was "an expensive gimmick"';
+        # nor a word that qualifies a noun after it: 'Germany's "sober" position'
+        if any(s < m.end(1) and m.start(1) < e <= m.end() + 1 for s, e, _, _ in chunks) and not _PREDICATE.match(m.group(1)):
             add(m.start(1), m.end(1))
     named = {m.start: m.canonical for m in out}
     resolved = resolve_topic_references(sorted(out, key=lambda m: m.start))
