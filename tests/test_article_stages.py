@@ -343,6 +343,11 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     assert any("House" in n for n in names), names
     # people in business and trade are groups too: "Dealers in Michigan said they were short of trucks"
     a = analysed("The strike hit Northwind. Dealers in Michigan said they were short of trucks.", spacy_ner)
+    # a politician's state is who they are, not an actor: "Shelley Moore Capito of West Virginia praised Zeldin"
+    home = analysed("Senator Shelley Moore Capito of West Virginia praised Lee Zeldin. Alex Jones of Infowars did too.",
+                    spacy_ner)
+    names = {m.canonical for m in home.mentions}
+    assert "West Virginia" not in names and {"Shelley Moore Capito", "Lee Zeldin"} <= names, names
     assert any(m.canonical == "coalition partners" and m.kind == "group"
                for m in analysed("The decision angered his coalition partners.", spacy_ner).mentions)
     assert [(m.text, m.canonical) for m in a.mentions if m.canonical == "dealers"] == [("Dealers", "dealers"),
@@ -445,6 +450,10 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
     named = resolve_topic_references([topic(0, "deal"), topic(20, "merger"), topic(40, "acquisition"), topic(60, "bill"),
                                       topic(80, "law"), topic(90, "measure")])
     assert [m.canonical for m in named] == ["deal"] * 3 + ["bill", "law", "bill"]
+    # a decision that named nothing before it is the story's own: "the move" and "the change" are it
+    named = resolve_topic_references([topic(0, "decision"), topic(10, "Clean Air Act"), topic(20, "move"),
+                                      topic(30, "change"), topic(40, "vote")])
+    assert [m.canonical for m in named] == ["decision", "Clean Air Act", "decision", "decision", "Clean Air Act"]
     # "the suit" and "the case" are the lawsuit
     named = resolve_topic_references([topic(0, "antitrust lawsuit"), topic(20, "suit"), topic(40, "case")])
     assert [m.canonical for m in named] == ["antitrust lawsuit"] * 3

@@ -124,14 +124,15 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
         mentions.append(Mention(s, e, text[s:e], lexicon.lookup(name) or name, lab))
         taken.append((s, e))
     person_starts = {m.start for m in mentions if m.label == "PERSON"}
-    # datelines, and a party (and state) apposed to a person
-    no_actors = [(d.start(), d.end()) for d in DATELINE.finditer(text)] + \
-        party_appositions(text, [m.end for m in mentions if m.label == "PERSON"])
+    # datelines, a party (and state) apposed to a person, and a politician's state ("Shelley Moore Capito of West Virginia")
+    person_ends = [m.end for m in mentions if m.label == "PERSON"]
+    no_actors = [(d.start(), d.end()) for d in DATELINE.finditer(text)] + party_appositions(text, person_ends)
+    home_states = {f.start(1) for e in person_ends if (f := _HOME_STATE.match(text, e))}  # a place, not "Jones of Infowars"
     lower_words = set(re.findall(r"\b[a-z][a-z-]+\b", text))
     mentions = [m for m in mentions if not is_location(text, m) and not is_adjectival(text, m)
                 and not is_capitalised_word(text, m, lower_words)
                 and not is_office(text, m) and not is_party_tag(text, m) and not is_credit(text, m)
-                and not is_affiliation_of(text, m, person_starts)
+                and not is_affiliation_of(text, m, person_starts) and not (m.label == "GPE" and m.start in home_states)
                 and not any(ds <= m.start and m.end <= de for ds, de in no_actors)]
     mentions += _repeat_mentions(text, mentions, taken)
     mentions.sort(key=lambda m: m.start)
@@ -298,7 +299,7 @@ caucus organization organizations network council neighbors neighbours
 politicians contenders hopefuls caucusgoers challengers nominees refugees migrants victims survivors soldiers
 journalists reporters christians muslims catholics jews blacks whites colleagues
 investors shareholders consumers customers dealers farmers publishers retailers automakers manufacturers
-landlords tenants nurses patients employees strikers federation association alliance partners
+landlords tenants nurses patients employees strikers federation association alliance partners utilities
 """.split())
 _DETERMINERS = frozenset("""the a an this that these those his her its their our my your some many most all both
 any each every several such other another no""".split())
@@ -443,6 +444,8 @@ def is_affiliation_of(text: str, m: Mention, person_starts: set[int]) -> bool:
     return any(f is not None and f.group(2).lower() in TITLE_WORDS and f.end() in person_starts for f in found)
 
 
+#: "Representative Richard Neal of Massachusetts": the place a politician is from, part of who they are.
+_HOME_STATE = re.compile(r"[ \t]+of[ \t]+([A-Z])")
 #: A party after a person's name, with a place or "a": "Oscar Leeser, a Democrat,", "Robert Menendez, New Jersey Democrat";
 #: or a member's seat: "Rachael Maskell, the Labour MP for York Central,".
 _PARTY_APPOSITION = re.compile(r",[ \t]+(?:(?:a|an)[ \t]+)?(?:[A-Z][\w.'’-]*[ \t]+){0,3}"

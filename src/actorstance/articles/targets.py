@@ -120,7 +120,7 @@ TOPIC_KINDS = {word: kind for kind, words in {
     "attack": "attack attacks shooting shootings bombing bombings massacre",
     "deal": "deal agreement accord pact treaty merger takeover acquisition buyout",
     "sanctions": "sanctions measures penalties restrictions tariffs curbs embargo package",
-    "decision": "decision decisions move vote step outcome",
+    "decision": "decision decisions move vote step outcome change rollback",
     "ruling": "ruling rulings verdict judgment judgement",
     "lawsuit": "lawsuit lawsuits suit suits case complaint",
     "plan": "plan plans scheme proposal proposals",
@@ -196,6 +196,10 @@ def resolve_topic_references(topics: list[Mention]) -> list[Mention]:
                 # "the rule of law" is no bill)
                 named = next((t for t in reversed(out) if _kind(t.canonical)[0] == kind
                               and (kind != "law" or t.canonical.lower().split()[-1].rstrip("s") in _BILL_HEADS)), None)
+            if named is None and kind == "decision" and head != "vote":  # "defended the move" after "its decision to
+                # weaken limits" (a decision that named nothing before it is the story's own; "the vote" is often ballots)
+                named = next((t for t in reversed(out) if _kind(t.canonical) == ("decision", True)
+                              and t.canonical.lower().split()[-1] != "vote"), None)
             if named is None and kind == "decision":  # "welcomed the decision": the bill, deal, sanctions or ruling
                 # named most often so far (the article's subject, not a phrase quoted once), the nearest on a tie
                 named_so_far = [t for t in out if _kind(t.canonical) in {(k, False) for k in _INTERCHANGEABLE_HEADS}
