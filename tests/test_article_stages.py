@@ -348,6 +348,8 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
                     spacy_ner)
     names = {m.canonical for m in home.mentions}
     assert "West Virginia" not in names and {"Shelley Moore Capito", "Lee Zeldin"} <= names, names
+    assert {("hostages", "group"), ("mediators", "group")} <= {(m.canonical, m.kind) for m in analysed(
+        "Families of hostages rallied. Mediators said they would go on.", spacy_ner).mentions}
     assert any(m.canonical == "coalition partners" and m.kind == "group"
                for m in analysed("The decision angered his coalition partners.", spacy_ner).mentions)
     assert [(m.text, m.canonical) for m in a.mentions if m.canonical == "dealers"] == [("Dealers", "dealers"),

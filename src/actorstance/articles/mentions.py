@@ -300,6 +300,7 @@ politicians contenders hopefuls caucusgoers challengers nominees refugees migran
 journalists reporters christians muslims catholics jews blacks whites colleagues
 investors shareholders consumers customers dealers farmers publishers retailers automakers manufacturers
 landlords tenants nurses patients employees strikers federation association alliance partners utilities
+mediators negotiators hostages prisoners detainees
 """.split())
 _DETERMINERS = frozenset("""the a an this that these those his her its their our my your some many most all both
 any each every several such other another no""".split())
