@@ -456,6 +456,9 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
     named = resolve_topic_references([topic(0, "decision"), topic(10, "Clean Air Act"), topic(20, "move"),
                                       topic(30, "change"), topic(40, "vote")])
     assert [m.canonical for m in named] == ["decision", "Clean Air Act", "decision", "decision", "Clean Air Act"]
+    # a city's ordinance is a bill: "the vote" is on it
+    named = resolve_topic_references([topic(0, "ordinance"), topic(20, "vote")])
+    assert [m.canonical for m in named] == ["ordinance", "ordinance"]
     # "the suit" and "the case" are the lawsuit
     named = resolve_topic_references([topic(0, "antitrust lawsuit"), topic(20, "suit"), topic(40, "case")])
     assert [m.canonical for m in named] == ["antitrust lawsuit"] * 3

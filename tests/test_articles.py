@@ -263,6 +263,15 @@ def test_rule_based_detector_finds_names_without_spacy():
     assert ("Elena Kovac", "Jonas Berg") in pair_set(pairs)
 
 
+def test_a_titled_full_name_the_recogniser_missed_is_a_person():
+    from actorstance.articles.detectors import titled_people
+
+    text = "Councilmember Nithya Raman wrote it. Mayor Karen Bass agreed. President Obama spoke."
+    bass = (text.index("Karen"), text.index(" agreed"), "PERSON")
+    # Raman is added; Bass, found already, is not twice; "President Obama" has no first name to go by
+    assert titled_people(text, [bass]) == [(text.index("Nithya"), text.index(" wrote"), "PERSON")]
+
+
 def test_auto_detector_falls_back_with_a_notice(monkeypatch):
     import actorstance.articles.detectors as A
 

@@ -81,10 +81,29 @@ class SpacyDetector:
         docs = self.nlp.pipe(items, as_tuples=True, batch_size=self.batch_size, n_process=self.processes)
         for doc, ctx in (_workers_ignore_ctrl_c(docs) if self.processes > 1 else docs):
             spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            spans += titled_people(doc.text, spans)
             if parsed:
                 spans += [(c.start_char, c.end_char, f"{NOUN_PHRASE}:{c.root.tag_}:{c.root.dep_}")
                           for c in doc.noun_chunks]
             yield spans, ctx
+
+
+#: A title and a full name the recogniser may miss ("Councilmember Nithya Raman", names it has not seen): the
+#: title says it is a person.
+_TITLED_NAME = re.compile(r"\b(?:Councilmember|Councilwoman|Councilman|Assemblymember|Assemblywoman|Assemblyman|"
+                          r"Congresswoman|Congressman|Senator|Sen\.|Representative|Rep\.|Mayor|Governor|Gov\.|"
+                          r"President|Minister|Judge|Justice|Commissioner|Ambassador|Dr\.|Mr\.|Mrs\.|Ms\.)"
+                          r"[ \t]+([A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:[ \t]+[A-Z][a-z]+(?:-[A-Z][a-z]+)?){1,2})\b")
+
+
+def titled_people(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """PERSON spans for titled full names that no entity of the recogniser's overlaps."""
+    out = []
+    for m in _TITLED_NAME.finditer(text):
+        s, e = m.span(1)
+        if not any(ts < e and s < te for ts, te, _ in spans):
+            out.append((s, e, "PERSON"))
+    return out
 
 
 def _workers_ignore_ctrl_c(docs: Iterator) -> Iterator:

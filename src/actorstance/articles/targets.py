@@ -116,7 +116,7 @@ _NEXT_WORD = re.compile(r"\s+[A-Za-z]")
 #: Heads of descriptions that refer back to a topic the article named in full, by kind: "the law"
 #: after "the Affordable Care Act", "the attack" after "the Boston bombings".
 TOPIC_KINDS = {word: kind for kind, words in {
-    "law": "law laws bill bills measure legislation act",
+    "law": "law laws bill bills measure legislation act ordinance",
     "attack": "attack attacks shooting shootings bombing bombings massacre",
     "deal": "deal agreement accord pact treaty merger takeover acquisition buyout",
     "sanctions": "sanctions measures penalties restrictions tariffs curbs embargo package",
@@ -130,7 +130,7 @@ TOPIC_KINDS = {word: kind for kind, words in {
 #: "the attack" is not always "the bombings".
 _INTERCHANGEABLE_HEADS = ("law", "deal", "sanctions")
 #: Heads of a bill that mean nothing else (unlike "law" and "act").
-_BILL_HEADS = frozenset("bill measure legislation".split())
+_BILL_HEADS = frozenset("bill measure legislation ordinance".split())
 #: Heads that name their thing themselves: "new sanctions" is the article's sanctions, which "the measures" refers to.
 _SELF_NAMED = frozenset("sanctions tariffs embargo".split())
 #: Law in general, no bill a description refers back to: "international law", "federal law".
