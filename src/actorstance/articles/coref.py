@@ -282,6 +282,7 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
         plural, neuter = word in _PLURAL, word == "it"
         g = None if plural or neuter else ("m" if word in _MASC else "f")
         window = GROUP_WINDOW if plural or neuter else PERSON_WINDOW
+        objective = word in _OBJECT or (word == "her" and _HER_OBJECT.match(text, p.end()) is not None)
         candidates = []
         for k in range(bisect_right(known_starts, p.start()) - 1, -1, -1):  # nearest first, within the window
             m = known[k]
@@ -289,7 +290,7 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
                 break
             if m.end > p.start() or (outside and quoted(m.start)):
                 continue
-            if (word in _OBJECT or (word == "her" and _HER_OBJECT.match(text, p.end()))) and sentence_of(m.start) == here and not (
+            if objective and sentence_of(m.start) == here and not (
                     _SUBJECT_CLAUSE_BREAK if subject(m) else _CLAUSE_BREAK).search(text[m.end:p.start()]):
                 continue  # "Wahlberg endorsed him": not Wahlberg (an object pronoun is not its clause's subject)
             is_person = m.label == "PERSON" or m.canonical in persons
