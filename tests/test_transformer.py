@@ -574,6 +574,24 @@ def test_span_head_reads_each_sentence_once_for_all_its_pairs(tiny_bert_dir, tmp
     assert wide.head_.hidden.in_features == 5 * wide.model_.config.hidden_size
     wide_feats = wide._encode(pairs)
     np.testing.assert_allclose(wide._logits_torch(wide_feats[:1]), wide._logits_torch(wide_feats)[:1], atol=1e-5)
+    # span_attention: each pair's own attention over its sentence; it starts as the sentence mean (a zero query)
+    asked = tiny_model(tiny_bert_dir, epochs=2, head="spans", span_attention=True, onnx=True, head_lr=1e-2)
+    asked._load_pretrained()
+    assert asked.head_.hidden.in_features == 5 * asked.model_.config.hidden_size
+    asked.fit(records)
+    asked_feats = asked._encode(pairs + [absent])
+    asked_logits = asked._logits_torch(asked_feats)
+    for i in range(5):  # each pair attends over its own sentence only, whatever else is in the batch
+        np.testing.assert_allclose(asked._logits_torch([asked_feats[i]]), asked_logits[i:i + 1], atol=1e-5)
+    np.testing.assert_allclose(asked._logits_onnx("fp32", asked_feats), asked_logits, atol=1e-4)
+    assert asked.head_.actor_distance.weight.abs().sum() > 0  # the distance biases learned something
+    buckets = asked.head_._distance_bucket(torch.tensor([0, 0, -1]), torch.tensor([2, 2, 0]), torch.tensor([4, 4, 1]),
+                                           torch.arange(8)[None, :].expand(3, -1))
+    assert buckets[0].tolist() == [4, 5, 6, 6, 7, 8, 8, 9]  # 2 before, 1 before, inside, 1 after, 2-3 after, 4 after
+    assert buckets[2].tolist() == [13] * 8  # a name outside the sentence: no distances
+    reloaded = load_model(asked.save(tmp_path / "asked"))
+    reloaded.onnx = False
+    np.testing.assert_allclose(reloaded._logits_torch(asked_feats), asked_logits, atol=1e-5)
     path = model.save(tmp_path / "spans")
     loaded = load_model(path)
     loaded.onnx = False

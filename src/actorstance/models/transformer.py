@@ -92,7 +92,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
     family = "transformer"
 
     def __init__(self, pretrained: str = "default", encoding: str = "markers+pair", marker_tokens: bool = True,
-                 head: str = "cls", span_between: bool = False, max_length: int = 128, epochs: int = 3, lr: float = 5e-5,
+                 head: str = "cls", span_between: bool = False, span_attention: bool = False,
+                 max_length: int = 128, epochs: int = 3, lr: float = 5e-5,
                  batch_size: int = 32,
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
                  class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0,
@@ -103,7 +104,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
                  int8: bool = False, int8_recheck: float = 0.2, threads: int | None = None, device: str = "auto",
                  progress: bool = True, seed: int = 0):
         super().__init__(pretrained=str(pretrained), encoding=str(encoding), marker_tokens=bool(marker_tokens),
-                         head=str(head), span_between=bool(span_between), max_length=int(max_length), epochs=int(epochs), lr=float(lr),
+                         head=str(head), span_between=bool(span_between), span_attention=bool(span_attention),
+                         max_length=int(max_length), epochs=int(epochs), lr=float(lr),
                          batch_size=int(batch_size), grad_accum=int(grad_accum), warmup=float(warmup),
                          weight_decay=float(weight_decay), class_weight=class_weight,
                          label_smoothing=float(label_smoothing), ema=float(ema), rdrop=float(rdrop),
@@ -199,7 +201,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
         if self.head == "spans":
             from .span_head import SpanPoolingClassifier
 
-            return SpanPoolingClassifier(self.model_, n_labels=len(LABELS), between=self.span_between)
+            return SpanPoolingClassifier(self.model_, n_labels=len(LABELS), between=self.span_between,
+                                         attention=self.span_attention)
         from .marker_head import MarkerPoolingClassifier
 
         actor_id, target_id = self.tokenizer_.convert_tokens_to_ids(["[A]", "[T]"])
