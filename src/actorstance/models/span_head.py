@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import torch
 
+Span = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # a mention's (row, start, end) per pair
+
 
 class SpanPoolingClassifier(torch.nn.Module):
     """``forward(input_ids, attention_mask, sentence_row, actor_row, actor_start, actor_end,
@@ -112,7 +114,8 @@ class SpanPoolingClassifier(torch.nn.Module):
         signed = torch.where(before, -size, size) + 6
         return torch.where((rows >= 0)[:, None], signed, torch.full_like(signed, self.DISTANCE_BUCKETS - 1))
 
-    def _attend(self, states, attention_mask, sentence_row, actor, target, actor_span, target_span) -> torch.Tensor:
+    def _attend(self, states: torch.Tensor, attention_mask: torch.Tensor, sentence_row: torch.Tensor, actor: torch.Tensor,
+                target: torch.Tensor, actor_span: Span, target_span: Span) -> torch.Tensor:
         """Each pair's attention-weighted mean of its sentence's token outputs."""
         tokens = states.index_select(0, sentence_row)  # (pairs, length, hidden)
         keys = self.key(tokens)
