@@ -54,7 +54,7 @@ class SpanPoolingClassifier(torch.nn.Module):
         self.out = torch.nn.Linear(hidden, n_labels)
         if attention:
             self.query = torch.nn.Linear(2 * hidden, hidden)
-            self.key = torch.nn.Linear(hidden, hidden)
+            self.key = torch.nn.Linear(hidden, hidden)  # its bias cancels in the softmax (see _attend)
             self.actor_distance = torch.nn.Embedding(self.DISTANCE_BUCKETS, 1)
             self.target_distance = torch.nn.Embedding(self.DISTANCE_BUCKETS, 1)
             for layer in (self.query, self.actor_distance, self.target_distance):
@@ -118,9 +118,10 @@ class SpanPoolingClassifier(torch.nn.Module):
                 target: torch.Tensor, actor_span: Span, target_span: Span) -> torch.Tensor:
         """Each pair's attention-weighted mean of its sentence's token outputs."""
         tokens = states.index_select(0, sentence_row)  # (pairs, length, hidden)
-        keys = self.key(tokens)
         query = self.query(torch.cat([actor, target], dim=-1))
-        scores = torch.bmm(keys, query[:, :, None])[:, :, 0] / keys.shape[-1] ** 0.5
+        # key(h) . q = h . (W_k^T q) + b_k . q, and the last term is the same for every token: the query is turned
+        # back instead of every token projected (a pair's tokens are copies of its sentence's)
+        scores = torch.bmm(tokens, (query @ self.key.weight)[:, :, None])[:, :, 0] / query.shape[-1] ** 0.5
         positions = torch.cumsum(torch.ones_like(attention_mask[:1]), dim=1)[0] - 1  # 0..length-1, as a tensor
         positions = positions[None, :].expand(tokens.shape[0], -1)
         scores = scores + self.actor_distance(self._distance_bucket(*actor_span, positions))[:, :, 0] \
