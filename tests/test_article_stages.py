@@ -71,6 +71,19 @@ def test_a_pronoun_prefers_the_subject_to_a_nearer_name():
     got = {(m.text, m.canonical) for m in resolve_references(text, sents, names, subjects=subjects)}
     assert got == {("He", "Tom Reyes")}
     assert refs_of(text, names) == {("He", "Ali Diaz")}
+    # a name qualifying the subject is not it ("the Ruritan Post attacks" are the subject, not the Post); a possessor is
+    text = "He said the Ruritan Post attacks had a reason. Critics heard Tom Reyes say he was wrong."
+    names = [person(text, "Ruritan Post"), person(text, "Tom Reyes")]
+    sents = [Sentence(i, s, e) for i, (s, e) in enumerate(split_sentences(text))]
+    subjects = [(text.index("the Ruritan"), text.index(" had")), (text.index("Critics"), text.index(" heard"))]
+    got = {(m.text, m.canonical) for m in resolve_references(text, sents, names, subjects=subjects)}
+    assert ("he", "Tom Reyes") in got
+    text = "Mr. Tom Reyes met Mr. Ali Diaz. Mr. Reyes's aides said he left."
+    names = [person(text, "Tom Reyes"), person(text, "Ali Diaz"), Mention(text.index("Reyes's"), text.index("'s aides"),
+                                                                          "Reyes", "Tom Reyes", "PERSON")]
+    sents = [Sentence(i, s, e) for i, (s, e) in enumerate(split_sentences(text))]
+    subjects = [(text.index("Mr. Tom"), text.index(" met")), (text.index("Mr. Reyes's"), text.index(" said"))]
+    assert {(m.text, m.canonical) for m in resolve_references(text, sents, names, subjects=subjects)} == {("he", "Tom Reyes")}
 
 
 def test_a_first_name_tells_a_persons_gender():
@@ -182,6 +195,12 @@ def test_title_descriptions_resolve_to_the_titled_person():
     assert ("The French president", "Marc Duval") in got and ("the president", "Marc Duval") in got
     text = "President Anna Lind spoke. She met the Ruritanian President (Tomas) in Geneva."
     assert refs_of(text, [person(text, "Anna Lind")]) == {("She", "Anna Lind")}
+    # a title ending a sentence is no title of the name that opens the next ("Gov. " is, an abbreviation)
+    text = "Tom Hale hopes to be elected president. Kansas Gov. Sam Ortiz agreed. Later the president spoke."
+    got = refs_of(text, [person(text, "Tom Hale"), person(text, "Sam Ortiz")])
+    assert not any(word == "the president" for word, _ in got), got
+    text = "Tom Hale hopes to be elected president. Gov. Sam Ortiz agreed. Later the governor spoke."
+    assert ("the governor", "Sam Ortiz") in refs_of(text, [person(text, "Tom Hale"), person(text, "Sam Ortiz")])
 
 
 def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():
@@ -978,6 +997,26 @@ def test_a_surname_the_recogniser_calls_a_place_is_the_person_and_brackets_are_n
            entity(text, "Scholz", "GPE", 1), entity(text, "Michael Jordan", "PERSON")]
     got = {(text[m.start:m.end], m.canonical) for m in resolve_mentions(text, raw, ActorLexicon())}
     assert ("Scholz", "Olaf Scholz") in got and ("Jordan", "Jordan") in got, got
+
+
+def test_hashtags_store_possessives_and_run_on_names():
+    """A hashtag is no actor; "Dick's Sporting Goods" (the recogniser's person "Dick" and organisation "Sporting
+    Goods") is one company, and "Dick's" alone is that company; "Rubio on Facebook" is Rubio."""
+    from actorstance.articles.lexicon import ActorLexicon
+    from actorstance.articles.mentions import resolve_mentions
+
+    text = ("Dick's Sporting Goods stopped selling rifles. Dick's chief executive spoke. Supporters shared #StandWithPP. "
+            "Senator Marco Rubio read a smear of Rubio on Facebook. Obama's Justice Department sued.")
+    raw = [entity(text, "Sporting Goods", "ORG"), entity(text, "Dick", "PERSON", 1), entity(text, "StandWithPP", "PERSON"),
+           entity(text, "Marco Rubio", "PERSON"), entity(text, "Rubio on Facebook", "ORG"), entity(text, "Obama", "PERSON"),
+           entity(text, "Justice Department", "ORG")]
+    got = {(text[m.start:m.end], m.canonical, m.label) for m in resolve_mentions(text, raw, ActorLexicon())}
+    assert ("Dick's Sporting Goods", "Dick's Sporting Goods", "ORG") in got
+    assert ("Dick", "Dick's Sporting Goods", "ORG") in got
+    assert not any(c == "StandWithPP" for _, c, _ in got)
+    assert ("Rubio", "Marco Rubio", "PERSON") in got
+    # where the article names the owner outside a possessive, the possessor stays the person
+    assert ("Justice Department", "Justice Department", "ORG") in got and ("Obama", "Obama", "PERSON") in got
 
 
 def test_a_common_word_capitalised_at_a_sentence_or_quote_start_is_no_name():

@@ -44,6 +44,7 @@ _OBJECT = frozenset("him them".split())
 #: "her" is an object, not a possessive, where no noun follows it: "Tsai thanked her for her support".
 _HER_OBJECT = re.compile(r"\s*(?:[,.;:!?)\"”]|(?:for|to|as|at|in|on|with|from|about|after|over|into|and|but|that|because|"
                          r"if|when|of)\b)")
+_POSSESSOR = re.compile(r"['’]s?(?:\s|$)")
 _CLAUSE_BREAK = re.compile(r"[,;:\"“”]|\b(?:that|who|which|said|says|told|after|before|when|because|if|and|but)\b")
 #: Between the sentence's grammatical subject and an object pronoun neither a comma (an apposition:
 #: "Wahlberg, a member of the band, endorsed him") nor "and" (one subject, two verbs: "met Putin and praised him")
@@ -82,7 +83,8 @@ _ROLE_WORDS = "|".join(sorted((re.escape(r) for r in ROLES), key=len, reverse=Tr
 _DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|outgoing|[A-Z][a-z]+|[A-Za-z]+['’]s)\s+){{0,2}}?"
                           rf"(?i:majority\s+|minority\s+)?((?i:{_ROLE_WORDS}))\b(?!\s+(?:of\s+)?[A-Z])")
 #: (the words between may not be a possessor: "President Barack Obama's Keystone" gives Keystone no title)
-_TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))\.?\s+(?:[A-Z][\w.'’-]*(?<!['’]s)\s+){{0,3}}$")
+#: (a full stop only after an abbreviation: "elected president. Kansas Gov. Sam Brownback" gives Brownback no title)
+_TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))(?:(?<=[Ss]en|[Gg]ov|[Rr]ep)\.)?\s+(?:[A-Z][\w.'’-]*(?<!['’]s)\s+){{0,3}}$")
 #: What may lie between a description and the name it introduces ("the Russian president, Vladimir Putin",
 #: "the French President (Francois) Hollande"): punctuation and capitalised words only.
 _APPOSED_NAME = re.compile(r"[\s,(]*(?:[A-Z][\w.'’-]*\)?\s+){0,2}$")
@@ -246,9 +248,10 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     subject_spans = sorted(subjects)  # noun phrases do not overlap: the last one starting at or before a mention
     subject_starts = [cs for cs, _ in subject_spans]
 
-    def subject(m: Mention) -> bool:
+    def subject(m: Mention) -> bool:  # its head or possessor ("Clinton's aides"), not a qualifier ("the Charlie Hebdo attacks")
         k = bisect_right(subject_starts, m.start) - 1
-        return k >= 0 and m.end <= subject_spans[k][1]
+        rest = text[m.end:subject_spans[k][1]] if k >= 0 else ""
+        return k >= 0 and m.end <= subject_spans[k][1] and (not rest.strip(" .’'\"”") or _POSSESSOR.match(rest) is not None)
 
     starts = [s.start for s in sentences]
     sentence_of = lambda pos: max(0, bisect_right(starts, pos) - 1)  # noqa: E731

@@ -53,6 +53,13 @@ _PLACE_BEFORE = re.compile(r"(?:[A-Z][\w.-]*, |\bin )$")
 
 #: Titles that are part of how a person is named ("King Charles III", "Pope Francis", "Prince Mohammed bin Salman").
 _NAME_TITLES = frozenset("king queen prince princess pope sheikh emir sir dame lord lady".split())
+#: A preposition inside a person's name is the recogniser running on past it ("Rubio on Facebook").
+_PERSON_RUN_ON = re.compile(r"\s+(?:on|at|in|to|for|with|from|about|after|before|during|via)\s")
+#: A one-word "person" in an owner's possessive before a company name is the company ("Dick's Sporting Goods").
+_STORE_POSSESSIVE = re.compile(r"['’]s[ \t]+")
+_PUBLIC_HEADS = frozenset("department agency administration ministry commission committee office bureau service council "
+                          "court government party campaign cabinet".split())
+_OWNER_BEFORE = re.compile(r"\b([A-Z][a-z]+)['’]s[ \t]+$")
 
 
 def _clean(text: str, start: int, end: int, label: str = "") -> tuple[int, int]:
@@ -71,6 +78,10 @@ def _clean(text: str, start: int, end: int, label: str = "") -> tuple[int, int]:
     while label == "PERSON" and len(words := span.split()) > 2 and words[0].lower().rstrip(".") in TITLE_WORDS \
             and words[0].lower() not in _NAME_TITLES and all(w[0].isupper() for w in words[1:]):
         start += span.index(words[1])  # "Councilor Belinda Ray": a title the recogniser took into the name
+        span = text[start:end]
+    m = _PERSON_RUN_ON.search(span)
+    if label == "PERSON" and m:  # "a smear of Rubio on Facebook": a name holds no such word
+        end = start + m.start()
         span = text[start:end]
     m = re.match(r"(?:[Tt]he)\s+", span)
     if m and end - start > m.end():
@@ -111,7 +122,11 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
         lab = max(overlap)[1] if overlap else "ALIAS"
         mentions.append(Mention(s, e, text[s:e], canonical, lab))
         taken.append((s, e))
+    person_words = {w for s, e, lab in raw if lab == "PERSON" for w in text[s:e].split()}
     for s, e, lab in sorted(raw):
+        run_on = _PERSON_RUN_ON.search(text, s, e)
+        if lab == "ORG" and run_on and set(text[s:run_on.start()].split()) <= person_words:
+            lab = "PERSON"  # "Rubio on Facebook" after "Marco Rubio"
         if lab not in labels and lab != "MISC":
             if not lexicon.lookup(text[s:e]):
                 continue
@@ -129,18 +144,44 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
     no_actors = [(d.start(), d.end()) for d in DATELINE.finditer(text)] + party_appositions(text, person_ends)
     home_states = {f.start(1) for e in person_ends if (f := _HOME_STATE.match(text, e))}  # a place, not "Jones of Infowars"
     lower_words = set(re.findall(r"\b[a-z][a-z-]+\b", text))
-    mentions = [m for m in mentions if not is_location(text, m) and not is_adjectival(text, m)
+    mentions = [m for m in mentions if text[m.start - 1:m.start] != "#" and not is_location(text, m) and not is_adjectival(text, m)
                 and not is_capitalised_word(text, m, lower_words)
                 and not is_office(text, m) and not is_party_tag(text, m) and not is_credit(text, m)
                 and not is_affiliation_of(text, m, person_starts) and not (m.label == "GPE" and m.start in home_states)
                 and not any(ds <= m.start and m.end <= de for ds, de in no_actors)]
     mentions += _repeat_mentions(text, mentions, taken)
-    mentions.sort(key=lambda m: m.start)
+    mentions = _possessive_companies(text, sorted(mentions, key=lambda m: m.start))
     _resolve_short_names(mentions, lexicon)
     for m in mentions:  # "U.S." and "United States" are one actor; an actor file's names stay as given
         if m.canonical not in lexicon.canonicals:
             m.canonical = COMMON_ALIASES.get(m.canonical, m.canonical)
     return mentions
+
+
+def _possessive_companies(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A company named for its owner ("Dick's Sporting Goods", read by the recogniser as the organisation
+    "Sporting Goods", and "Dick" as a person) as one organisation, and the owner's word in a possessive elsewhere
+    ("Dick's chief executive") as that company; only where the article never writes that word outside a
+    possessive (it names Obama elsewhere) and the organisation is no public body ("Obama's Justice Department")."""
+    companies: dict[str, str] = {}
+    for m in mentions:
+        owner = _OWNER_BEFORE.search(text, max(0, m.start - 40), m.start)
+        if m.label == "ORG" and owner and owner.end() == m.start and m.canonical.split()[-1].lower() not in _PUBLIC_HEADS \
+                and not re.search(
+                rf"\b{re.escape(owner.group(1))}\b(?!['’]s\b)", text):
+            companies[owner.group(1)] = f"{owner.group(1)}'s {m.canonical}"
+            m.start, m.text, m.canonical = owner.start(), text[owner.start():m.end], companies[owner.group(1)]
+    if not companies:
+        return mentions
+    out = []
+    for m in mentions:
+        name = companies.get(m.text)
+        if name is not None and _STORE_POSSESSIVE.match(text, m.end):
+            if any(o.start <= m.start and m.end < o.end for o in mentions):
+                continue  # the company's own first word
+            m.canonical, m.label = name, "ORG"
+        out.append(m)
+    return out
 
 
 #: Short forms of actors that news names in many ways, with the full name as canonical (the form
