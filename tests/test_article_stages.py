@@ -296,6 +296,11 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
              person(text, "Morgan Stanley", label="ORG")]
     assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [
         ("company", "General Motors"), ("company", "General Motors"), ("union", "United Auto Workers")]
+    # nor a legislature, a seat of government or a ministry ("urged Congress to act ... the company supports")
+    text = "Northwind Foods sold the rifle. Stack urged Congress and the State Department to act. The company supports reform."
+    named = [person(text, "Northwind Foods", label="ORG"), person(text, "Congress", label="ORG"),
+             person(text, "State Department", label="ORG")]
+    assert [(m.text, m.canonical) for m in resolve_group_descriptions(text, [], named)] == [("company", "Northwind Foods")]
 
 
 def test_pronoun_outside_a_quote_skips_names_only_inside_it(spacy_ner):
@@ -350,6 +355,10 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     assert "Klaus Berger" in names and names.count("Germany") == 1, names
     pairs = {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
+    # a light head takes what it acts on: "use of personal email"
+    light = analysed("Ruth Okafor defended her use of personal email. Critics faulted the use of personal email.", spacy_ner)
+    topics = [m.canonical for m in light.mentions if m.kind == "topic"]
+    assert topics == ["use of personal email"] * 2, topics
     # a place's group other than its government holds the stance, not the place
     a = analysed("Britain's main opposition party attacked the plan. Britain's government defended the plan.", spacy_ner)
     holders = [(p.sentence.index, p.actor.canonical) for p in a.pairs if p.target.canonical == "plan"]
@@ -449,6 +458,9 @@ def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
     assert [m.canonical for m in named] == ["law", "Affordable Care Act", "Affordable Care Act", "Affordable Care Act",
                                             "gun-control legislation", "gun-control legislation", "terrorist attacks",
                                             "bombings", "terrorist attacks"]
+    # a light head's topic is no fuller name of what it acts on: "the shooting" is not "handling of the shooting"
+    light = resolve_topic_references([topic(0, "handling of the shooting"), topic(40, "shooting")])
+    assert [m.canonical for m in light] == ["handling of the shooting", "shooting"]
     assert [m.text for m in named][2] == "law"  # the mention's own words stay
     # sanctions name themselves ("new sanctions" is no description); "the measures", "the package" refer to them
     named = resolve_topic_references([topic(0, "new sanctions"), topic(20, "measures"), topic(40, "package")])

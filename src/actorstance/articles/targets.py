@@ -86,9 +86,12 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
             phrases.append((s, e, words[-1].rstrip("s"), words[-1] in VAGUE_HEADS))
     heads = Counter(h for _, _, h, _ in phrases)
     once: set[int] = set()  # starts of descriptions kept only if they refer back to a named topic
+    chunk_ends = {s: e for s, e, _, _ in noun_phrases(raw)}
     for s, e, head, vague in phrases:
         if vague and _IN_PHRASE.search(text, max(0, s - 4), s):  # "in that case", "in any case": no lawsuit
             continue
+        if head in _LIGHT_HEADS and (of := _OF.match(text, e)) and of.end() in chunk_ends:
+            e = chunk_ends[of.end()]  # "use of personal email", "overhaul of NSA spying": the "use" is of something
         s, e = clean_phrase(text, s, e)
         if heads[head] >= min_repeats and not vague:  # "the case": only as a lawsuit named before
             add(s, e)
@@ -108,6 +111,10 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
 
 
 _IN_PHRASE = re.compile(r"\b[Ii]n\s+$")
+#: Heads that say little until their complement names what they act on: "use of personal email", "repeal of the law".
+_LIGHT_HEADS = frozenset("use repeal expansion approval construction release sale funding ban handling overhaul "
+                         "extension withdrawal".split())  # (each without a plural s)
+_OF = re.compile(r"[ \t]+(?:of|on|for)[ \t]+")
 _AMOUNTS = frozenset({"MONEY"})  # not counts: "21 states", "3% support" are no topics
 _APPOSED_ROLE = re.compile(r",[ \t]+an?[ \t]+")
 _NEXT_WORD = re.compile(r"\s+[A-Za-z]")
@@ -171,7 +178,7 @@ def _kind(name: str) -> tuple[str | None, bool]:
     """The kind of a topic's head noun (None for other heads), and whether the name is only a
     description of it ("law", "new law") rather than a fuller name ("Affordable Care Act")."""
     words = name.lower().split()
-    if not words:
+    if not words or words[0].rstrip("s") in _LIGHT_HEADS:  # "handling of the shooting" is no attack
         return None, True
     return TOPIC_KINDS.get(words[-1]), set(words[:-1]) <= _REFERRING_MODIFIERS and words[-1] not in _SELF_NAMED
 
