@@ -201,6 +201,15 @@ def test_title_descriptions_resolve_to_the_titled_person():
     assert not any(word == "the president" for word, _ in got), got
     text = "Tom Hale hopes to be elected president. Gov. Sam Ortiz agreed. Later the governor spoke."
     assert ("the governor", "Sam Ortiz") in refs_of(text, [person(text, "Tom Hale"), person(text, "Sam Ortiz")])
+    # a company's chief executive is titled too, and by a title apposed before the name; "of a rival" is someone else
+    text = ("CEO Ed Stack spoke. The CEO urged a ban. Its chief executive, Doug Baker, said the chief executive of a "
+            "rival erred. The chief executive left.")
+    got = refs_of(text, [person(text, "Ed Stack"), person(text, "Doug Baker")])
+    assert ("The CEO", "Ed Stack") in got and ("The chief executive", "Doug Baker") in got, got
+    assert not any(word == "the chief executive" for word, _ in got), got
+    text = "The company's CEO, Ed Stack, spoke. The CEO urged a ban. President Anna Lind met the Ruritanian president, Tom Hale."
+    assert ("The CEO", "Ed Stack") in refs_of(text, [person(text, "Ed Stack"), person(text, "Anna Lind"),
+                                                     person(text, "Tom Hale")])
 
 
 def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():

@@ -76,15 +76,19 @@ ROLES = {
     "businessman": "businessman", "billionaire": "billionaire", "minister": "minister",
     "spokesman": "spokesman", "spokeswoman": "spokeswoman", "ambassador": "ambassador", "envoy": "envoy",
     "king": "king", "queen": "queen", "pope": "pope", "general": "general", "commissioner": "commissioner",
+    "ceo": "chief executive", "chief executive": "chief executive", "executive": "chief executive",
 }
 _ROLE_WORDS = "|".join(sorted((re.escape(r) for r in ROLES), key=len, reverse=True))
 #: "the president", "the former secretary of state", "the House Speaker", "the Senate Majority Leader", "the Senate's
-#: new leader" (a capitalised word or a possessor may qualify it; the title in any case)
+#: new leader" (a capitalised word or a possessor may qualify it; the title in any case); not "the president of a rival"
 _DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|outgoing|[A-Z][a-z]+|[A-Za-z]+['’]s)\s+){{0,2}}?"
-                          rf"(?i:majority\s+|minority\s+)?((?i:{_ROLE_WORDS}))\b(?!\s+(?:of\s+)?[A-Z])")
+                          rf"(?i:majority\s+|minority\s+)?((?i:{_ROLE_WORDS}))\b(?!\s+(?:of\s+)?[A-Z]|\s+of\s+an?\s)")
 #: (the words between may not be a possessor: "President Barack Obama's Keystone" gives Keystone no title)
 #: (a full stop only after an abbreviation: "elected president. Kansas Gov. Sam Brownback" gives Brownback no title)
 _TITLE_BEFORE = re.compile(rf"\b((?i:{_ROLE_WORDS}))(?:(?<=[Ss]en|[Gg]ov|[Rr]ep)\.)?\s+(?:[A-Z][\w.'’-]*(?<!['’]s)\s+){{0,3}}$")
+#: A possessed title apposed before the name: "Its chief executive, Doug McMillon", "the company's CEO, Ed Stack".
+_TITLE_APPOSED = re.compile(rf"\b(?:[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[\w.-]+['’]s?)\s+(?:[a-z]+\s+)?((?i:{_ROLE_WORDS})),\s+"
+                            r"(?:[A-Z][\w.'’-]*\s+){0,2}$")
 #: What may lie between a description and the name it introduces ("the Russian president, Vladimir Putin",
 #: "the French President (Francois) Hollande"): punctuation and capitalised words only.
 _APPOSED_NAME = re.compile(r"[\s,(]*(?:[A-Z][\w.'’-]*\)?\s+){0,2}$")
@@ -133,8 +137,8 @@ def _titles(text: str, mentions: list[Mention]) -> dict[str, list[tuple[int, str
     for m in mentions:
         if m.label != "PERSON" or m.kind != "name":
             continue
-        found = [_TITLE_BEFORE.search(text[max(0, m.start - 60):m.start]),
-                 _TITLE_AFTER.match(text[m.end:m.end + 60])]
+        before = text[max(0, m.start - 60):m.start]
+        found = [_TITLE_BEFORE.search(before) or _TITLE_APPOSED.search(before), _TITLE_AFTER.match(text[m.end:m.end + 60])]
         for f in found:
             if f:
                 role = ROLES[" ".join(f.group(1).lower().split())]
