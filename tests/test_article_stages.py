@@ -71,6 +71,22 @@ def test_a_pronoun_prefers_the_subject_to_a_nearer_name():
     got = {(m.text, m.canonical) for m in resolve_references(text, sents, names, subjects=subjects)}
     assert got == {("He", "Tom Reyes")}
     assert refs_of(text, names) == {("He", "Ali Diaz")}
+    # the first subject of the sentence before (its main clause's), not one of a clause inside it
+    text = "Mr. Tom Reyes dismissed it, noting that Mr. Ali Diaz thinks otherwise. He added that talks would fail."
+    names = [person(text, "Tom Reyes"), person(text, "Ali Diaz")]
+    sents = [Sentence(i, s, e) for i, (s, e) in enumerate(split_sentences(text))]
+    subjects = [(text.index("Mr. Tom Reyes"), text.index(" dismissed")), (text.index("Mr. Ali"), text.index(" thinks")),
+                (text.index("He"), text.index("He") + 2)]
+    assert {(m.text, m.canonical) for m in resolve_references(text, sents, names, subjects=subjects)} == {("He", "Tom Reyes")}
+    # a relative clause is about the name before it ("his" is Hale's), up to an object pronoun ("him" is not Hale)
+    text = "Mr. Ali Diaz criticized Mr. Tom Hale (R-Ohio), who announced his resignation. Mr. Diaz met Mr. Hale, who thanked him."
+    names = [person(text, "Ali Diaz"), person(text, "Tom Hale"), Mention(text.index("Diaz met"), text.index(" met"), "Diaz",
+                                                                       "Ali Diaz", "PERSON"),
+             Mention(text.index("Hale, who"), text.index(", who thanked"), "Hale", "Tom Hale", "PERSON")]
+    sents = [Sentence(i, s, e) for i, (s, e) in enumerate(split_sentences(text))]
+    subjects = [(text.index("Mr. Ali"), text.index(" criticized")), (text.index("Mr. Diaz"), text.index(" met"))]
+    got = {(m.text, m.canonical) for m in resolve_references(text, sents, names, subjects=subjects)}
+    assert got == {("his", "Tom Hale"), ("him", "Ali Diaz")}, got
     # a name qualifying the subject is not it ("the Ruritan Post attacks" are the subject, not the Post); a possessor is
     text = "He said the Ruritan Post attacks had a reason. Critics heard Tom Reyes say he was wrong."
     names = [person(text, "Ruritan Post"), person(text, "Tom Reyes")]
@@ -452,6 +468,9 @@ def test_a_party_and_state_after_a_name_describe_the_person(spacy_ner):
     names = {m.canonical for m in a.mentions if m.kind != "topic"}
     assert "Rachael Maskell" in names and "York Central" not in names
     assert [m.start for m in a.mentions if m.canonical == "Labour"] == [a.article.text.rindex("Labour")]
+    # a party tag in brackets is no topic, however often it recurs
+    a = analysed("Rep. Tom Hale (R-Ohio) spoke. Rep. Ann Roe (R-Ohio) agreed. Hale (R-Ohio) left.", spacy_ner)
+    assert not [m.text for m in a.mentions if m.kind == "topic"], [m.text for m in a.mentions if m.kind == "topic"]
 
 
 def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
@@ -916,6 +935,9 @@ def test_the_house_is_a_chamber_not_the_white_house(spacy_ner):
     canon = {(m.text, m.canonical) for m in a.mentions if m.kind == "name"}
     assert ("House", "House") in canon and ("House", "White House") not in canon
     assert ("Okafor", "Ruth Okafor") in canon
+    text = "The Obama White House defended the delay. The House voted 35 times to repeal the law."
+    canon = {(m.text, m.canonical) for m in analysed(text, spacy_ner).mentions if m.kind == "name"}
+    assert ("House", "House") in canon and not any(c == "Obama White House" and t == "House" for t, c in canon), canon
 
 
 def test_web_page_furniture_is_blanked_in_place(spacy_ner):

@@ -45,6 +45,9 @@ _OBJECT = frozenset("him them".split())
 _HER_OBJECT = re.compile(r"\s*(?:[,.;:!?)\"”]|(?:for|to|as|at|in|on|with|from|about|after|over|into|and|but|that|because|"
                          r"if|when|of)\b)")
 _POSSESSOR = re.compile(r"['’]s?(?:\s|$)")
+#: A relative clause about the name just before: ", who", "(R-Ohio), who" (its subject: up to an object pronoun,
+#: "Putin, who awarded him ... for his work" is not Putin's work).
+_RELATIVE_WHO = re.compile(r"\s*(?:\([^()]{1,30}\)\s*)?,\s*who\b(?:(?!\b(?:him|them)\b)[^,;:.\"“”])*$")
 _CLAUSE_BREAK = re.compile(r"[,;:\"“”]|\b(?:that|who|which|said|says|told|after|before|when|because|if|and|but)\b")
 #: Between the sentence's grammatical subject and an object pronoun neither a comma (an apposition:
 #: "Wahlberg, a member of the band, endorsed him") nor "and" (one subject, two verbs: "met Putin and praised him")
@@ -253,8 +256,8 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     and group mentions, sorted by offset; they are not changed. A pronoun outside quotation
     marks does not refer to someone named only inside a quotation (``quotes``: their spans):
     '"... helps Assad," he said' is not Assad speaking. A pronoun prefers a grammatical subject
-    (``subjects``: the spans of subject noun phrases) of its sentence or the one before to a nearer
-    name (measured on SEESAW: docs/articles.md, "Candidates of 2026-12-06")."""
+    (``subjects``: the spans of subject noun phrases) of its sentence or the first of the one before to a nearer
+    name (measured on SEESAW: docs/articles.md, "Candidates of 2026-12-06" and "ninth round")."""
     quoted = lambda pos: any(qs <= pos < qe for qs, qe in quotes)  # noqa: E731
     subject_spans = sorted(subjects)  # noun phrases do not overlap: the last one starting at or before a mention
     subject_starts = [cs for cs, _ in subject_spans]
@@ -316,10 +319,15 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
                 fits = is_person and gender.get(m.canonical, g) == g
             if fits:
                 candidates.append(m)
-        # the subject of its sentence or the one before, else the nearest: "Mr. Reyes said Russia should drop
-        # Mr. Diaz. He added ..." is Reyes, not the nearer Diaz
-        antecedent = next((m for m in candidates if here - sentence_of(m.start) <= 1 and subject(m)),
-                          candidates[0] if candidates else None)
+        # the person a relative clause describes ("Boehner, who announced his resignation"); else the nearest subject
+        # of its own sentence, else the first subject of the one before (its main clause's, not a clause's inside it:
+        # "As president, he dismissed the idea, noting that Greeks think ... He labeled" is not the Greeks), else the
+        # nearest: "Mr. Reyes said Russia should drop Mr. Diaz. He added ..." is Reyes, not the nearer Diaz
+        antecedent = next((m for m in candidates if not objective and sentence_of(m.start) == here
+                           and _RELATIVE_WHO.match(text, m.end, p.start())), None) \
+            or next((m for m in candidates if sentence_of(m.start) == here and subject(m)), None) \
+            or next((m for m in reversed(candidates) if here - sentence_of(m.start) == 1 and subject(m)),
+                    candidates[0] if candidates else None)
         if antecedent is None:
             continue
         if g is not None:

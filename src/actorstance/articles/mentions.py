@@ -281,7 +281,8 @@ def initials(name: str) -> str:
 
 
 #: Full names whose last word, alone, names something else: "the House" is a chamber of Congress,
-#: not the White House (in SEESAW's US news a House vote was otherwise the president's office's act).
+#: not the White House, nor the "Obama White House" (in SEESAW's US news a House vote was otherwise the president's
+#: office's act).
 NOT_SHORT_FOR = {"House": frozenset({"White House"})}
 
 
@@ -312,7 +313,7 @@ def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None
         else:
             candidates = [(start, name) for start, name, fw, label in full
                           if len(fw) > n and (fw[-n:] == words or (label == "ORG" and fw[:n] == words))
-                          and name not in NOT_SHORT_FOR.get(m.canonical, ())]
+                          and not any(name.endswith(other) for other in NOT_SHORT_FOR.get(m.canonical, ()))]
             if not candidates and n == 1:  # a family name written first ("Wang" of "Wang Wenbin"), or a first name alone
                 candidates = [(start, name) for start, name, fw, label in full if label == "PERSON" and fw[0] == words[0]]
                 if len({name for _, name in candidates}) > 1:  # two people share it: say neither

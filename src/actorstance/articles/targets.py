@@ -54,6 +54,7 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     not_topics = [(s, e) for s, e, lab in raw if not lab.startswith(NOUN_PHRASE) and lab not in TOPIC_LABELS
                   and not is_adjectival(text, Mention(s, e, text[s:e], text[s:e], lab))]
     not_topics += [(d.start(), d.end()) for d in DATELINE.finditer(text)]
+    not_topics += [(t.start(), t.end()) for t in _PARTY_TAG_TOPIC.finditer(text)]  # "(R-Ohio)": who a person is
     amounts = [(s, e) for s, e, lab in raw if lab in _AMOUNTS]
     # what a person is, apposed to the name: "Ross Gerber, an investor who ..." (no topic)
     apposed = {f.end() for m in actors if m.label == "PERSON" and (f := _APPOSED_ROLE.match(text, m.end))}
@@ -111,6 +112,7 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
 
 
 _IN_PHRASE = re.compile(r"\b[Ii]n\s+$")
+_PARTY_TAG_TOPIC = re.compile(r"\b[RDI]\s?-\s?[A-Z][\w.]*(?:\s[A-Z][\w.]*)?(?=\))")
 #: Heads that say little until their complement names what they act on: "use of personal email", "repeal of the law".
 _LIGHT_HEADS = frozenset("use repeal expansion approval construction release sale funding ban handling overhaul "
                          "extension withdrawal".split())  # (each without a plural s)
