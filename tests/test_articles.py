@@ -170,7 +170,9 @@ def test_places_and_datelines_are_not_actors(ner):
     for text in ("WASHINGTON — Secretary of State Anna Weber criticised Russia on Tuesday.",
                  "WASHINGTON -- Secretary of State Anna Weber criticised Russia on Tuesday.",
                  "BRUSSELS (Reuters) - Secretary of State Anna Weber criticised Russia on Tuesday.",
-                 "WASHINGTON - Secretary of State Anna Weber criticised Russia on Tuesday."):
+                 "WASHINGTON - Secretary of State Anna Weber criticised Russia on Tuesday.",
+                 # a dateline after a headline or caption joined to the text ("... Photo. WASHINGTON -- ...")
+                 "Photo by Jane Roe. WASHINGTON -- Secretary of State Anna Weber criticised Russia on Tuesday."):
         names = {name for pair in pair_set(analyse(text, ner)[1]) for name in pair}
         assert names == {"Anna Weber", "Russia"}, text
 
