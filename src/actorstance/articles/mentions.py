@@ -251,7 +251,7 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
 #: "DOHA, March 14 (Wire) -": where and by whom the story was filed, not who acts in it.
 DATELINE = re.compile(r"(?m)^[A-Z][A-Z.'/ -]{2,}(?:,(?:[^\n]{0,40}?\)\s*[-–—])?|\s*(?:[–—]|--|-(?=\s))"
                       r"|\s*\([^)\n]{1,40}\)\s*(?:[-–—]|--))"  # also "WASHINGTON —", "WASHINGTON - ", "--", "BRUSSELS (Reuters) -"
-                      r"|(?<=[.!?”\"] )[A-Z][A-Z.'/]+(?: [A-Z][A-Z.'/]+)*[ \t]*(?:[–—]|--)(?=\s+[A-Z])")  # or opening a sentence, before one
+                      r"|(?<=[.!?”\"] )[A-Z][A-Z.'/]+(?: [A-Z][A-Z.'/]+)*[ \t]*(?:[–—]|--)(?=\s+[A-Z])")  # or opening one
 _LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside|around|across|throughout)|"
                        r"\b(?:city|town|village|capital|region|province|state) of)\s+$", re.I)
 #: "from"/"to" mark places only where the recogniser says it is a place ("spoken to Minister X").
