@@ -228,6 +228,17 @@ def test_title_descriptions_resolve_to_the_titled_person():
                                                      person(text, "Tom Hale")])
 
 
+def test_a_state_and_party_description_is_the_person_placed_there(spacy_ner):
+    """"The Kentucky Republican" is the person the article tagged "(R-Ky.)", "the Florida senator" the one
+    "of Florida"; the state itself is no actor there."""
+    text = ("Senate leader Tom Hale (R-Ky.) met Ann Roe (D-Ky.). The Kentucky Republican said the talks failed. "
+            "Sen. Ali Diaz of Florida disagreed, and the Florida senator called for a vote. The Ohio Democrat left.")
+    a = analysed(text, spacy_ner)
+    refs = {(m.text, m.canonical) for m in a.mentions if m.kind == "reference"}
+    assert ("The Kentucky Republican", "Tom Hale") in refs and ("the Florida senator", "Ali Diaz") in refs, refs
+    assert not {"Kentucky", "Florida", "Ohio"} & {m.canonical for m in a.mentions}, a.mentions
+
+
 def test_they_refers_to_a_recent_group_and_nothing_refers_too_far_back():
     text = ("The Farmers Union met on Monday. They rejected the plan. Anna Lind spoke. The weather was fine. "
             "Rain fell. Snow fell. Wind blew. He left.")

@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Sequence
 
-from .mentions import CHAMBERS, Mention
+from .mentions import CHAMBERS, STATE_DESCRIPTION, STATE_NAMES, US_STATES, Mention
 from .segmentation import Sentence
 
 _MASC = frozenset("he him his himself".split())
@@ -290,6 +290,7 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
         before = [h for h in holders if h[0] < d.start()]
         canonical = (before[-1] if before else holders[0])[1]
         refs.append(Mention(d.start(), d.end(), d.group(0), canonical, "PERSON", "reference"))
+    refs += _state_descriptions(text, mentions, taken + [(r.start, r.end) for r in refs])
     # pronouns, in text order, so that a resolved pronoun can fix a person's gender
     known = sorted(mentions + refs, key=lambda m: m.start)
     known_starts = [m.start for m in known]
@@ -339,3 +340,64 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
         known.insert(k, ref)
         known_starts.insert(k, ref.start)
     return sorted(refs, key=lambda m: m.start)
+
+
+#: AP-style abbreviations of the states whose names party tags shorten ("R-Ky.", "D-Calif."); postal codes too.
+_STATE_ABBREVIATIONS = {
+    "Ala": "Alabama", "Ariz": "Arizona", "Ark": "Arkansas", "Calif": "California", "Colo": "Colorado",
+    "Conn": "Connecticut", "Del": "Delaware", "Fla": "Florida", "Ga": "Georgia", "Ill": "Illinois", "Ind": "Indiana",
+    "Kan": "Kansas", "Ky": "Kentucky", "La": "Louisiana", "Md": "Maryland", "Mass": "Massachusetts",
+    "Mich": "Michigan", "Minn": "Minnesota", "Miss": "Mississippi", "Mo": "Missouri", "Mont": "Montana",
+    "Neb": "Nebraska", "Nev": "Nevada", "N.H": "New Hampshire", "N.J": "New Jersey", "N.M": "New Mexico",
+    "N.Y": "New York", "N.C": "North Carolina", "N.D": "North Dakota", "Okla": "Oklahoma", "Ore": "Oregon",
+    "Pa": "Pennsylvania", "R.I": "Rhode Island", "S.C": "South Carolina", "S.D": "South Dakota", "Tenn": "Tennessee",
+    "Vt": "Vermont", "Va": "Virginia", "Wash": "Washington", "W.Va": "West Virginia", "Wis": "Wisconsin",
+    "Wyo": "Wyoming"}
+_POSTAL = {"AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+           "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho",
+           "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+           "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+           "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+           "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
+           "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
+           "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas",
+           "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington", "WV": "West Virginia",
+           "WI": "Wisconsin", "WY": "Wyoming"}
+#: A person's party tag ("(R-Ky.)", "R-Texas", "D-NY"), or a state written beside the name ("Kentucky Sen. X", "X of Kentucky").
+_TAG_AFTER = re.compile(r"^,?\s*\(?([RDI])\s?-\s?([A-Z][A-Za-z.]*(?:\s?[A-Z][a-z.]*)?)")
+
+
+def _person_states(text: str, mentions: list[Mention]) -> dict[str, tuple[str, str | None]]:
+    """Person -> (state, party letter or None) from how the article introduces them."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for m in mentions:
+        if m.label != "PERSON" or m.kind != "name" or m.canonical in out:
+            continue
+        if tag := _TAG_AFTER.match(text[m.end:m.end + 30]):
+            code = tag.group(2).rstrip(".")
+            state = _STATE_ABBREVIATIONS.get(code) or _POSTAL.get(code) or (code if code in US_STATES else None)
+            if state:
+                out[m.canonical] = (state, tag.group(1))
+                continue
+        beside = re.search(rf"\b({STATE_NAMES})\s+(?:[A-Z][a-z]*\.?\s+){{0,2}}$", text[max(0, m.start - 40):m.start]) \
+            or re.match(rf",?\s+of\s+({STATE_NAMES})\b", text[m.end:m.end + 25])  # "Kentucky Sen. X", "X of Kentucky"
+        if beside:
+            out[m.canonical] = (beside.group(1), None)
+    return out
+
+
+def _state_descriptions(text: str, mentions: list[Mention], taken: list[tuple[int, int]]) -> list[Mention]:
+    """Mentions for "the Kentucky Republican" and the like: the person the article placed in that state (by a
+    party tag, "R-Ky.", or the state beside the name), of that party where the description names one; the latest
+    such before it."""
+    states = _person_states(text, mentions)
+    out = []
+    for d in STATE_DESCRIPTION.finditer(text):
+        if any(s < d.end() and d.start() < e for s, e in taken):
+            continue
+        party = {"Republican": "R", "Democrat": "D"}.get(d.group(2))
+        fits = [m for m in mentions if m.end <= d.start() and m.canonical in states
+                and states[m.canonical][0] == d.group(1) and states[m.canonical][1] in (party, None)]
+        if fits:
+            out.append(Mention(d.start(), d.end(), d.group(0), fits[-1].canonical, "PERSON", "reference"))
+    return out

@@ -47,6 +47,12 @@ Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon Pennsylvania T
 Virginia Washington Wisconsin Wyoming""".split()) | {"New Hampshire", "New Jersey", "New Mexico", "New York",
                                                    "North Carolina", "North Dakota", "Rhode Island", "South Carolina",
                                                    "South Dakota", "West Virginia"}
+STATE_NAMES = "|".join(sorted(US_STATES, key=len, reverse=True))
+#: "the Kentucky Republican", "the former Florida governor", "the New York billionaire": a person (coreference's
+#: business), not the state
+STATE_DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|junior|senior|freshman)\s+)?({STATE_NAMES})\s+"
+                               r"(Republican|Democrat|senator|congressman|congresswoman|governor|lawmaker|billionaire|"
+                               r"businessman|mayor)\b(?!\s+(?:[Pp]arty|[A-Z]))")
 #: "City, State " or "in State " before a person's name: the state is no part of it ("Rep. Virginia Foxx" is).
 _PLACE_BEFORE = re.compile(r"(?:[A-Z][\w.-]*, |\bin )$")
 
@@ -143,6 +149,7 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
     person_ends = [m.end for m in mentions if m.label == "PERSON"]
     no_actors = [(d.start(), d.end()) for d in DATELINE.finditer(text)] + party_appositions(text, person_ends)
     home_states = {f.start(1) for e in person_ends if (f := _HOME_STATE.match(text, e))}  # a place, not "Jones of Infowars"
+    home_states |= {d.start(1) for d in STATE_DESCRIPTION.finditer(text)}
     lower_words = set(re.findall(r"\b[a-z][a-z-]+\b", text))
     mentions = [m for m in mentions if text[m.start - 1:m.start] != "#" and not is_location(text, m) and not is_adjectival(text, m)
                 and not is_capitalised_word(text, m, lower_words)
