@@ -342,27 +342,19 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     return sorted(refs, key=lambda m: m.start)
 
 
-#: AP-style abbreviations of the states whose names party tags shorten ("R-Ky.", "D-Calif."); postal codes too.
-_STATE_ABBREVIATIONS = {
-    "Ala": "Alabama", "Ariz": "Arizona", "Ark": "Arkansas", "Calif": "California", "Colo": "Colorado",
-    "Conn": "Connecticut", "Del": "Delaware", "Fla": "Florida", "Ga": "Georgia", "Ill": "Illinois", "Ind": "Indiana",
-    "Kan": "Kansas", "Ky": "Kentucky", "La": "Louisiana", "Md": "Maryland", "Mass": "Massachusetts",
-    "Mich": "Michigan", "Minn": "Minnesota", "Miss": "Mississippi", "Mo": "Missouri", "Mont": "Montana",
-    "Neb": "Nebraska", "Nev": "Nevada", "N.H": "New Hampshire", "N.J": "New Jersey", "N.M": "New Mexico",
-    "N.Y": "New York", "N.C": "North Carolina", "N.D": "North Dakota", "Okla": "Oklahoma", "Ore": "Oregon",
-    "Pa": "Pennsylvania", "R.I": "Rhode Island", "S.C": "South Carolina", "S.D": "South Dakota", "Tenn": "Tennessee",
-    "Vt": "Vermont", "Va": "Virginia", "Wash": "Washington", "W.Va": "West Virginia", "Wis": "Wisconsin",
-    "Wyo": "Wyoming"}
-_POSTAL = {"AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
-           "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho",
-           "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
-           "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
-           "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
-           "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
-           "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
-           "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas",
-           "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington", "WV": "West Virginia",
-           "WI": "Wisconsin", "WY": "Wyoming"}
+#: How party tags shorten a state ("R-Ky.", "D-Calif.", "R-KY"): NAME:AP-ABBREVIATION:POSTAL-CODE ("-": written out).
+_STATE_CODES = """
+Alabama:Ala:AL Alaska:-:AK Arizona:Ariz:AZ Arkansas:Ark:AR California:Calif:CA Colorado:Colo:CO
+Connecticut:Conn:CT Delaware:Del:DE Florida:Fla:FL Georgia:Ga:GA Hawaii:-:HI Idaho:-:ID Illinois:Ill:IL
+Indiana:Ind:IN Iowa:-:IA Kansas:Kan:KS Kentucky:Ky:KY Louisiana:La:LA Maine:-:ME Maryland:Md:MD
+Massachusetts:Mass:MA Michigan:Mich:MI Minnesota:Minn:MN Mississippi:Miss:MS Missouri:Mo:MO Montana:Mont:MT
+Nebraska:Neb:NE Nevada:Nev:NV New_Hampshire:N.H:NH New_Jersey:N.J:NJ New_Mexico:N.M:NM New_York:N.Y:NY
+North_Carolina:N.C:NC North_Dakota:N.D:ND Ohio:-:OH Oklahoma:Okla:OK Oregon:Ore:OR Pennsylvania:Pa:PA
+Rhode_Island:R.I:RI South_Carolina:S.C:SC South_Dakota:S.D:SD Tennessee:Tenn:TN Texas:-:TX Utah:-:UT
+Vermont:Vt:VT Virginia:Va:VA Washington:Wash:WA West_Virginia:W.Va:WV Wisconsin:Wis:WI Wyoming:Wyo:WY
+"""
+_STATE_OF_CODE = {code: name.replace("_", " ") for row in _STATE_CODES.split() for name, *codes in [row.split(":")]
+                  for code in codes if code != "-"}
 #: A person's party tag ("(R-Ky.)", "R-Texas", "D-NY"), or a state written beside the name ("Kentucky Sen. X", "X of Kentucky").
 _TAG_AFTER = re.compile(r"^,?\s*\(?([RDI])\s?-\s?([A-Z][A-Za-z.]*(?:\s?[A-Z][a-z.]*)?)")
 
@@ -375,7 +367,7 @@ def _person_states(text: str, mentions: list[Mention]) -> dict[str, tuple[str, s
             continue
         if tag := _TAG_AFTER.match(text[m.end:m.end + 30]):
             code = tag.group(2).rstrip(".")
-            state = _STATE_ABBREVIATIONS.get(code) or _POSTAL.get(code) or (code if code in US_STATES else None)
+            state = _STATE_OF_CODE.get(code) or (code if code in US_STATES else None)
             if state:
                 out[m.canonical] = (state, tag.group(1))
                 continue
