@@ -392,6 +392,12 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     pairs = {(p.actor.canonical, p.target.canonical) for p in a.pairs}
     assert {("lawmakers", "filibuster"), ("Ruth Okafor", "filibuster")} <= pairs
     # a light head takes what it acts on: "use of personal email"
+    # "criticized the cuts, calling them silly": "them" is the cuts, not a group named before
+    called = analysed("Lawmakers met. Ruth Okafor criticized the cuts, calling them silly. The cuts took effect. "
+                      "Ali Diaz praised the ban, calling them overdue.", spacy_ner)
+    them = [(m.canonical, m.kind) for m in called.mentions if m.text == "them"]
+    assert them == [("cuts", "topic")], them
+    # ... and where no topic is named before it in its clause ("the ban", named once, is none), nobody
     light = analysed("Ruth Okafor defended her use of personal email. Critics faulted the use of personal email.", spacy_ner)
     topics = [m.canonical for m in light.mentions if m.kind == "topic"]
     assert topics == ["use of personal email"] * 2, topics

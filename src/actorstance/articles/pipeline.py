@@ -21,7 +21,7 @@ from .mentions import Mention, group_mentions, noun_phrases, resolve_mentions
 from .pairs import HOLDERS, SALIENT, Pair, model_record, salient_mentions, sentence_pairs
 from .quotes import attribute_quotes, redirect_quoted_pronouns
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
-from .targets import find_topics, topic_compounds, topic_mentions
+from .targets import called_things, find_topics, topic_compounds, topic_mentions
 
 
 #: At most this many stances per sentence (the most probable; 0: no limit). Chosen on the SEESAW
@@ -163,8 +163,10 @@ class ArticlePipeline:
         for para, sents in zip(paras, by_para):  # "..., he said": the speaker is whom "he" refers to
             previous = attribute_quotes(text, para, sents, actors, previous, speakers_of)
         actors = redirect_quoted_pronouns(text, actors, speakers_of, sentences)
-        topics = find_topics(text, self.topics) if self.topics else topic_mentions(text, raw, actors,
-                                                                                  compounds=compounds)
+        if self.topics:
+            topics = find_topics(text, self.topics)
+        else:
+            actors, topics = called_things(text, actors, topic_mentions(text, raw, actors, compounds=compounds))
         salient = salient_mentions(actors + topics, self.salient) if not self.topics else []
         holders = [m for m in salient_mentions(actors + topics, HOLDERS) if m.kind != "topic"] \
             if self.salient_holders and not self.topics else []

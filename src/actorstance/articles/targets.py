@@ -233,3 +233,22 @@ _PREDICATE = re.compile(r"(?:[Aa]n?|[Oo]ne)\s")
 #: A name joined to a participle that opens a noun phrase: "U.S.-brokered ", "Saudi-led ".
 _LED_BY = re.compile(r"(\S+?)-[a-z]+ed[ \t]+")
 SCARE_QUOTE = re.compile(r"[\"“]([A-Za-z][\w'’-]*(?: [\w'’-]+){0,4})[\"”]")
+
+
+#: "criticized the cuts, calling them silly": the pronoun is what was just named, not a group.
+_CALLING = re.compile(r",[ \t]+(?:calling|labell?ing|describing|dubbing|branding|deeming|terming)[ \t]+$", re.I)
+
+
+def called_things(text: str, actors: list[Mention], topics: list[Mention]) -> tuple[list[Mention], list[Mention]]:
+    """Move each "them" after ", calling" from the actors to the topics, as the topic named just before it in
+    its clause ("Boehner criticized the cuts, calling them silly"), or drop it where no topic is there."""
+    kept, moved = [], []
+    for m in actors:
+        if m.kind == "reference" and m.text.lower() == "them" and _CALLING.search(text, max(0, m.start - 20), m.start):
+            clause = max(text.rfind(".", 0, m.start), text.rfind(";", 0, m.start))
+            before = [t for t in topics if clause < t.start and t.end <= m.start]
+            if before:
+                moved.append(replace(m, canonical=before[-1].canonical, label="TOPIC", kind="topic"))
+            continue
+        kept.append(m)
+    return kept, sorted(topics + moved, key=lambda t: t.start)
