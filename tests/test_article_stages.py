@@ -424,6 +424,9 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
         "Families of hostages rallied. Mediators said they would go on.", spacy_ner).mentions}
     assert any(m.canonical == "coalition partners" and m.kind == "group"
                for m in analysed("The decision angered his coalition partners.", spacy_ner).mentions)
+    # "a lot of things conservatives ... don't like": the parser's phrase "things conservatives" is the conservatives
+    a = analysed("There are a lot of things conservatives at the Values Voter Summit do not like about Tom Hale.", spacy_ner)
+    assert ("conservatives", "group") in {(m.canonical, m.kind) for m in a.mentions}, a.mentions
     # the people of a party as a group ("Republican" matches the party's name when scored)
     a = analysed("Ruth Okafor told her Republican colleagues to back the bill. Democratic contenders praised her.",
                  spacy_ner)

@@ -411,6 +411,9 @@ def noun_phrases(raw: list[tuple[int, int, str]]) -> list[tuple[int, int, str, s
 CHAMBERS = frozenset({"Senate", "House", "Congress", "Parliament", "Assembly", "Legislature"})
 
 
+_THINGS = re.compile(r"(?:things|lots?)[ \t]+(?=[a-z])")
+
+
 def group_mentions(text: str, raw: list[tuple[int, int, str]], taken: list[Mention]) -> list[Mention]:
     """Groups named by a common noun ("lawmakers", "Senate Republicans", "the administration"),
     from the detector's noun phrases, where no named mention overlaps them, except a chamber
@@ -422,6 +425,8 @@ def group_mentions(text: str, raw: list[tuple[int, int, str]], taken: list[Menti
         if not head or head[-1] not in GROUP_HEADS or tag in ("PRP", "PRP$", "WP", "WDT"):
             continue
         s, e = clean_phrase(text, s, e)
+        if lead := _THINGS.match(text, s, e):  # "a lot of things conservatives ... don't like": the conservatives
+            s = lead.end()
         if e <= s or any(m.start < e and s < m.end and not (s <= m.start and m.end < e and m.text in CHAMBERS)
                          for m in taken):
             continue
