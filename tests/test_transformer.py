@@ -589,6 +589,10 @@ def test_span_head_reads_each_sentence_once_for_all_its_pairs(tiny_bert_dir, tmp
                                            torch.arange(8)[None, :].expand(3, -1))
     assert buckets[0].tolist() == [4, 5, 6, 6, 7, 8, 8, 9]  # 2 before, 1 before, inside, 1 after, 2-3 after, 4 after
     assert buckets[2].tolist() == [13] * 8  # a name outside the sentence: no distances
+    from actorstance.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="span_attention"):
+        tiny_model(tiny_bert_dir, head="markers", encoding="markers", span_attention=True).fit([])
     reloaded = load_model(asked.save(tmp_path / "asked"))
     reloaded.onnx = False
     np.testing.assert_allclose(reloaded._logits_torch(asked_feats), asked_logits, atol=1e-5)

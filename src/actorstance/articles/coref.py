@@ -355,7 +355,7 @@ Vermont:Vt:VT Virginia:Va:VA Washington:Wash:WA West_Virginia:W.Va:WV Wisconsin:
 """
 _STATE_OF_CODE = {code: name.replace("_", " ") for row in _STATE_CODES.split() for name, *codes in [row.split(":")]
                   for code in codes if code != "-"}
-#: A person's party tag ("(R-Ky.)", "R-Texas", "D-NY"), or a state written beside the name ("Kentucky Sen. X", "X of Kentucky").
+#: A person's party tag after the name: "(R-Ky.)", ", R-Texas", "(D-NY)".
 _TAG_AFTER = re.compile(r"^,?\s*\(?([RDI])\s?-\s?([A-Z][A-Za-z.]*(?:\s?[A-Z][a-z.]*)?)")
 
 

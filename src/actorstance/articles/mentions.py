@@ -174,8 +174,7 @@ def _possessive_companies(text: str, mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         owner = _OWNER_BEFORE.search(text, max(0, m.start - 40), m.start)
         if m.label == "ORG" and owner and owner.end() == m.start and m.canonical.split()[-1].lower() not in _PUBLIC_HEADS \
-                and not re.search(
-                rf"\b{re.escape(owner.group(1))}\b(?!['’]s\b)", text):
+                and not re.search(rf"\b{re.escape(owner.group(1))}\b(?!['’]s\b)", text):
             companies[owner.group(1)] = f"{owner.group(1)}'s {m.canonical}"
             m.start, m.text, m.canonical = owner.start(), text[owner.start():m.end], companies[owner.group(1)]
     if not companies:

@@ -163,6 +163,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
         if self.context_tokens < 0 or (self.context_tokens and self.head != "spans"):
             raise ConfigError(f"model.context_tokens: {self.context_tokens}; a number of tokens >= 0 (0 = off) that "
                               "needs model.head=spans")
+        if (self.span_between or self.span_attention) and self.head != "spans":
+            raise ConfigError("model.span_between / model.span_attention read the span head's pairs: they need model.head=spans")
         if not 0.0 <= self.ema < 1.0:
             raise ConfigError(f"model.ema: {self.ema}; use a decay in [0, 1) (0 = off)")
         if self.head_lr is not None and self.head_lr <= 0:
