@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Sequence
 
-from .mentions import CHAMBERS, STATE_DESCRIPTION, STATE_NAMES, US_STATES, Mention
+from .mentions import CHAMBERS, PUBLIC_BODY_HEADS, STATE_DESCRIPTION, STATE_NAMES, US_STATES, Mention
 from .segmentation import Sentence
 
 _MASC = frozenset("he him his himself".split())
@@ -169,9 +169,8 @@ _WORKPLACE = re.compile(r"\bat\s+(?:the\s+)?$")
 #: Words for a public body ("the regulator", "the watchdog"): the nearest body named by an agency head before.
 _BODY_DESCRIPTION = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(?:[A-Za-z-]+\s+)?(regulator|watchdog)\b")
 _BODY_CHARS = 1500
-#: Seats of government that name it, and heads of public bodies beyond the agencies': never "the company".
+#: Seats of government that name it: never "the company" (nor are public bodies and parties, PUBLIC_BODY_HEADS).
 _SEATS = frozenset("White House|Pentagon|Kremlin|Downing Street|Elysee|Élysée|Capitol".split("|"))
-_GOVERNMENT_HEADS = frozenset("party ministry court committee government council cabinet parliament".split())
 #: Words in the name of a trade union: "the union" refers back only to such a name ("United Auto Workers"),
 #: "the company" never does.
 _UNION_NAME_WORDS = frozenset("union unions workers teamsters federation guild brotherhood confederation afl-cio "
@@ -210,8 +209,7 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
                 and not _WORKPLACE.search(text, max(0, m.start - 8), m.start))  # "analysts at Morgan Stanley"
 
     def government(m: Mention) -> bool:  # "Congress", "the White House", a ministry or party: no company
-        return m.canonical in CHAMBERS or m.canonical in _SEATS or public_body(m) \
-            or m.canonical.split()[-1].lower() in _GOVERNMENT_HEADS
+        return m.canonical in CHAMBERS or m.canonical in _SEATS or m.canonical.split()[-1].lower() in PUBLIC_BODY_HEADS
 
     def body(m: Mention, at: int, head: str) -> bool:
         return public_body(m) and at - m.end <= _BODY_CHARS

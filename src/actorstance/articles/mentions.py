@@ -63,8 +63,9 @@ _NAME_TITLES = frozenset("king queen prince princess pope sheikh emir sir dame l
 _PERSON_RUN_ON = re.compile(r"\s+(?:on|at|in|to|for|with|from|about|after|before|during|via)\s")
 #: A one-word "person" in an owner's possessive before a company name is the company ("Dick's Sporting Goods").
 _STORE_POSSESSIVE = re.compile(r"['’]s[ \t]+")
-_PUBLIC_HEADS = frozenset("department agency administration ministry commission committee office bureau service council "
-                          "court government party campaign cabinet".split())
+#: Last words of a public body's or party's name ("Justice Department", "Republican Party"): never a company.
+PUBLIC_BODY_HEADS = frozenset("agency commission administration service bureau department office authority board reserve "
+                              "ministry committee council court government party campaign cabinet parliament".split())
 _OWNER_BEFORE = re.compile(r"\b([A-Z][a-z]+)['’]s[ \t]+$")
 
 
@@ -173,7 +174,7 @@ def _possessive_companies(text: str, mentions: list[Mention]) -> list[Mention]:
     companies: dict[str, str] = {}
     for m in mentions:
         owner = _OWNER_BEFORE.search(text, max(0, m.start - 40), m.start)
-        if m.label == "ORG" and owner and owner.end() == m.start and m.canonical.split()[-1].lower() not in _PUBLIC_HEADS \
+        if m.label == "ORG" and owner and owner.end() == m.start and m.canonical.split()[-1].lower() not in PUBLIC_BODY_HEADS \
                 and not re.search(rf"\b{re.escape(owner.group(1))}\b(?!['’]s\b)", text):
             companies[owner.group(1)] = f"{owner.group(1)}'s {m.canonical}"
             m.start, m.text, m.canonical = owner.start(), text[owner.start():m.end], companies[owner.group(1)]
