@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import statistics
 import sys
@@ -23,7 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "articles_overlap"
-SHARED = Path(os.environ.get("ACTORSTANCE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def main() -> int:
@@ -38,9 +36,9 @@ def main() -> int:
     from actorstance.articles.evaluate import evaluate_articles
     from actorstance.articles.pipeline import ArticlePipeline
     from actorstance.models import load_for_prediction
-    from run_record import valid_or_bundled  # beside this script
+    from run_record import machine, valid_or_bundled  # beside this script
 
-    gold, what = valid_or_bundled(ROOT, SHARED)
+    gold, what = valid_or_bundled()
     model = load_for_prediction(Path(args.model), False, args.int8, args.int8_recheck, flag=lambda n: "--" + n)
     base = ArticlePipeline.build(model, ner="spacy")
     evaluate_articles(gold[:3], base)  # warm-up: first calls load kernels and caches
@@ -58,7 +56,7 @@ def main() -> int:
     result = {"name": args.name, "gold": what, "model": args.model, "int8": args.int8, "int8_recheck": args.int8_recheck,
               "command": "python benchmarks/articles_overlap.py " + " ".join(map(shlex.quote, sys.argv[1:])),
               "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores", "articles": len(gold),
+              "machine": machine(), "articles": len(gold),
               "sentences": report["timings"]["sentences"],  # as the pipeline splits them
               "rounds": runs, "mean_sentences_per_s": mean, "ratio": round(mean["overlap"] / mean["sequential"], 3),
               "same_rows": rows["overlap"] == rows["sequential"]}

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import sys
 import time
@@ -28,7 +27,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "int8_batches"
-SHARED = Path(os.environ.get("ACTORSTANCE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def main() -> int:
@@ -43,9 +41,9 @@ def main() -> int:
     from actorstance.articles.pairs import model_record
     from actorstance.articles.pipeline import ArticlePipeline
     from actorstance.models import load_for_prediction
-    from run_record import valid_or_bundled  # beside this script
+    from run_record import machine, valid_or_bundled  # beside this script
 
-    gold, what = valid_or_bundled(ROOT, SHARED)
+    gold, what = valid_or_bundled()
     int8 = load_for_prediction(Path(args.model))
     if not getattr(int8, "int8", False):
         sys.exit(f"{args.model}: saved without its int8 copy; nothing to compare")
@@ -80,7 +78,7 @@ def main() -> int:
     result = {"name": args.name, "gold": what, "model": args.model, "int8_recheck": int8.int8_recheck,
               "command": "python benchmarks/int8_batches.py " + " ".join(map(shlex.quote, sys.argv[1:])),
               "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+              "machine": machine(),
               "articles": len(per_article), "pairs": int(len(batched)),
               "seconds": {"int8_pipeline_batches": t_batched, "int8_each_article_alone": t_alone, "fp32": t_fp32},
               "int8_pipeline_batches_vs_each_article_alone": compare(batched, alone),

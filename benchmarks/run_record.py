@@ -28,11 +28,16 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores{gpu}"
 
 
-def valid_or_bundled(root: Path, shared: Path) -> tuple[list, str]:
+ROOT = Path(__file__).resolve().parents[1]
+#: Where the public data is: ACTORSTANCE_SHARED_DATA, else ../shared/data beside the repository.
+SHARED = Path(os.environ.get("ACTORSTANCE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def valid_or_bundled() -> tuple[list, str]:
     """The gold articles a speed or batching benchmark scores: SEESAW valid where the public data is
-    (``shared``/seesaw), else the bundled articles; and how the report names them."""
+    (``SHARED``/seesaw), else the bundled articles; and how the report names them."""
     from actorstance.articles.gold import read_bundled, read_seesaw
 
-    if (shared / "seesaw").is_dir():
-        return list(read_seesaw(shared / "seesaw", "valid", "all")), "SEESAW valid (all)"
-    return list(read_bundled(root / "data" / "articles")), "data/articles"
+    if (SHARED / "seesaw").is_dir():
+        return list(read_seesaw(SHARED / "seesaw", "valid", "all")), "SEESAW valid (all)"
+    return list(read_bundled(ROOT / "data" / "articles")), "data/articles"
