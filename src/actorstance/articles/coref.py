@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Sequence
 
-from .mentions import CHAMBERS, PUBLIC_BODY_HEADS, STATE_DESCRIPTION, STATE_NAMES, US_STATES, Mention
+from .mentions import CHAMBERS, PUBLIC_BODY_HEADS, STATE_DESCRIPTION, STATE_NAMES, STATE_OF_CODE, US_STATES, Mention
 from .segmentation import Sentence
 
 _MASC = frozenset("he him his himself".split())
@@ -82,9 +82,11 @@ ROLES = {
     "ceo": "chief executive", "chief executive": "chief executive", "executive": "chief executive",
 }
 _ROLE_WORDS = "|".join(sorted((re.escape(r) for r in ROLES), key=len, reverse=True))
-#: "the president", "the former secretary of state", "the House Speaker", "the Senate Majority Leader", "the Senate's
-#: new leader" (a capitalised word or a possessor may qualify it; the title in any case); not "the president of a rival"
-_DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|outgoing|[A-Z][a-z]+|[A-Za-z]+['’]s)\s+){{0,2}}?"
+#: "the president", "the former secretary of state", "the House Speaker", "the GOP nominee", "the Senate Majority
+#: Leader", "the Senate's new leader" (a capitalised word, an acronym or a possessor may qualify it; the title in any
+#: case); not "the president of a rival"
+_DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|outgoing|[A-Z][a-z]+|[A-Z]{{2,4}}|"
+                          rf"[A-Za-z]+['’]s)\s+){{0,2}}?"
                           rf"(?i:majority\s+|minority\s+)?((?i:{_ROLE_WORDS}))\b(?!\s+(?:of\s+)?[A-Z]|\s+of\s+an?\s)")
 #: (the words between may not be a possessor: "President Barack Obama's Keystone" gives Keystone no title)
 #: (a full stop only after an abbreviation: "elected president. Kansas Gov. Sam Brownback" gives Brownback no title)
@@ -177,6 +179,29 @@ _UNION_NAME_WORDS = frozenset("union unions workers teamsters federation guild b
                               "employees".split())
 
 
+#: "the Trump administration", "Obama's administration": a government named after its head.
+_NAMED_ADMINISTRATION = re.compile(r"\b([A-Z][a-z]+)(?:['’]s)?\s+[Aa]dministration\b")
+
+
+def _administrations(text: str, named: list[Mention], persons: set[str]):
+    """Offset -> the canonical of "the administration" there: the nearest "<surname> administration" the article
+    names (before, else after), else that of the president it names ("President Barack Obama" -> "Obama
+    administration"); None where it names neither. In news "the administration" is the government's, not the
+    "Food and Drug Administration" named before it."""
+    surnames = {name.split()[-1] for name in persons}
+    named_ones = [(m.start(), f"{m.group(1)} administration") for m in _NAMED_ADMINISTRATION.finditer(text)
+                  if m.group(1) in surnames]
+    presidents = [(at, f"{name.split()[-1]} administration") for at, name in _titles(text, named).get("president", [])]
+
+    def at(offset: int) -> str | None:
+        for found in (named_ones, presidents):
+            if found:
+                before = [f for f in found if f[0] < offset]
+                return (before[-1] if before else found[0])[1]
+        return None
+    return at
+
+
 #: An apposition that describes the organisation named just before it: "Equality Kansas, an advocacy group, said".
 _APPOSITION = re.compile(r",[ \t]+(?:an?|the)[ \t]+$")
 _APPOSED_GROUP = re.compile(r"[ \t]*[,;)]")
@@ -214,6 +239,10 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     def body(m: Mention, at: int, head: str) -> bool:
         return public_body(m) and at - m.end <= _BODY_CHARS
 
+    administration = _administrations(text, named, persons)
+    for m in named:  # "Administration officials said": the recogniser's organisation (not short for one, NOT_SHORT_FOR)
+        if m.canonical == "Administration" and (name := administration(m.start)):
+            m.canonical = name
     for pattern, fits in ((_COMPANY_DESCRIPTION, company), (_BODY_DESCRIPTION, body)):
         for d in pattern.finditer(text):
             s, e = d.start(1), d.end(1)
@@ -230,6 +259,10 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
                 and a.end() == g.start and a.start() in ends:  # "Equality Kansas, an LGBTQ advocacy group, praised"
             antecedent = ends[a.start()]
             out.append(Mention(g.start, g.end, g.text, antecedent.canonical, antecedent.label, "reference"))
+            continue
+        if head == "administration" and _DEFINITE.search(text[max(0, g.start - 6):g.start]) \
+                and (name := administration(g.start)):
+            out.append(Mention(g.start, g.end, g.text, name, "ORG", "reference"))
             continue
         if head in _ORG_HEADS and _DEFINITE.search(text[max(0, g.start - 6):g.start]) \
                 and not any(m.start == g.end + 1 for m in named):  # "the group Save Our Neighborhoods" names it
@@ -251,7 +284,8 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
                        quotes: Sequence[tuple[int, int]] = (), subjects: Sequence[tuple[int, int]] = ()) -> list[Mention]:
     """Mentions for the pronouns and title descriptions of an article that can be resolved,
     each with the canonical name (and label) of its antecedent. ``mentions`` are the named
-    and group mentions, sorted by offset; they are not changed. A pronoun outside quotation
+    and group mentions, sorted by offset; they are not changed (a description covers an organisation that
+    qualifies it: :func:`covered`). A pronoun outside quotation
     marks does not refer to someone named only inside a quotation (``quotes``: their spans):
     '"... helps Assad," he said' is not Assad speaking. A pronoun prefers a grammatical subject
     (``subjects``: the spans of subject noun phrases) of its sentence or the first of the one before to a nearer
@@ -279,7 +313,9 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
         nationalities = _NATIONALITY.findall(d.group(0))
         if nationalities and holders:  # "the French President" is not the US president named before
             holders = [h for h in holders if all(n in text[max(0, h[0] - 60):h[0]] for n in nationalities)]
-        if not holders or any(s < d.end() and d.start() < e for s, e in taken):
+        inside = [m for m in mentions if m.start < d.end() and d.start() < m.end]
+        # an organisation may qualify the title ("the GOP nominee", "the House Speaker"): the description covers it
+        if not holders or any(m.label == "PERSON" or m.canonical in persons or m.end > d.start(1) for m in inside):
             continue
         k = bisect_right(starts_of_mentions, d.end() - 1)
         if k < len(mentions) and mentions[k].label == "PERSON" and mentions[k].start - d.end() <= 30 \
@@ -340,19 +376,13 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     return sorted(refs, key=lambda m: m.start)
 
 
-#: How party tags shorten a state ("R-Ky.", "D-Calif.", "R-KY"): NAME:AP-ABBREVIATION:POSTAL-CODE ("-": written out).
-_STATE_CODES = """
-Alabama:Ala:AL Alaska:-:AK Arizona:Ariz:AZ Arkansas:Ark:AR California:Calif:CA Colorado:Colo:CO
-Connecticut:Conn:CT Delaware:Del:DE Florida:Fla:FL Georgia:Ga:GA Hawaii:-:HI Idaho:-:ID Illinois:Ill:IL
-Indiana:Ind:IN Iowa:-:IA Kansas:Kan:KS Kentucky:Ky:KY Louisiana:La:LA Maine:-:ME Maryland:Md:MD
-Massachusetts:Mass:MA Michigan:Mich:MI Minnesota:Minn:MN Mississippi:Miss:MS Missouri:Mo:MO Montana:Mont:MT
-Nebraska:Neb:NE Nevada:Nev:NV New_Hampshire:N.H:NH New_Jersey:N.J:NJ New_Mexico:N.M:NM New_York:N.Y:NY
-North_Carolina:N.C:NC North_Dakota:N.D:ND Ohio:-:OH Oklahoma:Okla:OK Oregon:Ore:OR Pennsylvania:Pa:PA
-Rhode_Island:R.I:RI South_Carolina:S.C:SC South_Dakota:S.D:SD Tennessee:Tenn:TN Texas:-:TX Utah:-:UT
-Vermont:Vt:VT Virginia:Va:VA Washington:Wash:WA West_Virginia:W.Va:WV Wisconsin:Wis:WI Wyoming:Wyo:WY
-"""
-_STATE_OF_CODE = {code: name.replace("_", " ") for row in _STATE_CODES.split() for name, *codes in [row.split(":")]
-                  for code in codes if code != "-"}
+def covered(mentions: list[Mention], references: list[Mention]) -> list[Mention]:
+    """``mentions`` without those inside a reference ("GOP" of "the GOP nominee" is the nominee's party, not an
+    actor of its own)."""
+    return [m for m in mentions if not any(r.start <= m.start and m.end <= r.end and (r.start, r.end) != (m.start, m.end)
+                                           for r in references)]
+
+
 #: A person's party tag after the name: "(R-Ky.)", ", R-Texas", "(D-NY)".
 _TAG_AFTER = re.compile(r"^,?\s*\(?([RDI])\s?-\s?([A-Z][A-Za-z.]*(?:\s?[A-Z][a-z.]*)?)")
 
@@ -365,7 +395,7 @@ def _person_states(text: str, mentions: list[Mention]) -> dict[str, tuple[str, s
             continue
         if tag := _TAG_AFTER.match(text[m.end:m.end + 30]):
             code = tag.group(2).rstrip(".")
-            state = _STATE_OF_CODE.get(code) or (code if code in US_STATES else None)
+            state = STATE_OF_CODE.get(code) or (code if code in US_STATES else None)
             if state:
                 out[m.canonical] = (state, tag.group(1))
                 continue

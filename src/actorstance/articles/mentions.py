@@ -48,6 +48,19 @@ Virginia Washington Wisconsin Wyoming""".split()) | {"New Hampshire", "New Jerse
                                                    "North Carolina", "North Dakota", "Rhode Island", "South Carolina",
                                                    "South Dakota", "West Virginia"}
 STATE_NAMES = "|".join(sorted(US_STATES, key=len, reverse=True))
+#: How party tags shorten a state ("R-Ky.", "D-Calif.", "R-KY"): NAME:AP-ABBREVIATION:POSTAL-CODE ("-": written out).
+_STATE_CODES = """
+Alabama:Ala:AL Alaska:-:AK Arizona:Ariz:AZ Arkansas:Ark:AR California:Calif:CA Colorado:Colo:CO
+Connecticut:Conn:CT Delaware:Del:DE Florida:Fla:FL Georgia:Ga:GA Hawaii:-:HI Idaho:-:ID Illinois:Ill:IL
+Indiana:Ind:IN Iowa:-:IA Kansas:Kan:KS Kentucky:Ky:KY Louisiana:La:LA Maine:-:ME Maryland:Md:MD
+Massachusetts:Mass:MA Michigan:Mich:MI Minnesota:Minn:MN Mississippi:Miss:MS Missouri:Mo:MO Montana:Mont:MT
+Nebraska:Neb:NE Nevada:Nev:NV New_Hampshire:N.H:NH New_Jersey:N.J:NJ New_Mexico:N.M:NM New_York:N.Y:NY
+North_Carolina:N.C:NC North_Dakota:N.D:ND Ohio:-:OH Oklahoma:Okla:OK Oregon:Ore:OR Pennsylvania:Pa:PA
+Rhode_Island:R.I:RI South_Carolina:S.C:SC South_Dakota:S.D:SD Tennessee:Tenn:TN Texas:-:TX Utah:-:UT
+Vermont:Vt:VT Virginia:Va:VA Washington:Wash:WA West_Virginia:W.Va:WV Wisconsin:Wis:WI Wyoming:Wyo:WY
+"""
+STATE_OF_CODE = {code: name.replace("_", " ") for row in _STATE_CODES.split() for name, *codes in [row.split(":")]
+                  for code in codes if code != "-"}
 #: "the Kentucky Republican", "the former Florida governor", "the New York billionaire": a person (coreference's
 #: business), not the state
 STATE_DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|junior|senior|freshman)\s+)?({STATE_NAMES})\s+"
@@ -154,15 +167,18 @@ def resolve_mentions(text: str, raw: list[tuple[int, int, str]], lexicon: ActorL
     lower_words = set(re.findall(r"\b[a-z][a-z-]+\b", text))
     mentions = [m for m in mentions if text[m.start - 1:m.start] != "#" and not is_location(text, m) and not is_adjectival(text, m)
                 and not is_capitalised_word(text, m, lower_words)
-                and not is_office(text, m) and not is_party_tag(text, m) and not is_credit(text, m)
+                and not is_office(text, m) and not is_party_tag(text, m) and not is_state_code(text, m) and not is_credit(text, m)
                 and not is_affiliation_of(text, m, person_starts) and not (m.label == "GPE" and m.start in home_states)
                 and not any(ds <= m.start and m.end <= de for ds, de in no_actors)]
     mentions += _repeat_mentions(text, mentions, taken)
     mentions = _possessive_companies(text, sorted(mentions, key=lambda m: m.start))
     _resolve_short_names(mentions, lexicon)
+    us_congress = bool(US_CONGRESS.search(text))
     for m in mentions:  # "U.S." and "United States" are one actor; an actor file's names stay as given
         if m.canonical not in lexicon.canonicals:
             m.canonical = COMMON_ALIASES.get(m.canonical, m.canonical)
+            if us_congress:  # "the Senate" of an article about Congress (a state's is "Arizona Senate", a short name)
+                m.canonical = US_CHAMBERS.get(m.canonical, m.canonical)
     return mentions
 
 
@@ -215,6 +231,17 @@ COMMON_ALIASES = {alias: full for full, aliases in {
 }.items() for alias in aliases}
 
 
+#: A chamber named alone in an article about the U.S. Congress is one of its two: "the House" and "the Senate" read
+#: as "United States House of Representatives" and "United States Senate" (SEESAW's names; "House" alone
+#: matched neither).
+US_CHAMBERS = {alias: full for full, aliases in {
+    "United States Senate": ["Senate", "U.S. Senate", "US Senate"],
+    "United States House of Representatives": ["House", "U.S. House", "US House", "House of Representatives",
+                                               "U.S. House of Representatives"],
+}.items() for alias in aliases}
+US_CONGRESS = re.compile(r"\b(?:Congress|[Cc]ongressional|Capitol Hill|U\.S\. (?:Senate|House)|Sen\.|Rep\.|[RD]-[A-Z][a-z]*\.?)")
+
+
 #: Lower-case particles inside names ("Ursula von der Leyen", "Charles de Gaulle").
 _NAME_PARTICLES = r"(?:(?:von|van|der|den|de|da|di|du|del|della|dos|bin|ibn|al|el|la|le)\s+)*"
 
@@ -240,7 +267,8 @@ def _repeat_mentions(text: str, mentions: list[Mention], taken: list[tuple[int, 
         forms.setdefault(" ".join(m.text.split()), (m.canonical, m.label))
         words = m.canonical.split()
         if (len(words) > 1 and m.label in ("PERSON", "ORG", "MISC") and len(words[-1]) > 2
-                and words[-1].lower() not in ORG_HEADS):  # a person's surname, not "Council"
+                and words[-1].lower() not in ORG_HEADS  # a person's surname, not "Council"
+                and not any(m.canonical.endswith(other) for other in NOT_SHORT_FOR.get(words[-1], ()))):
             surnames.setdefault(words[-1], set()).add((m.canonical, m.label))
     for name, owners in surnames.items():
         if len(owners) == 1:
@@ -290,8 +318,8 @@ def initials(name: str) -> str:
 
 #: Full names whose last word, alone, names something else: "the House" is a chamber of Congress,
 #: not the White House, nor the "Obama White House" (in SEESAW's US news a House vote was otherwise the president's
-#: office's act).
-NOT_SHORT_FOR = {"House": frozenset({"White House"})}
+#: office's act); "Administration officials" are the government's, not the "Food and Drug Administration"'s.
+NOT_SHORT_FOR = {"House": frozenset({"White House"}), "Administration": frozenset({"Administration"})}
 
 
 def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None:
@@ -445,6 +473,13 @@ def is_office(text: str, m: Mention) -> bool:
 
 
 _PARTY_TAG = re.compile(r"(?:^|[\s(,])[RDI]\s?-\s?$")
+
+
+def is_state_code(text: str, m: Mention) -> bool:
+    """A state as news agencies abbreviate it, with its full stop ("Sen. John McCain (Ariz.)", "Orlando, Fla."):
+    where someone or something is, not an actor."""
+    code = m.text.rstrip(".")
+    return m.label != "PERSON" and code in STATE_OF_CODE and text.startswith(".", m.start + len(code))
 
 
 def is_party_tag(text: str, m: Mention) -> bool:

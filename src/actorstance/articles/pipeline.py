@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
 from .. import LABELS
-from .coref import resolve_group_descriptions, resolve_references
+from .coref import covered, resolve_group_descriptions, resolve_references
 from .inputs import Article, blank_web_furniture, looks_english
 from .lexicon import ActorLexicon
 from .mentions import Mention, group_mentions, noun_phrases, resolve_mentions
@@ -157,7 +157,8 @@ class ArticlePipeline:
             sentences += by_para[-1]
         quotes = [q for para in paras for q in find_quotes(text, *para)]
         subjects = [(s, e) for s, e, _, dep in noun_phrases(raw) if dep in ("nsubj", "nsubjpass")]
-        actors = sorted(actors + resolve_references(text, sentences, actors, quotes, subjects), key=lambda m: m.start)
+        references = resolve_references(text, sentences, actors, quotes, subjects)
+        actors = sorted(covered(actors, references) + references, key=lambda m: m.start)
         previous: Mention | None = None
         speakers_of: dict[tuple[int, int], Mention] = {}  # each quote's span -> its speaker
         for para, sents in zip(paras, by_para):  # "..., he said": the speaker is whom "he" refers to

@@ -96,6 +96,10 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
         s, e = clean_phrase(text, s, e)
         if heads[head] >= min_repeats and not vague:  # "the case": only as a lawsuit named before
             add(s, e)
+        elif e > s and not vague and _STANCE_OBJECT.search(text, max(0, s - 40), s):  # "a stalwart against corruption"
+            s, e = _unquoted(text, s, e)
+            if not any(mark in text[s:e] for mark in _QUOTE_MARKS):  # (quoted words inside: SCARE_QUOTE's business)
+                add(s, e)
         elif e > s and _kind(phrase_name(text, s, e))[0] is not None:  # "praised the measure"
             n = len(out)
             add(s, e)
@@ -111,7 +115,24 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
     return [m for m in resolved if m.start not in once or m.canonical != named[m.start]]
 
 
+def _unquoted(text: str, s: int, e: int) -> tuple[int, int]:
+    """A phrase without the quotation marks around it (backed “common sense gun reform”): one topic with the
+    quoted phrase."""
+    while s < e and text[s] in _QUOTE_MARKS:
+        s += 1
+    while e > s and text[e - 1] in _QUOTE_MARKS:
+        e -= 1
+    return s, e
+
+
+_QUOTE_MARKS = "\"'“”‘’"
 _IN_PHRASE = re.compile(r"\b[Ii]n\s+$")
+#: What a stance-bearing word or preposition takes: a topic even when the article names it once.
+_STANCE_OBJECT = re.compile(r"\b(?:against|oppos\w*|support\w*|back(?:s|ed|ing)?|criticiz\w*|criticis\w*|condemn\w*|"
+                            r"prais\w*|reject\w*|endors\w*|favou?r\s+of|call(?:s|ed|ing)?\s+for|denounc\w*|slamm?\w*|"
+                            r"blast\w*|applaud\w*|welcom\w*|defend\w*|push(?:es|ed|ing)?\s+for|demand\w*|veto\w*|"
+                            r"fought|fight\w*|champion\w*|decr(?:y|ied|ies))\s+(?:(?:the|a|an|his|her|their|its|"
+                            r"our|this|that|any|new)\s+)?$", re.I)
 _PARTY_TAG_TOPIC = re.compile(r"\b[RDI]\s?-\s?[A-Z][\w.]*(?:\s[A-Z][\w.]*)?(?=\))")
 #: Heads that say little until their complement names what they act on: "use of personal email", "repeal of the law".
 _LIGHT_HEADS = frozenset("use repeal expansion approval construction release sale funding ban handling overhaul "
