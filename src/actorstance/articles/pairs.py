@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import product
 from typing import Sequence
 
 from .inputs import Article
@@ -43,6 +44,10 @@ class Pair:
 #: (0.193 / 0.185 / 0.185 for the recipe's seeds 0-2 against 0.186 / 0.178 / 0.187), with a quarter
 #: fewer pairs to score; on SEESAW valid they are worth 0.005 F1 (docs/articles.md, step 7).
 SALIENT = 0
+#: How many mentions of a name in one sentence its pairs are read with (the most polar reading is kept): the
+#: scorer trained on first mentions; reading up to three at prediction raised triple F1 on SEESAW's select
+#: stories from 0.209 to 0.214 (two: 0.213), with a third more pairs to score (docs/articles.md).
+INSTANCES = 3
 #: With ``salient_holders``: how many of the article's most mentioned names may hold the pairs of a
 #: sentence that names no person (the actors among them).
 HOLDERS = 2
@@ -75,27 +80,34 @@ def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]
 
 def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics: list[Mention],
                    actor_pairs: bool = True, salient: Sequence[Mention] = (),
-                   holders: Sequence[Mention] = ()) -> list[Pair]:
+                   holders: Sequence[Mention] = (), instances: int = 1) -> list[Pair]:
     """The candidate pairs of a sentence: each actor mentioned in it (named, group or resolved
-    reference; one mention per canonical name, a name before a pronoun) toward each other actor
-    (both directions; not two names of one noun phrase, "Russia's ambassador, Sergei Baranov")
-    and toward each topic in it; the quote's speaker toward all of them; and each of them toward
-    the article's ``salient`` names that the sentence does not name. ``holders`` (the article's
-    main actors) hold stances toward the sentence's actors and topics where it names no person
-    and quotes no one ("The bill would gut Medicaid", in a story about its sponsor).
-    ``actor_pairs=False`` keeps the topic pairs only (the user named the topics)."""
+    reference) toward each other actor (both directions; not two names of one noun phrase,
+    "Russia's ambassador, Sergei Baranov") and toward each topic in it; the quote's speaker toward
+    all of them; and each of them toward the article's ``salient`` names that the sentence does not
+    name. ``holders`` (the article's main actors) hold stances toward the sentence's actors and
+    topics where it names no person and quotes no one ("The bill would gut Medicaid", in a story
+    about its sponsor). ``actor_pairs=False`` keeps the topic pairs only (the user named the topics).
+    A name mentioned twice ("Republicans are pressing Obama ..., and Obama has criticized
+    Republicans") gives a pair for each of its first ``instances`` mentions (names before pronouns),
+    one reading each: :func:`~.pipeline.strongest_readings` keeps one row per pair."""
     within = lambda ms: [m for m in ms if sentence.start <= m.start and m.end <= sentence.end]  # noqa: E731
-    first: dict[str, Mention] = {}
+    readings: dict[str, list[Mention]] = {}
     for m in sorted(within(actors), key=lambda m: (m.kind == "reference", m.start)):
-        first.setdefault(m.canonical, m)
-    present = sorted(first.values(), key=lambda m: m.start)
-    found: dict[str, Mention] = {}
+        readings.setdefault(m.canonical, []).append(m)
+    present = sorted((ms[0] for ms in readings.values()), key=lambda m: m.start)
+    topic_readings: dict[str, list[Mention]] = {}
     for t in within(topics):
-        if t.canonical not in first:
-            found.setdefault(t.canonical, t)
+        if t.canonical not in readings:
+            topic_readings.setdefault(t.canonical, []).append(t)
     speaker = sentence.speaker
-    if speaker is not None and speaker.canonical in first:
+    if speaker is not None and speaker.canonical in readings:
         speaker = None  # named in the sentence itself: an ordinary mention
+    overlap = lambda a, b: a.start < b.end and b.start < a.end  # noqa: E731
+
+    def read(a: Mention, b_readings: list[Mention]) -> list[Pair]:
+        return [Pair(sentence, ma, mb, "mention") for ma, mb in product(readings[a.canonical][:instances],
+                                                                        b_readings[:instances]) if not overlap(ma, mb)]
     out = []
     if actor_pairs:
         for a in present:
@@ -104,20 +116,22 @@ def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics:
                     continue
                 lo, hi = (a, b) if a.start < b.start else (b, a)
                 if not (lo.kind == hi.kind == "name" and is_affiliation(text, lo, hi)):
-                    out.append(Pair(sentence, a, b, "mention"))
+                    out += read(a, readings[b.canonical])
         if speaker is not None:
             out += [Pair(sentence, speaker, b, "quote") for b in present]
+    found = {c: ts[0] for c, ts in topic_readings.items()}
     for t in found.values():
-        out += [Pair(sentence, a, t, "mention") for a in present if not (a.start < t.end and t.start < a.end)]
+        for a in present:
+            out += read(a, topic_readings[t.canonical])
         if speaker is not None and speaker.canonical != t.canonical:
             out.append(Pair(sentence, speaker, t, "quote"))
     if actor_pairs and speaker is None and not any(m.label == "PERSON" for m in present):
         for h in holders:
-            if h.canonical not in first:
+            if h.canonical not in readings:
                 out += [Pair(sentence, h, b, "article") for b in [*present, *found.values()]]
     sources = present + ([speaker] if speaker is not None else [])
     for t in salient:
-        if t.canonical not in first and t.canonical not in found:
+        if t.canonical not in readings and t.canonical not in found:
             out += [Pair(sentence, a, t, "article") for a in sources if a.canonical != t.canonical]
     return out
 

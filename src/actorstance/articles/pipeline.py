@@ -18,7 +18,7 @@ from .coref import covered, resolve_group_descriptions, resolve_references
 from .inputs import Article, blank_web_furniture, looks_english
 from .lexicon import ActorLexicon
 from .mentions import Mention, group_mentions, noun_phrases, resolve_mentions
-from .pairs import HOLDERS, SALIENT, Pair, model_record, salient_mentions, sentence_pairs
+from .pairs import HOLDERS, INSTANCES, SALIENT, Pair, model_record, salient_mentions, sentence_pairs
 from .quotes import attribute_quotes, redirect_quoted_pronouns
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
 from .targets import called_things, find_topics, topic_compounds, topic_mentions
@@ -63,7 +63,8 @@ class ArticlePipeline:
 
     def __init__(self, model, detector, actors: ActorLexicon | None = None, topics: ActorLexicon | None = None,
                  chunk_articles: int = 64, per_sentence: int = PER_SENTENCE, salient: int = SALIENT,
-                 salient_holders: bool = False, overlap: bool = True, min_probability: float = 0.0):
+                 salient_holders: bool = False, overlap: bool = True, min_probability: float = 0.0,
+                 instances: int = INSTANCES):
         self.model, self.detector = model, detector
         if not 0.0 <= min_probability <= 1.0:
             raise ValueError(f"min_probability: expected a number from 0 to 1, got {min_probability!r}")
@@ -73,6 +74,7 @@ class ArticlePipeline:
         self.topics = topics if topics else None
         self.chunk_articles = chunk_articles
         self.per_sentence, self.salient, self.salient_holders = per_sentence, salient, salient_holders
+        self.instances = instances  # readings per pair (pairs.INSTANCES); training data reads first mentions only
         self.timings = Timings()
 
     @classmethod
@@ -172,7 +174,8 @@ class ArticlePipeline:
         holders = [m for m in salient_mentions(actors + topics, HOLDERS) if m.kind != "topic"] \
             if self.salient_holders and not self.topics else []
         pairs = [p for s in sentences for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics,
-                                                              salient=salient, holders=holders)]
+                                                              salient=salient, holders=holders,
+                                                              instances=self.instances)]
         self.timings.articles += 1
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)
@@ -188,7 +191,7 @@ class ArticlePipeline:
         proba = self.model.predict_proba(records)
         self.timings.model += time.perf_counter() - t0
         rows = [output_row(a.article, p, rec, probs) for (a, p), rec, probs in zip(where, records, proba)]
-        return decide(rows, self.per_sentence, self.min_probability)
+        return decide(strongest_readings(rows), self.per_sentence, self.min_probability)
 
     def run(self, articles: Iterable[Article], progress: bool = False, total: int | None = None) -> Iterator[list[dict]]:
         """Rows, chunk by chunk: memory holds two chunks of articles (one being scored, one being
@@ -235,6 +238,17 @@ class ArticlePipeline:
                 yield done(chunk, scorer.submit(self.score, chunk))
         if bar is not None:
             bar.close()
+
+
+def strongest_readings(rows: list[dict]) -> list[dict]:
+    """One row per pair of a sentence (actor, target, ``via``): of its readings (a name mentioned twice, see
+    :func:`~.pairs.sentence_pairs`), the one least probably neutral, in the order of the first reading."""
+    best: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["article_id"], r["sentence_index"], r["actor"], r["target"], r["via"])
+        if key not in best or r["p_neutral"] < best[key]["p_neutral"]:
+            best[key] = r
+    return list(best.values())
 
 
 def decide(rows: list[dict], per_sentence: int = PER_SENTENCE, min_probability: float = 0.0) -> list[dict]:

@@ -177,7 +177,8 @@ def read_seesaw_candidates(path: Path, options: dict):
              "salient")
     flags, rates = _check_options(path, "seesaw", options, known)
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning),
-                               salient=_salient(path, "seesaw", options), salient_holders=flags["salient_holders"])
+                               salient=_salient(path, "seesaw", options), salient_holders=flags["salient_holders"],
+                               instances=1)  # a pair's first reading (prediction reads up to pairs.INSTANCES)
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
     for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"],
                                               missed_gold=flags["missed_gold"], **rates), start=1):
@@ -212,7 +213,7 @@ def read_gold_article_candidates(path: Path, options: dict):
     actors = options.get("actors")
     lexicon = load_lexicon(Path(path) / actors if actors else None)
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning), lexicon,
-                               salient=salient)
+                               salient=salient, instances=1)
     kept = (g for g in articles if g.id not in exclude)
     for k, rec in enumerate(candidate_records(kept, pipeline, source="articles", **rates), start=1):
         yield RawRow(k, rec)
