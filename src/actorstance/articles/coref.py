@@ -187,14 +187,18 @@ def _administrations(text: str, named: list[Mention], persons: set[str]):
     """Offset -> the canonical of "the administration" there: the nearest "<surname> administration" the article
     names (before, else after), else that of the president it names ("President Barack Obama" -> "Obama
     administration"); None where it names neither. In news "the administration" is the government's, not the
-    "Food and Drug Administration" named before it."""
-    surnames = {name.split()[-1] for name in persons}
-    named_ones = [(m.start(), f"{m.group(1)} administration") for m in _NAMED_ADMINISTRATION.finditer(text)
-                  if m.group(1) in surnames]
-    presidents = [(at, f"{name.split()[-1]} administration") for at, name in _titles(text, named).get("president", [])]
+    "Food and Drug Administration" named before it. The article is read on the first call only (most name no
+    administration)."""
+    @cache
+    def candidates() -> tuple[list[tuple[int, str]], ...]:
+        surnames = {name.split()[-1] for name in persons}
+        named_ones = [(m.start(), f"{m.group(1)} administration") for m in _NAMED_ADMINISTRATION.finditer(text)
+                      if m.group(1) in surnames]
+        return named_ones, [(at, f"{name.split()[-1]} administration")
+                            for at, name in _titles(text, named).get("president", [])]
 
     def at(offset: int) -> str | None:
-        for found in (named_ones, presidents):
+        for found in candidates():
             if found:
                 before = [f for f in found if f[0] < offset]
                 return (before[-1] if before else found[0])[1]
@@ -219,8 +223,9 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     Committee on Benghazi", "Republican Party"), or, for "the group/organisation", the nearest
     organisation just before, and a group apposed to an organisation ("Equality Kansas, an advocacy group,")
     that organisation; and a mention for each company description ("the automaker") that refers back to an
-    organisation named just before, and each "the regulator"/"the watchdog" that refers back to a public body.
-    ``named``: the named mentions, in text order."""
+    organisation named just before, and each "the regulator"/"the watchdog" that refers back to a public body;
+    "the administration" is the government's (:func:`_administrations`), as is a named "Administration" (changed in
+    place). ``named``: the named mentions, in text order."""
     out = []
     taken = [(m.start, m.end) for m in named + groups]
     persons = person_names(named)

@@ -121,8 +121,7 @@ def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics:
             out += [Pair(sentence, speaker, b, "quote") for b in present]
     found = {c: ts[0] for c, ts in topic_readings.items()}
     for t in found.values():
-        for a in present:
-            out += read(a, topic_readings[t.canonical])
+        out += [p for a in present for p in read(a, topic_readings[t.canonical])]
         if speaker is not None and speaker.canonical != t.canonical:
             out.append(Pair(sentence, speaker, t, "quote"))
     if actor_pairs and speaker is None and not any(m.label == "PERSON" for m in present):
