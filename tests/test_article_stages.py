@@ -1212,3 +1212,33 @@ def test_a_state_abbreviation_is_no_actor(spacy_ner):
     text = "Sen. John McCain (Ariz.) dismissed him. A man from Orlando, Fla., spoke. Sen. Ted Cruz (R-Texas) left."
     names = {m.text for m in analysed(text, spacy_ner).mentions}
     assert {"John McCain", "Ted Cruz"} <= names and not any(n.startswith(("Ariz", "Fla", "Texas")) for n in names), names
+
+
+def test_candidate_records_with_readings_give_each_reading_of_a_pair_its_label_and_bag(tmp_path, spacy_ner):
+    """The seesaw option ``readings``: a pair whose names a sentence mentions twice is a record per
+    reading, all labeled as the pair and sharing its ``bag`` (model.best_reading learns from the one
+    that states the stance); without it, one record per pair and no bag."""
+    from actorstance.articles.seesaw import candidate_records
+
+    sentences = ["Senator Ruth Okafor met Governor Tim Baird on Monday.",
+                 "Okafor thanked Baird for the talks, and Okafor later praised Baird."]
+    root = write_seesaw(tmp_path / "seesaw", sentences, [(1, "Ruth Okafor", "POS", "Tim Baird")])
+    once = list(candidate_records(read_seesaw(root, "valid"), ArticlePipeline(None, spacy_ner, instances=1)))
+    read = list(candidate_records(read_seesaw(root, "valid"), ArticlePipeline(None, spacy_ner, instances=3)))
+    assert not any("bag" in r for r in once)
+    praise = [r for r in read if r["text"] == sentences[1] and r["label"] == "supportive"]
+    assert len(praise) == 4 and len({r["bag"] for r in praise}) == 1  # Okafor x Baird, each mentioned twice
+    assert len({(tuple(r["actor_span"]), tuple(r["target_span"])) for r in praise}) == 4
+    assert [r for r in once if r["text"] == sentences[1] and r["label"] == "supportive"] == [
+        {k: v for k, v in praise[0].items() if k != "bag"}]  # the first reading
+    bags = {}
+    for r in read:
+        bags.setdefault(r["bag"], set()).add(r["label"])
+    assert all(len(labels) == 1 for labels in bags.values())
+    from actorstance.articles.seesaw import read_seesaw_candidates
+    from actorstance.errors import DataError
+
+    assert any(r.record.get("bag") for r in read_seesaw_candidates(root, {"split": "valid", "readings": 2}))
+    for option, bad in (("readings", 0), ("readings", "two"), ("salient", -1)):
+        with pytest.raises(DataError, match=rf"seesaw: {option}: expected a whole number >= {int(option == 'readings')}"):
+            list(read_seesaw_candidates(root, {"split": "valid", option: bad}))

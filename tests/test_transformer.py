@@ -315,6 +315,27 @@ def test_sentence_rank_loss_ranks_the_stance_bearing_pair_within_its_sentence():
     assert sentence_rank_loss(logits(0.0, 3.0), torch.tensor([n, n, n, c]), [0, 0, 0, 1]).item() == 0.0
 
 
+def test_best_readings_keep_the_reading_that_states_the_stance():
+    """model.best_reading: of a stance-bearing pair read at several mentions, only the reading most
+    probable for its gold label stays in the loss; neutral pairs and single readings are untouched."""
+    import torch
+
+    from actorstance.models.transformer_training import UNLABELED, best_readings, reading_bags
+
+    s, c, n = (LABELS.index(x) for x in ("supportive", "critical", "neutral"))
+    records = [{"bag": "a"}, {"bag": "a"}, {"bag": "b"}, {"bag": "b"}, {}, {"bag": "c"}]
+    bags = reading_bags(records)
+    assert bags == [0, 0, 1, 1, -1, 2]
+    gold = torch.tensor([c, c, n, n, s, s])
+    logits = torch.zeros(6, 3)
+    logits[1, c] = 2.0  # the second reading of pair "a" states the criticism
+    kept = best_readings(logits, gold, bags).tolist()
+    assert kept == [UNLABELED, c, n, n, s, s]
+    logits[0, c] = 3.0
+    assert best_readings(logits, gold, bags).tolist() == [c, UNLABELED, n, n, s, s]
+    assert gold.tolist() == [c, c, n, n, s, s]  # the batch's own labels are not changed
+
+
 def test_rank_weight_trains_the_span_head_and_is_checked(tiny_bert_dir, monkeypatch):
     """Each sentence's pairs go into the listwise loss together (the span head's batches keep a
     sentence's pairs together); bad settings are config errors naming the option."""
@@ -333,6 +354,17 @@ def test_rank_weight_trains_the_span_head_and_is_checked(tiny_bert_dir, monkeypa
     model = tiny_model(tiny_bert_dir, head="spans", rank_weight=1.0).fit(records)
     assert model.get_params()["rank_weight"] == 1.0 and model.predict_proba(records[:3]).shape == (3, 3)
     assert losses and any(x.item() > 0 for x in losses)  # the stance-bearing sentences were ranked
+    # each stance twice, as two readings of one pair: one of them is left out of the loss
+    bagged = [{**r, "bag": f"{r['text']}|{r['actor']}"} for r in records for _ in range(1 + (r["label"] != "neutral"))]
+    left_out = []
+    chosen, unlabeled = transformer_training.best_readings, transformer_training.UNLABELED
+    monkeypatch.setattr(transformer_training, "best_readings",
+                        lambda logits, gold, bags: left_out.append(int((chosen(logits, gold, bags) == unlabeled).sum()))
+                        or chosen(logits, gold, bags))
+    assert tiny_model(tiny_bert_dir, head="spans", best_reading=True).fit(bagged).get_params()["best_reading"] is True
+    assert sum(left_out) > 0
+    with pytest.raises(ConfigError, match="best_reading"):
+        tiny_model(tiny_bert_dir, best_reading=True, rdrop=1.0).fit(records)
     with pytest.raises(ConfigError, match="rank_weight"):
         tiny_model(tiny_bert_dir, head="cls", rank_weight=1.0).fit(records)
     with pytest.raises(ConfigError, match="rank_weight"):

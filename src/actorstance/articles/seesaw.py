@@ -12,9 +12,10 @@ by a hash of the id: about 98% of candidates are neutral, and a transformer need
 all to learn what they look like), ``hard_neutral_rate`` and ``drop_uncertain`` (see
 :func:`candidate_records`), ``missed_gold`` (the gold stances no candidate matched, as records of their own:
 :func:`missed_gold_records`), ``salient`` (the article's N most mentioned names as targets of every
-sentence, as ``predict --salient N``; default ``pairs.SALIENT``), ``salient_holders`` (the article's main actors also hold the pairs
-of sentences that name no person: :func:`.pairs.sentence_pairs`; a model trained so gets the
-same candidates when it predicts). The bundled layout (``NAME.txt`` + ``NAME.gold.jsonl``) is the
+sentence, as ``predict --salient N``; default ``pairs.SALIENT``), ``readings`` (each pair read at up to N
+mentions of its names, as prediction does: :func:`candidate_records`; default 1), ``salient_holders`` (the
+article's main actors also hold the pairs of sentences that name no person: :func:`.pairs.sentence_pairs`; a
+model trained so gets the same candidates when it predicts). The bundled layout (``NAME.txt`` + ``NAME.gold.jsonl``) is the
 format ``gold_articles`` (:func:`read_gold_article_candidates`), part of ``python train.py``'s
 default data.
 """
@@ -81,7 +82,10 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
     that holds a stance no candidate matched (its pair was not generated, or its holder or target
     is outside the entity list): such a candidate may be that stance under a name the rule
     cannot match, and labeling it neutral would teach the scorer that stance-bearing sentences
-    carry none. ``missed_gold`` adds the gold stances no candidate matched
+    carry none. A ``pipeline`` that reads pairs at several mentions (``instances`` > 1, the option
+    ``readings``) gives a record per reading, each with the pair's label and a ``bag`` naming the
+    pair (a neutral pair is kept or thinned whole): ``model.best_reading`` learns a stance from the
+    reading that states it. ``missed_gold`` adds the gold stances no candidate matched
     (:func:`missed_gold_records`)."""
     from .pairs import model_record
 
@@ -93,7 +97,9 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
             by_id[g.id] = g
             yield g.article()
 
-    seen, dropped, uncertain = set(), 0, 0
+    readings = getattr(pipeline, "instances", 1) > 1
+    seen: dict[tuple, str] = {}  # (text, actor, target) -> the pair (bag) that took it
+    dropped, uncertain = 0, 0
     for analysed in pipeline.analyse(texts()):
         gold = by_id.pop(analysed.article.id)
         ids_of = {s.index: gold_sentence_ids((s.start, s.end), gold.sentences) for s in analysed.sentences}
@@ -112,17 +118,18 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
                 continue
             rec = model_record(analysed.article, pair, analysed.sentences)
             key = (rec["text"], rec["actor"], rec["target"])
-            if key in seen:
+            bag = f"{gold.id}:{pair.sentence.index}:{pair.actor.canonical}:{pair.target.canonical}:{pair.via}"
+            if key in seen and not (readings and seen[key] == bag):  # another reading of the same pair is no repeat
                 dropped += 1
                 continue
-            seen.add(key)
-            if label == "neutral" and not _kept(rec["id"], hard_rate if ids & with_stance else neutral_rate):
+            seen.setdefault(key, bag)
+            if label == "neutral" and not _kept(bag if readings else rec["id"], hard_rate if ids & with_stance else neutral_rate):
                 continue
-            yield {**rec, "label": label, "group": gold.group, "source": source}
+            yield {**rec, "label": label, "group": gold.group, "source": source, **({"bag": bag} if readings else {})}
         if missed_gold:
             for rec in missed_gold_records(gold, analysed, (g for g in gold.triples if g not in matched)):
                 if (rec["text"], rec["actor"], rec["target"]) not in seen:
-                    seen.add((rec["text"], rec["actor"], rec["target"]))
+                    seen[rec["text"], rec["actor"], rec["target"]] = rec["id"]
                     yield {**rec, "group": gold.group, "source": source}
     if dropped:
         log.info("%s: %d candidate pairs repeated a sentence, actor and target already taken", source, dropped)
@@ -156,15 +163,21 @@ def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) 
     return flags, rates
 
 
+def _whole(path: Path, fmt: str, options: dict, name: str, default: int, least: int = 0) -> int:
+    """A whole-number option, or a DataError that names the file and the option."""
+    from ..errors import DataError
+
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise DataError([f"{path}: {fmt}: {name}: expected a whole number >= {least}, got {value!r}"])
+    return value
+
+
 def _salient(path: Path, fmt: str, options: dict) -> int:
     """The ``salient`` option (default ``pairs.SALIENT``), or a DataError that names the file."""
-    from ..errors import DataError
     from .pairs import SALIENT
 
-    salient = options.get("salient", SALIENT)
-    if isinstance(salient, bool) or not isinstance(salient, int) or salient < 0:
-        raise DataError([f"{path}: {fmt}: salient: expected a whole number >= 0, got {salient!r}"])
-    return salient
+    return _whole(path, fmt, options, "salient", SALIENT)
 
 
 def read_seesaw_candidates(path: Path, options: dict):
@@ -174,11 +187,12 @@ def read_seesaw_candidates(path: Path, options: dict):
     from .pipeline import ArticlePipeline
 
     known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "salient_holders", "missed_gold",
-             "salient")
+             "salient", "readings")
     flags, rates = _check_options(path, "seesaw", options, known)
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning),
                                salient=_salient(path, "seesaw", options), salient_holders=flags["salient_holders"],
-                               instances=1)  # a pair's first reading (prediction reads up to pairs.INSTANCES)
+                               instances=_whole(path, "seesaw", options, "readings", 1, 1))
+    # default: a pair's first reading (prediction reads up to pairs.INSTANCES and keeps the most polar)
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
     for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"],
                                               missed_gold=flags["missed_gold"], **rates), start=1):

@@ -98,8 +98,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
                  grad_accum: int = 1, warmup: float = 0.1, weight_decay: float = 0.01,
                  class_weight: str | None = None, label_smoothing: float = 0.0, ema: float = 0.0,
                  rdrop: float = 0.0, distill_from: str | list[str] | None = None, distill_weight: float = 0.5,
-                 distill_temperature: float = 2.0, rank_weight: float = 0.0, context_tokens: int = 0,
-                 head_lr: float | None = None, layer_decay: float = 1.0, patience: int = 2,
+                 distill_temperature: float = 2.0, rank_weight: float = 0.0, best_reading: bool = False,
+                 context_tokens: int = 0, head_lr: float | None = None, layer_decay: float = 1.0, patience: int = 2,
                  eval_every: int = 0, max_grad_norm: float = 1.0, predict_batch_size: int = 64, onnx: bool = False,
                  int8: bool = False, int8_recheck: float = 0.2, threads: int | None = None, device: str = "auto",
                  progress: bool = True, seed: int = 0):
@@ -111,7 +111,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
                          label_smoothing=float(label_smoothing), ema=float(ema), rdrop=float(rdrop),
                          distill_from=_teachers(distill_from),
                          distill_weight=float(distill_weight), distill_temperature=float(distill_temperature),
-                         rank_weight=float(rank_weight), context_tokens=int(context_tokens),
+                         rank_weight=float(rank_weight), best_reading=bool(best_reading),
+                         context_tokens=int(context_tokens),
                          head_lr=float(head_lr) if head_lr else None, layer_decay=float(layer_decay),
                          patience=int(patience),
                          eval_every=int(eval_every), max_grad_norm=float(max_grad_norm),
@@ -160,6 +161,8 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
         if self.rank_weight < 0 or (self.rank_weight and (self.head != "spans" or self.rdrop)):
             raise ConfigError(f"model.rank_weight: {self.rank_weight}; a weight >= 0 (0 = off) that needs model.head=spans "
                               "(the pairs of a sentence together) and no model.rdrop")
+        if self.best_reading and self.rdrop:
+            raise ConfigError("model.best_reading and model.rdrop: use one of them (both change the loss)")
         if self.context_tokens < 0 or (self.context_tokens and self.head != "spans"):
             raise ConfigError(f"model.context_tokens: {self.context_tokens}; a number of tokens >= 0 (0 = off) that "
                               "needs model.head=spans")

@@ -178,6 +178,7 @@ class TrainingRun:
         self.labels = np.array([UNLABELED if ex["label"] is None else LABEL2ID[ex["label"]] for ex in records])
         self.lengths = [len(f["input_ids"]) for f in self.feats]
         self.sentence_ids = sentence_groups(self.feats) if model.head == "spans" else None
+        self.bags = reading_bags(records) if model.best_reading else None
         weight = class_weights(self.labels[self.labels != UNLABELED], model.class_weight)
         cross_entropy = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight).to(self.device),
                                                   label_smoothing=model.label_smoothing, ignore_index=UNLABELED)
@@ -255,6 +256,8 @@ class TrainingRun:
                 loss = m._rdrop_loss(self.forward, inputs, gold, self.loss_fn)
             else:
                 logits = self.forward(**inputs)
+                if self.bags is not None:
+                    gold = best_readings(logits, gold, [self.bags[i] for i in idx])
                 if self.teacher is not None:
                     soft = torch.from_numpy(self.teacher[idx]).to(self.device)
                     loss = m._distill_loss(logits, gold, soft, self.loss_fn)
@@ -312,6 +315,39 @@ class TrainingRun:
                 "train_examples_per_second": round(self.seen / self.seconds, 1),
                 **({"world_size": self.world_size, "batches_per_epoch_per_rank": self.plan.batches_per_epoch}
                    if self.world_size > 1 else {})}
+
+
+def reading_bags(records: list[dict]) -> list[int]:
+    """A pair id per record (its ``bag``: the readings of one pair at different mentions of its names,
+    see :func:`~actorstance.articles.seesaw.candidate_records`), -1 for a record of no bag."""
+    ids: dict[str, int] = {}
+    return [ids.setdefault(r["bag"], len(ids)) if r.get("bag") else -1 for r in records]
+
+
+def best_readings(logits, gold, bags: list[int]):
+    """``gold`` with, of each stance-bearing pair read at several mentions, only the reading that gives
+    the gold stance the highest probability kept (multiple-instance learning): in "Republicans are
+    pressing Obama ..., and Obama has criticized Republicans" the stance is stated at one reading, and
+    labeling the other critical too teaches the scorer to find it where it is not. The others are left
+    out of the loss (the ignore index); neutral pairs keep all their readings, since prediction keeps a
+    pair's least neutral one. Readings that a batch boundary splits are chosen among per batch."""
+    neutral = LABEL2ID["neutral"]
+    labels = gold.tolist()
+    polar: dict[int, list[int]] = {}
+    for i, b in enumerate(bags):
+        if b >= 0 and labels[i] not in (neutral, UNLABELED):
+            polar.setdefault(b, []).append(i)
+    several = [rows for rows in polar.values() if len(rows) > 1]
+    if not several:
+        return gold
+    logp = logits.detach().log_softmax(-1)
+    gold = gold.clone()
+    for rows in several:
+        best = max(rows, key=lambda i: float(logp[i, labels[i]]))
+        for i in rows:
+            if i != best:
+                gold[i] = UNLABELED
+    return gold
 
 
 def sentence_rank_loss(logits, gold, sentences: list[int]):
