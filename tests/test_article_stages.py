@@ -209,6 +209,16 @@ def test_title_descriptions_resolve_to_the_titled_person():
     text = "President Anna Lind met French President Marc Duval. The French president said no; the president left."
     got = refs_of(text, [person(text, "Anna Lind"), person(text, "Marc Duval")])
     assert ("The French president", "Marc Duval") in got and ("the president", "Marc Duval") in got
+    # a vice president is no president; of two presidents, "the president" is the one the article names most
+    text = ("President Anna Lind spoke. Lind was firm. Vice President Tom Hale agreed, as did former President Tomas "
+            "Berg. The president said no; the vice president left. \"This president is wrong,\" Hale said.")
+    names = [person(text, "Anna Lind"), person(text, "Tom Hale"), person(text, "Tomas Berg")]
+    lind = text.index("Lind was")
+    names.append(Mention(lind, lind + 4, "Lind", "Anna Lind", "PERSON"))
+    hale = text.index("Hale said")
+    names.append(Mention(hale, hale + 4, "Hale", "Tom Hale", "PERSON"))
+    got = refs_of(text, names)
+    assert {("The president", "Anna Lind"), ("the vice president", "Tom Hale"), ("This president", "Anna Lind")} <= got
     text = "President Anna Lind spoke. She met the Ruritanian President (Tomas) in Geneva."
     assert refs_of(text, [person(text, "Anna Lind")]) == {("She", "Anna Lind")}
     # a title ending a sentence is no title of the name that opens the next ("Gov. " is, an abbreviation)

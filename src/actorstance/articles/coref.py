@@ -18,7 +18,9 @@ in a large share of sentences; without them the holder is not in the sentence at
   union, nor where someone works: "analysts at Morgan Stanley"); "the union": the union named before;
 - "the president", "the senator", "the governor", "the majority leader", ...: the person the
   article introduced with that title ("President Barack Obama", "Sen. Ted Cruz", "Mitch
-  McConnell, the majority leader"), the latest such before the reference, else the first.
+  McConnell, the majority leader"), the latest such before the reference, else the first; of several
+  presidents, the one the article names most ("the president" of a story about Obama that names
+  "President George W. Bush" too); "this president" likewise; a vice president is not one.
 
 No learned model: a learned coreference resolver would need weights from a hub, which this
 project cannot download at run time (see docs/articles.md).
@@ -27,6 +29,7 @@ project cannot download at run time (see docs/articles.md).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from bisect import bisect_right
 from functools import cache
 from pathlib import Path
@@ -70,7 +73,8 @@ def _news_source(text: str, m: Mention) -> bool:
 
 #: Title words and the role they name ("Sen." and "senator" are one role).
 ROLES = {
-    "president": "president", "senator": "senator", "sen": "senator", "governor": "governor", "gov": "governor",
+    "president": "president", "vice president": "vice president", "vice-president": "vice president",
+    "senator": "senator", "sen": "senator", "governor": "governor", "gov": "governor",
     "speaker": "speaker", "secretary": "secretary", "nominee": "nominee", "candidate": "candidate",
     "congressman": "congressman", "congresswoman": "congresswoman", "rep": "congressman",
     "representative": "congressman", "chairman": "chairman", "chairwoman": "chairwoman", "mayor": "mayor",
@@ -85,7 +89,7 @@ _ROLE_WORDS = "|".join(sorted((re.escape(r) for r in ROLES), key=len, reverse=Tr
 #: "the president", "the former secretary of state", "the House Speaker", "the GOP nominee", "the Senate Majority
 #: Leader", "the Senate's new leader" (a capitalised word, an acronym or a possessor may qualify it; the title in any
 #: case); not "the president of a rival"
-_DESCRIPTION = re.compile(rf"\b[Tt]he\s+(?:(?:former|then-|vice|new|top|current|outgoing|[A-Z][a-z]+|[A-Z]{{2,4}}|"
+_DESCRIPTION = re.compile(rf"\b(?:[Tt]he|[Tt]his)\s+(?:(?:former|then-|new|top|current|outgoing|[A-Z][a-z]+|[A-Z]{{2,4}}|"
                           rf"[A-Za-z]+['’]s)\s+){{0,2}}?"
                           rf"(?i:majority\s+|minority\s+)?((?i:{_ROLE_WORDS}))\b(?!\s+(?:of\s+)?[A-Z]|\s+of\s+an?\s)")
 #: (the words between may not be a possessor: "President Barack Obama's Keystone" gives Keystone no title)
@@ -309,6 +313,7 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     persons = person_names(mentions)
     gender = genders(text, mentions)
     titles = _titles(text, mentions)
+    mention_count = Counter(m.canonical for m in mentions)
     taken = [(m.start, m.end) for m in mentions]
     starts_of_mentions = [m.start for m in mentions]
     refs: list[Mention] = []
@@ -328,6 +333,8 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
             continue  # the description introduces the name that follows: that mention is the person
         before = [h for h in holders if h[0] < d.start()]
         canonical = (before[-1] if before else holders[0])[1]
+        if role == "president" and len({h[1] for h in holders}) > 1:
+            canonical = max({h[1] for h in holders}, key=lambda c: (mention_count[c], c == canonical))
         refs.append(Mention(d.start(), d.end(), d.group(0), canonical, "PERSON", "reference"))
     refs += _state_descriptions(text, mentions, taken + [(r.start, r.end) for r in refs])
     # pronouns, in text order, so that a resolved pronoun can fix a person's gender
