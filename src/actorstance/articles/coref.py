@@ -184,7 +184,13 @@ _UNION_NAME_WORDS = frozenset("union unions workers teamsters federation guild b
 
 
 #: "the Trump administration", "Obama's administration": a government named after its head.
-_NAMED_ADMINISTRATION = re.compile(r"\b([A-Z][a-z]+)(?:['’]s)?\s+[Aa]dministration\b")
+_NAMED_ADMINISTRATION = re.compile(r"\b(?!(?:The|This|That|Its|His|Her|Their|Our|Each|Every|Whole|Current|Same|New|Next|"
+                                   r"Previous|Former|Last|Any|No|Another|Federal|Democratic|Republican)\b)"
+                                   r"([A-Z][a-z]+)(?:['’]s)?\s+[Aa]dministration\b")
+
+
+#: "the administration", "this administration", "the same administration", "the current administration".
+_SAME_ADMINISTRATION = re.compile(r"(?:(?:same|current|present|whole|entire)\s+)?administration")
 
 
 def _administrations(text: str, named: list[Mention], persons: set[str]):
@@ -197,7 +203,7 @@ def _administrations(text: str, named: list[Mention], persons: set[str]):
     def candidates() -> tuple[list[tuple[int, str]], ...]:
         surnames = {name.split()[-1] for name in persons}
         named_ones = [(m.start(), f"{m.group(1)} administration") for m in _NAMED_ADMINISTRATION.finditer(text)
-                      if m.group(1) in surnames]
+                      if m.group(1) in surnames or m.group(0).endswith("administration")]  # not "Drug Administration"
         return named_ones, [(at, f"{name.split()[-1]} administration")
                             for at, name in _titles(text, named).get("president", [])]
 
@@ -269,7 +275,7 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
             antecedent = ends[a.start()]
             out.append(Mention(g.start, g.end, g.text, antecedent.canonical, antecedent.label, "reference"))
             continue
-        if head == "administration" and _DEFINITE.search(text[max(0, g.start - 6):g.start]) \
+        if _SAME_ADMINISTRATION.fullmatch(head) and _DEFINITE.search(text[max(0, g.start - 6):g.start]) \
                 and (name := administration(g.start)):
             out.append(Mention(g.start, g.end, g.text, name, "ORG", "reference"))
             continue
