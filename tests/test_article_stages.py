@@ -386,6 +386,10 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     kinds = {(m.canonical, m.kind) for m in a.mentions}
     assert ("lawmakers", "group") in kinds and ("filibuster", "topic") in kinds
     assert not any(m.canonical == "Russian" for m in a.mentions)
+    # a party doing something is the party ("the Republican effort"); its senators are no party mention
+    text = "The House voted for the delay, with some Democrats joining the Republican effort. Republican senators disagreed."
+    parties = [m.text for m in analysed(text, spacy_ner).mentions if m.kind == "name" and m.canonical == "Republican"]
+    assert parties == ["Republican"], parties
     # a nationality before a title is an adjective too; a name's particles are part of it
     titled = analysed("Hungarian Prime Minister Viktor Orban criticised Commission President Ursula von der Leyen.",
                       spacy_ner)

@@ -565,10 +565,19 @@ def is_capitalised_word(text: str, m: Mention, lower_words: set[str]) -> bool:
                    for w in re.finditer(rf"\b{re.escape(m.text)}\b", text))
 
 
+#: What a party does or feels ("the Republican attacks", "Democratic opposition"): its adjective names the party.
+_PARTY_ACTS = frozenset("attack attacks effort efforts opposition support criticism votes vote anger resistance objections "
+                        "backlash push demands pressure outrage objection critics".split())
+_PARTY_ADJECTIVES = frozenset("Republican Democratic GOP".split())
+
+
 def is_adjectival(text: str, m: Mention) -> bool:
     """A nationality or party used as an adjective ("Russian gas", "Republican senators",
-    "Hungarian Prime Minister Viktor Orban"): not an actor."""
+    "Hungarian Prime Minister Viktor Orban"): not an actor; but a party doing or feeling something ("the
+    Republican attacks were nihilistic", "with Democratic support") is the party."""
     if m.label != "NORP" or " " in m.text:
         return False
     after = re.match(r"\s+([A-Za-z]+)", text[m.end:m.end + 30])
+    if after is not None and m.text in _PARTY_ADJECTIVES and after.group(1) in _PARTY_ACTS:
+        return False
     return after is not None and (after.group(1)[0].islower() or after.group(1).lower() in TITLE_WORDS)
