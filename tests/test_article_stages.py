@@ -219,6 +219,11 @@ def test_title_descriptions_resolve_to_the_titled_person():
     names.append(Mention(hale, hale + 4, "Hale", "Tom Hale", "PERSON"))
     got = refs_of(text, names)
     assert {("The president", "Anna Lind"), ("the vice president", "Tom Hale"), ("This president", "Anna Lind")} <= got
+    # a social-media handle is the person whose name it holds
+    text = 'Anna Lind attacked Tomas Berg. "You are wrong, @realTomasBerg," Lind wrote. @AnnaFan1 agreed.'
+    names = [person(text, "Anna Lind"), person(text, "Tomas Berg")]
+    got = refs_of(text, names)
+    assert ("@realTomasBerg", "Tomas Berg") in got and not any(w.startswith("@Anna") for w, _ in got), got
     text = "President Anna Lind spoke. She met the Ruritanian President (Tomas) in Geneva."
     assert refs_of(text, [person(text, "Anna Lind")]) == {("She", "Anna Lind")}
     # a title ending a sentence is no title of the name that opens the next ("Gov. " is, an abbreviation)

@@ -20,7 +20,8 @@ in a large share of sentences; without them the holder is not in the sentence at
   article introduced with that title ("President Barack Obama", "Sen. Ted Cruz", "Mitch
   McConnell, the majority leader"), the latest such before the reference, else the first; of several
   presidents, the one the article names most ("the president" of a story about Obama that names
-  "President George W. Bush" too); "this president" likewise; a vice president is not one.
+  "President George W. Bush" too); "this president" likewise; a vice president is not one;
+- "@realDonaldTrump": the person whose name the handle holds.
 
 No learned model: a learned coreference resolver would need weights from a hub, which this
 project cannot download at run time (see docs/articles.md).
@@ -343,6 +344,7 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
             canonical = max({h[1] for h in holders}, key=lambda c: (mention_count[c], c == canonical))
         refs.append(Mention(d.start(), d.end(), d.group(0), canonical, "PERSON", "reference"))
     refs += _state_descriptions(text, mentions, taken + [(r.start, r.end) for r in refs])
+    refs += _handles(text, mentions, taken)
     # pronouns, in text order, so that a resolved pronoun can fix a person's gender
     known = sorted(mentions + refs, key=lambda m: m.start)
     known_starts = [m.start for m in known]
@@ -421,6 +423,25 @@ def _person_states(text: str, mentions: list[Mention]) -> dict[str, tuple[str, s
             or re.match(rf",?\s+of\s+({STATE_NAMES})\b", text[m.end:m.end + 25])  # "Kentucky Sen. X", "X of Kentucky"
         if beside:
             out[m.canonical] = (beside.group(1), None)
+    return out
+
+
+_HANDLE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,15})\b")
+
+
+def _handles(text: str, mentions: list[Mention], taken: list[tuple[int, int]]) -> list[Mention]:
+    """Mentions for social-media handles of people the article names ("You're wrong, @realDonaldTrump"): the
+    person whose full name, else whose surname (five letters or more), the handle holds."""
+    persons = sorted({m.canonical for m in mentions if m.label == "PERSON"})
+    out = []
+    for h in _HANDLE.finditer(text):
+        if any(s < h.end() and h.start() < e for s, e in taken):
+            continue
+        handle = h.group(1).lower()
+        fits = [p for p in persons if re.sub(r"[^a-z]", "", p.lower()) in handle] or \
+            [p for p in persons if len(last := re.sub(r"[^a-z]", "", p.split()[-1].lower())) >= 5 and last in handle]
+        if len(set(fits)) == 1:
+            out.append(Mention(h.start(), h.end(), h.group(0), fits[0], "PERSON", "reference"))
     return out
 
 
