@@ -1206,6 +1206,8 @@ def test_the_administration_the_chambers_and_an_organisation_inside_a_title(spac
     assert not any(t.lower().startswith("administration") and c == "Food and Drug Administration" for t, c in got)
     got = canon("The Trump administration said on Monday it would wait. Democrats said the administration had failed.")
     assert ("administration", "Trump administration") in got, got
+    got = canon("Aides in the Bush White House had warned of it. The White House said on Monday it would wait.")
+    assert ("White House", "White House") in got, got
     # a government named after a head the article never names otherwise; "this" and "the same administration" too
     got = canon("Critics assailed the Obama administration. \"This administration misled us, and the same administration "
                 "now asks for trust,\" Tom Hale said.")

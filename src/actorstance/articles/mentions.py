@@ -318,8 +318,10 @@ def initials(name: str) -> str:
 
 #: Full names whose last word, alone, names something else: "the House" is a chamber of Congress,
 #: not the White House, nor the "Obama White House" (in SEESAW's US news a House vote was otherwise the president's
-#: office's act); "Administration officials" are the government's, not the "Food and Drug Administration"'s.
-NOT_SHORT_FOR = {"House": frozenset({"White House"}), "Administration": frozenset({"Administration"})}
+#: office's act); "Administration officials" are the government's, not the "Food and Drug Administration"'s; "the
+#: White House" of a story about Obama is not the "Bush White House" it names too.
+NOT_SHORT_FOR = {"House": frozenset({"White House"}), "Administration": frozenset({"Administration"}),
+                 "White House": frozenset({"White House"})}
 
 
 def _resolve_short_names(mentions: list[Mention], lexicon: ActorLexicon) -> None:
