@@ -44,9 +44,10 @@ class Pair:
 #: (0.193 / 0.185 / 0.185 for the recipe's seeds 0-2 against 0.186 / 0.178 / 0.187), with a quarter
 #: fewer pairs to score; on SEESAW valid they are worth 0.005 F1 (docs/articles.md, step 7).
 SALIENT = 0
-#: How many mentions of a name in one sentence its pairs are read with (the most polar reading is kept): the
-#: scorer trained on first mentions; reading up to three at prediction raised triple F1 on SEESAW's select
-#: stories from 0.209 to 0.214 (two: 0.213), with a third more pairs to score (docs/articles.md).
+#: How many mentions of a name in one sentence its pairs are read with (the most polar reading is kept): for a
+#: scorer trained on first mentions, reading up to three at prediction raised triple F1 on SEESAW's select
+#: stories from 0.209 to 0.214 (two: 0.213), with a third more pairs to score; ``experiment=articles`` now trains
+#: on the same readings (the seesaw option ``readings``, ``model.best_reading``; docs/articles.md).
 INSTANCES = 3
 #: With ``salient_holders``: how many of the article's most mentioned names may hold the pairs of a
 #: sentence that names no person (the actors among them).

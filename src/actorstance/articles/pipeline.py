@@ -74,7 +74,7 @@ class ArticlePipeline:
         self.topics = topics if topics else None
         self.chunk_articles = chunk_articles
         self.per_sentence, self.salient, self.salient_holders = per_sentence, salient, salient_holders
-        self.instances = instances  # readings per pair (pairs.INSTANCES); training data reads first mentions only
+        self.instances = instances  # readings per pair (pairs.INSTANCES); training data: the seesaw option readings
         self.timings = Timings()
 
     @classmethod
