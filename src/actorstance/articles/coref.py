@@ -30,8 +30,8 @@ project cannot download at run time (see docs/articles.md).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from bisect import bisect_right
+from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import Sequence
