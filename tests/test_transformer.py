@@ -336,7 +336,7 @@ def test_best_readings_keep_the_reading_that_states_the_stance():
     assert gold.tolist() == [c, c, n, n, s, s]  # the batch's own labels are not changed
 
 
-def test_rank_weight_trains_the_span_head_and_is_checked(tiny_bert_dir, monkeypatch):
+def test_rank_weight_trains_the_span_head_and_is_checked(tiny_bert_dir, monkeypatch, caplog):
     """Each sentence's pairs go into the listwise loss together (the span head's batches keep a
     sentence's pairs together); bad settings are config errors naming the option."""
     from conftest import tiny_records
@@ -363,6 +363,9 @@ def test_rank_weight_trains_the_span_head_and_is_checked(tiny_bert_dir, monkeypa
                         or chosen(logits, gold, bags))
     assert tiny_model(tiny_bert_dir, head="spans", best_reading=True).fit(bagged).get_params()["best_reading"] is True
     assert sum(left_out) > 0
+    with caplog.at_level("WARNING"):  # records without bags: said, not silently ignored
+        tiny_model(tiny_bert_dir, head="spans", best_reading=True).fit(records)
+    assert "no training record names its pair's readings" in caplog.text
     with pytest.raises(ConfigError, match="best_reading"):
         tiny_model(tiny_bert_dir, best_reading=True, rdrop=1.0).fit(records)
     with pytest.raises(ConfigError, match="rank_weight"):

@@ -97,7 +97,7 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
             by_id[g.id] = g
             yield g.article()
 
-    readings = getattr(pipeline, "instances", 1) > 1
+    readings = pipeline.instances > 1
     seen: dict[tuple, str] = {}  # (text, actor, target) -> the pair (bag) that took it
     dropped, uncertain = 0, 0
     for analysed in pipeline.analyse(texts()):

@@ -179,6 +179,10 @@ class TrainingRun:
         self.lengths = [len(f["input_ids"]) for f in self.feats]
         self.sentence_ids = sentence_groups(self.feats) if model.head == "spans" else None
         self.bags = reading_bags(records) if model.best_reading else None
+        if self.bags is not None and max(self.bags, default=-1) < 0:
+            log.warning("model.best_reading: no training record names its pair's readings (a bag: the seesaw option "
+                        "readings gives them), so it changes nothing")
+            self.bags = None
         weight = class_weights(self.labels[self.labels != UNLABELED], model.class_weight)
         cross_entropy = torch.nn.CrossEntropyLoss(weight=None if weight is None else torch.from_numpy(weight).to(self.device),
                                                   label_smoothing=model.label_smoothing, ignore_index=UNLABELED)
