@@ -1224,11 +1224,13 @@ def test_the_administration_the_chambers_and_an_organisation_inside_a_title(spac
 
 def test_what_a_stance_word_takes_is_a_topic_even_named_once(spacy_ner):
     """Topics need a head the article repeats, except the object of a stance-bearing word or preposition: "a
-    stalwart against corruption", "called for a carbon tax"; a phrase named once elsewhere stays no topic."""
+    stalwart against corruption", "called for a carbon tax", a stance noun's complement ("opposition to background
+    checks", "the standoff over border wall funding"); a phrase named once elsewhere stays no topic."""
     text = ("Ruth Okafor has been a stalwart against corruption. She called for a carbon tax on Monday. "
-            "She visited a bakery in Ohio.")
+            "She visited a bakery in Ohio. Her opposition to background checks is old. The standoff over "
+            "border wall funding went on.")
     topics = {m.canonical for m in analysed(text, spacy_ner).mentions if m.kind == "topic"}
-    assert {"corruption", "carbon tax"} <= topics, topics
+    assert {"corruption", "carbon tax", "background checks", "border wall funding"} <= topics, topics
     assert "bakery" not in topics
 
 

@@ -131,7 +131,11 @@ _IN_PHRASE = re.compile(r"\b[Ii]n\s+$")
 _STANCE_OBJECT = re.compile(r"\b(?:against|oppos\w*|support\w*|back(?:s|ed|ing)?|criticiz\w*|criticis\w*|condemn\w*|"
                             r"prais\w*|reject\w*|endors\w*|favou?r\s+of|call(?:s|ed|ing)?\s+for|denounc\w*|slamm?\w*|"
                             r"blast\w*|applaud\w*|welcom\w*|defend\w*|push(?:es|ed|ing)?\s+for|demand\w*|veto\w*|"
-                            r"fought|fight\w*|champion\w*|decr(?:y|ied|ies))\s+(?:(?:the|a|an|his|her|their|its|"
+                            r"fought|fight\w*|champion\w*|decr(?:y|ied|ies)|"
+                            r"(?:opposition|objections?|resistance|hostility|commitment)\s+to|"
+                            r"(?:support|pitch|push|campaign|bid|calls?|case|enthusiasm)\s+for|"
+                            r"(?:deal|standoff|fight|battle|debate|dispute|vote|crackdown|war|talks|agreement)\s+(?:on|over))"
+                            r"\s+(?:(?:the|a|an|his|her|their|its|"
                             r"our|this|that|any|new)\s+)?$", re.I)
 _PARTY_TAG_TOPIC = re.compile(r"\b[RDI]\s?-\s?[A-Z][\w.]*(?:\s[A-Z][\w.]*)?(?=\))")
 #: Heads that say little until their complement names what they act on: "use of personal email", "repeal of the law".
