@@ -1228,9 +1228,9 @@ def test_what_a_stance_word_takes_is_a_topic_even_named_once(spacy_ner):
     checks", "the standoff over border wall funding"); a phrase named once elsewhere stays no topic."""
     text = ("Ruth Okafor has been a stalwart against corruption. She called for a carbon tax on Monday. "
             "She visited a bakery in Ohio. Her opposition to background checks is old. The standoff over "
-            "border wall funding went on.")
+            "border wall funding went on. She voted against the 2011 debt deal.")
     topics = {m.canonical for m in analysed(text, spacy_ner).mentions if m.kind == "topic"}
-    assert {"corruption", "carbon tax", "background checks", "border wall funding"} <= topics, topics
+    assert {"corruption", "carbon tax", "background checks", "border wall funding", "debt deal"} <= topics, topics
     assert "bakery" not in topics
 
 

@@ -66,7 +66,7 @@ def topic_mentions(text: str, raw: list[tuple[int, int, str]], actors: list[Ment
         # "a U.S.-brokered plan", "the Saudi-led coalition": the actor holds it; the topic is what follows
         if (f := _LED_BY.match(text, s)) and s + len(f.group(1)) in actor_ends and f.end() < e:
             s = f.end()
-        # an amount before the head is no part of the topic: "$56 billion pay package" -> "pay package"
+        # an amount or date before the head is no part of the topic: "$56 billion pay package" -> "pay package"
         lead = max((te for ts, te in amounts if ts <= s < te), default=None)
         if lead is not None and (w := _NEXT_WORD.search(text, lead, e)):
             s = w.end() - 1
@@ -142,7 +142,9 @@ _PARTY_TAG_TOPIC = re.compile(r"\b[RDI]\s?-\s?[A-Z][\w.]*(?:\s[A-Z][\w.]*)?(?=\)
 _LIGHT_HEADS = frozenset("use repeal expansion approval construction release sale funding ban handling overhaul "
                          "extension withdrawal".split())  # (each without a plural s)
 _OF = re.compile(r"[ \t]+(?:of|on|for)[ \t]+")
-_AMOUNTS = frozenset({"MONEY"})  # not counts: "21 states", "3% support" are no topics
+#: Leading words that are no part of a topic: "$56 billion pay package", "the 2011 debt deal", "a 16-day shutdown"
+#: (not counts: "21 states", "3% support" are no topics).
+_AMOUNTS = frozenset({"MONEY", "DATE", "TIME"})
 _APPOSED_ROLE = re.compile(r",[ \t]+an?[ \t]+")
 _NEXT_WORD = re.compile(r"\s+[A-Za-z]")
 
