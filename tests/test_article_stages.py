@@ -514,18 +514,20 @@ def test_a_party_and_state_after_a_name_describe_the_person(spacy_ner):
 
 
 def test_a_topic_description_takes_the_name_of_the_topic_it_refers_back_to():
-    """"the law" after "the Affordable Care Act" is that act; "this bill" after "gun-control
-    legislation" is that legislation (heads of a bill are interchangeable); "the bombings" is not
+    """"the law" after "the Affordable Care Act" is that act; "this bill" and "the bipartisan bill" after
+    "gun-control legislation" are that legislation (heads of a bill are interchangeable); "the bombings" is not
     "terrorist attacks" (attack heads are not); nothing named earlier, nothing changes."""
     def topic(start, name):
         return Mention(start, start + len(name), name, name, "TOPIC", "topic")
 
     named = resolve_topic_references([topic(0, "law"), topic(10, "Affordable Care Act"), topic(40, "law"),
                                       topic(50, "new law"), topic(60, "gun-control legislation"), topic(90, "bill"),
+                                      topic(95, "bipartisan bill"),
                                       topic(100, "terrorist attacks"), topic(120, "bombings"), topic(130, "attack")])
     assert [m.canonical for m in named] == ["law", "Affordable Care Act", "Affordable Care Act", "Affordable Care Act",
-                                            "gun-control legislation", "gun-control legislation", "terrorist attacks",
-                                            "bombings", "terrorist attacks"]
+                                            "gun-control legislation", "gun-control legislation",
+                                            "gun-control legislation", "terrorist attacks", "bombings",
+                                            "terrorist attacks"]
     # a light head's topic is no fuller name of what it acts on: "the shooting" is not "handling of the shooting"
     light = resolve_topic_references([topic(0, "handling of the shooting"), topic(40, "shooting")])
     assert [m.canonical for m in light] == ["handling of the shooting", "shooting"]

@@ -173,7 +173,8 @@ _SELF_NAMED = frozenset("sanctions tariffs embargo".split())
 _GENERIC_LAW = frozenset("international federal state criminal constitutional civil common existing current "
                          "martial case domestic local".split())
 #: Words that may come before such a head in a description that still refers back ("the new law").
-_REFERRING_MODIFIERS = frozenset("new final proposed latest same original current deadly recent".split())
+_REFERRING_MODIFIERS = frozenset("new final proposed latest same original current deadly recent bipartisan controversial "
+                                 "sweeping revised updated amended entire whole landmark".split())
 
 
 #: Heads that make a place, organisation or group named before them part of a topic: "the Rwanda plan",
