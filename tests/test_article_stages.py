@@ -607,6 +607,20 @@ def test_the_articles_main_subjects_are_targets_of_sentences_that_do_not_name_th
     assert rec["target_span"] is None and rec["target"] in ("filibuster", "Ruth Okafor")
 
 
+def test_a_sentence_that_names_nothing_else_takes_the_names_of_the_sentence_before(spacy_ner):
+    """"It is absurd," Okafor added: a sentence that gives no pair though it names an actor takes the
+    names of the sentence before as targets (via context); a sentence with pairs of its own takes none."""
+    text = ("Governor Amir Patel backed the filibuster on Monday. It is absurd, Okafor added. "
+            "Senator Ruth Okafor met Patel. Okafor left.")
+    a = analysed(text, spacy_ner)
+    context = {(p.sentence.index, p.actor.canonical, p.target.canonical) for p in a.pairs if p.via == "context"}
+    assert {(1, "Ruth Okafor", "Amir Patel"), (1, "Ruth Okafor", "filibuster")} <= context, context
+    assert not any(i in (0, 2) for i, _, _ in context)  # the first has no sentence before; the third has its pairs
+    assert (3, "Ruth Okafor", "Amir Patel") in context and not any(act == tgt for _, act, tgt in context)
+    rec = model_record(a.article, next(p for p in a.pairs if p.via == "context"))
+    assert rec["target_span"] is None
+
+
 def test_the_articles_main_actors_can_hold_the_pairs_of_sentences_that_name_no_person(spacy_ner):
     """salient_holders: a sentence with no person and no speaker gets the article's main actors
     as holders (toward its actors and topics); a sentence that names a person does not."""

@@ -215,11 +215,11 @@ def test_spans_point_into_the_article(ner):
         assert text[s:e] == r["sentence"]
         assert text[slice(*r["actor_span"])] == r["actor_mention"]
         assert text[slice(*r["target_span"])] == r["target_mention"]
-        if r["via"] == "article":  # the article's subject, named elsewhere
+        if r["via"] in ("article", "context"):  # the article's subject, or a name of the sentence before
             assert r["model_target_span"] is None and not (s <= r["target_span"][0] < e)
         else:
             assert r["sentence"][slice(*r["model_target_span"])] == r["target_mention"]
-        if r["via"] == "quote" or (r["via"] == "article" and r["model_actor_span"] is None):
+        if r["via"] == "quote" or (r["via"] in ("article", "context") and r["model_actor_span"] is None):
             assert r["model_actor_span"] is None and not (s <= r["actor_span"][0] < e)
         else:
             assert r["sentence"][slice(*r["model_actor_span"])] == r["actor_mention"]

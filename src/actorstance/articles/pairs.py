@@ -33,8 +33,9 @@ class Pair:
     sentence: Sentence
     actor: Mention
     target: Mention
-    via: str  # "mention" (both in the sentence), "quote" (the actor is the quote's speaker) or
-    # "article" (the target is one of the article's main subjects, not named in the sentence)
+    via: str  # "mention" (both in the sentence), "quote" (the actor is the quote's speaker),
+    # "article" (the target is one of the article's main subjects, not named in the sentence) or
+    # "context" (the target is named in the sentence before; the sentence names its actor and nothing else)
 
 
 #: How many of the article's most mentioned names are candidate targets of every sentence with an
@@ -81,7 +82,8 @@ def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]
 
 def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics: list[Mention],
                    actor_pairs: bool = True, salient: Sequence[Mention] = (),
-                   holders: Sequence[Mention] = (), instances: int = 1) -> list[Pair]:
+                   holders: Sequence[Mention] = (), instances: int = 1,
+                   before: Sentence | None = None) -> list[Pair]:
     """The candidate pairs of a sentence: each actor mentioned in it (named, group or resolved
     reference) toward each other actor (both directions; not two names of one noun phrase,
     "Russia's ambassador, Sergei Baranov") and toward each topic in it; the quote's speaker toward
@@ -91,7 +93,10 @@ def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics:
     about its sponsor). ``actor_pairs=False`` keeps the topic pairs only (the user named the topics).
     A name mentioned twice ("Republicans are pressing Obama ..., and Obama has criticized
     Republicans") gives a pair for each of its first ``instances`` mentions (names before pronouns),
-    one reading each: :func:`~.pipeline.strongest_readings` keeps one row per pair."""
+    one reading each: :func:`~.pipeline.strongest_readings` keeps one row per pair. A sentence that
+    names one actor (or quotes one speaker) and nothing else ("This is a leadership failure," Cantor
+    said) takes the names of the sentence ``before`` it as targets (``via`` context): what such a
+    sentence is about was named just before."""
     within = lambda ms: [m for m in ms if sentence.start <= m.start and m.end <= sentence.end]  # noqa: E731
     readings: dict[str, list[Mention]] = {}
     for m in sorted(within(actors), key=lambda m: (m.kind == "reference", m.start)):
@@ -133,6 +138,13 @@ def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics:
     for t in salient:
         if t.canonical not in readings and t.canonical not in found:
             out += [Pair(sentence, a, t, "article") for a in sources if a.canonical != t.canonical]
+    if not out and len(sources) == 1 and before is not None and actor_pairs:
+        named_before: dict[str, Mention] = {}
+        for m in sorted(actors + topics, key=lambda m: (m.kind == "reference", m.start)):
+            if before.start <= m.start and m.end <= before.end:
+                named_before.setdefault(m.canonical, m)
+        out += [Pair(sentence, a, t, "context") for a in sources for t in named_before.values()
+                if t.canonical != a.canonical]
     return out
 
 

@@ -18,7 +18,8 @@ from .coref import covered, resolve_group_descriptions, resolve_references
 from .inputs import Article, blank_web_furniture, looks_english
 from .lexicon import ActorLexicon
 from .mentions import Mention, group_mentions, noun_phrases, resolve_mentions
-from .pairs import HOLDERS, INSTANCES, SALIENT, Pair, model_record, salient_mentions, sentence_pairs
+from .pairs import (HOLDERS, INSTANCES, SALIENT, Pair, model_record, salient_mentions, sentence_before,
+                    sentence_pairs)
 from .quotes import attribute_quotes, redirect_quoted_pronouns
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
 from .targets import called_things, find_topics, topic_compounds, topic_mentions
@@ -175,7 +176,8 @@ class ArticlePipeline:
             if self.salient_holders and not self.topics else []
         pairs = [p for s in sentences for p in sentence_pairs(text, s, actors, topics, actor_pairs=not self.topics,
                                                               salient=salient, holders=holders,
-                                                              instances=self.instances)]
+                                                              instances=self.instances,
+                                                              before=sentence_before(s, sentences))]
         self.timings.articles += 1
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)
