@@ -395,6 +395,9 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     text = "The House voted for the delay, with some Democrats joining the Republican effort. Republican senators disagreed."
     parties = [m.text for m in analysed(text, spacy_ner).mentions if m.kind == "name" and m.canonical == "Republican"]
     assert parties == ["Republican"], parties
+    text = "Ruth Okafor said the Democratic minority backs the delay. She ignored Republican threats."
+    parties = {m.canonical for m in analysed(text, spacy_ner).mentions if m.kind == "name"}
+    assert {"Democratic", "Republican"} <= parties, parties
     # a nationality before a title is an adjective too; a name's particles are part of it
     titled = analysed("Hungarian Prime Minister Viktor Orban criticised Commission President Ursula von der Leyen.",
                       spacy_ner)

@@ -569,7 +569,8 @@ def is_capitalised_word(text: str, m: Mention, lower_words: set[str]) -> bool:
 
 #: What a party does or feels ("the Republican attacks", "Democratic opposition"): its adjective names the party.
 _PARTY_ACTS = frozenset("attack attacks effort efforts opposition support criticism votes vote anger resistance objections "
-                        "backlash push demands pressure outrage objection critics".split())
+                        "backlash push demands pressure outrage objection critics threats threat minority majority"
+                        .split())
 _PARTY_ADJECTIVES = frozenset("Republican Democratic GOP".split())
 
 
