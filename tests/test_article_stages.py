@@ -102,6 +102,22 @@ def test_a_pronoun_prefers_the_subject_to_a_nearer_name():
     assert {(m.text, m.canonical) for m in resolve_references(text, sents, names, subjects=subjects)} == {("he", "Tom Reyes")}
 
 
+def test_a_frame_after_a_quotation_of_several_sentences_reads_from_before_the_quotation():
+    """'Mr. Tom Reyes pushed back on Mr. Ali Diaz. "People deserve better. We cannot wait," he said.': the sentence
+    before the frame's pronoun is the one before the quotation opened, whose subject is Reyes, not the quotation's
+    own first sentence (whose subject is no person), which had left the nearer Diaz."""
+    text = "Mr. Tom Reyes pushed back on Mr. Ali Diaz. \u201cPeople deserve better. We cannot wait,\u201d he said."
+    names = [person(text, "Tom Reyes"), person(text, "Ali Diaz")]
+    sents = [Sentence(i, s, e) for i, (s, e) in enumerate(split_sentences(text))]
+    assert len(sents) == 3
+    subjects = [(text.index("Mr. Tom"), text.index(" pushed")), (text.index("People"), text.index(" deserve")),
+                (text.index("We"), text.index(" cannot")), (text.index("he said"), text.index(" said"))]
+    quote = (text.index("\u201c"), text.index("\u201d") + 1)
+    got = {(m.text, m.canonical) for m in resolve_references(text, sents, names, [quote], subjects)}
+    assert got == {("he", "Tom Reyes")}, got
+    assert {(m.text, m.canonical) for m in resolve_references(text, sents, names, [], subjects)} == {("he", "Ali Diaz")}
+
+
 def test_a_first_name_tells_a_persons_gender():
     """Without "Mr."/"Ms.", a common first name says who "she" can be: not the nearer Jeb Bush;
     a first name given to both (Chris) or none says nothing."""

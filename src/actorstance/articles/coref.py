@@ -296,6 +296,10 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     return sorted(out, key=lambda m: m.start)
 
 
+#: What lies between a quotation's closing mark and the pronoun of its frame ('"…," he said').
+_FRAME_GAP = re.compile(r"[ \t]*$")
+
+
 def resolve_references(text: str, sentences: list[Sentence], mentions: list[Mention],
                        quotes: Sequence[tuple[int, int]] = (), subjects: Sequence[tuple[int, int]] = ()) -> list[Mention]:
     """Mentions for the pronouns and title descriptions of an article that can be resolved,
@@ -348,9 +352,15 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
     # pronouns, in text order, so that a resolved pronoun can fix a person's gender
     known = sorted(mentions + refs, key=lambda m: m.start)
     known_starts = [m.start for m in known]
+    quote_ends = {qe: qs for qs, qe in quotes}
     for p in _PRONOUN.finditer(text):
         word = p.group(0).lower()
         here, outside = sentence_of(p.start()), not quoted(p.start())
+        # a quotation's frame after it ('"... spending," he said') reads from where the quotation opened: the sentence
+        # before is the one before the quotation, not the quotation's own first sentence
+        frame = _FRAME_GAP.search(text, max(0, p.start() - 4), p.start())
+        if outside and frame and (opened := quote_ends.get(p.start() - len(frame.group(0)))) is not None:
+            here = min(here, sentence_of(opened))
         plural, neuter = word in _PLURAL, word == "it"
         g = None if plural or neuter else ("m" if word in _MASC else "f")
         window = GROUP_WINDOW if plural or neuter else PERSON_WINDOW
