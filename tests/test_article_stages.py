@@ -305,6 +305,10 @@ def test_an_organisation_description_takes_the_name_it_refers_back_to(spacy_ner)
     assert ("the party", "Republican Party") in got
     indefinite = text.index("committee of experts")
     assert all(m.canonical != "House Oversight Committee" for m in a.mentions if m.start == indefinite)
+    # "the group" is no court, chamber or ministry named just before it
+    text = "The Farmers Union backed Ruth Okafor. The Supreme Court ruled on Monday, and the group welcomed it."
+    got = {(m.text, m.canonical) for m in analysed(text, spacy_ner).mentions if m.text == "group"}
+    assert got == {("group", "Farmers Union")}, got
     # a company word is a mention only when it refers back: "the automaker" is Northwind; "a bank" nobody
     text = "Northwind Motors will close three plants. Governor Ellen Price urged the automaker to reconsider. A bank lent it money."
     a = analysed(text, spacy_ner)

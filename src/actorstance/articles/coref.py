@@ -160,7 +160,8 @@ def _titles(text: str, mentions: list[Mention]) -> dict[str, list[tuple[int, str
 _ORG_HEADS = frozenset("committee department agency organization organisation group caucus party campaign "
                        "administration ministry commission council court".split())
 #: Of those, the heads so generic that the organisation's name need not contain them ("the group" after the
-#: "American Civil Liberties Union"): the nearest organisation named at most this many characters before.
+#: "American Civil Liberties Union"): the nearest organisation named at most this many characters before (no
+#: court, chamber, ministry or party: "the group" after "the Supreme Court" is not the court).
 _GENERIC_ORG_HEADS, _GENERIC_ORG_CHARS = frozenset("group organization organisation".split()), 400
 #: "The agency" is a public body named by another head ("the Securities and Exchange Commission", "the IRS").
 _AGENCY_NAME_HEADS = frozenset("agency commission administration service bureau department office authority board "
@@ -288,7 +289,7 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
                 antecedent = next((m for m in reversed(before) if public_body(m) and g.start - m.end <= _GENERIC_ORG_CHARS),
                                   None)
             if antecedent is None and head in _GENERIC_ORG_HEADS:
-                antecedent = next((m for m in reversed(before) if m.label == "ORG"
+                antecedent = next((m for m in reversed(before) if m.label == "ORG" and not government(m)
                                    and g.start - m.end <= _GENERIC_ORG_CHARS and not _news_source(text, m)), None)
             if antecedent is not None:
                 g = Mention(g.start, g.end, g.text, antecedent.canonical, antecedent.label, "reference")
