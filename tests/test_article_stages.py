@@ -1245,6 +1245,10 @@ def test_the_administration_the_chambers_and_an_organisation_inside_a_title(spac
     assert not any(t.lower().startswith("administration") and c == "Food and Drug Administration" for t, c in got)
     got = canon("The Trump administration said on Monday it would wait. Democrats said the administration had failed.")
     assert ("administration", "Trump administration") in got, got
+    # of several presidents, the one the article names most: not the last one titled
+    text = ("President Ruth Okafor spoke on Monday. Okafor warned Congress. Okafor met European Council President "
+            "Tom Hale. Critics said the administration had failed.")
+    assert ("administration", "Okafor administration") in canon(text), canon(text)
     got = canon("Aides in the Bush White House had warned of it. The White House said on Monday it would wait.")
     assert ("White House", "White House") in got, got
     # a government named after a head the article never names otherwise; "this" and "the same administration" too

@@ -198,7 +198,7 @@ _SAME_ADMINISTRATION = re.compile(r"(?:(?:same|current|present|whole|entire)\s+)
 def _administrations(text: str, named: list[Mention], persons: set[str]):
     """Offset -> the canonical of "the administration" there: the nearest "<surname> administration" the article
     names (before, else after), else that of the president it names ("President Barack Obama" -> "Obama
-    administration"); None where it names neither. In news "the administration" is the government's, not the
+    administration"; of several, the one it names most); None where it names neither. In news "the administration" is the government's, not the
     "Food and Drug Administration" named before it. The article is read on the first call only (most name no
     administration)."""
     @cache
@@ -206,8 +206,11 @@ def _administrations(text: str, named: list[Mention], persons: set[str]):
         surnames = {name.split()[-1] for name in persons}
         named_ones = [(m.start(), f"{m.group(1)} administration") for m in _NAMED_ADMINISTRATION.finditer(text)
                       if m.group(1) in surnames or m.group(0).endswith("administration")]  # not "Drug Administration"
-        return named_ones, [(at, f"{name.split()[-1]} administration")
-                            for at, name in _titles(text, named).get("president", [])]
+        # of several presidents, the one the article names most (not "European Council President Donald Tusk")
+        presidents = _titles(text, named).get("president", [])
+        times = Counter(m.canonical for m in named)
+        most = max((times[name] for _, name in presidents), default=0)
+        return named_ones, [(at, f"{name.split()[-1]} administration") for at, name in presidents if times[name] == most]
 
     def at(offset: int) -> str | None:
         for found in candidates():
