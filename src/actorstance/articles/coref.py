@@ -198,9 +198,9 @@ _SAME_ADMINISTRATION = re.compile(r"(?:(?:same|current|present|whole|entire)\s+)
 def _administrations(text: str, named: list[Mention], persons: set[str]):
     """Offset -> the canonical of "the administration" there: the nearest "<surname> administration" the article
     names (before, else after), else that of the president it names ("President Barack Obama" -> "Obama
-    administration"; of several, the one it names most); None where it names neither. In news "the administration" is the government's, not the
-    "Food and Drug Administration" named before it. The article is read on the first call only (most name no
-    administration)."""
+    administration"; of several, the one it names most); None where it names neither. In news "the
+    administration" is the government's, not the "Food and Drug Administration" named before it. The article is
+    read on the first call only (most name no administration)."""
     @cache
     def candidates() -> tuple[list[tuple[int, str]], ...]:
         surnames = {name.split()[-1] for name in persons}
