@@ -239,8 +239,9 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     organisation just before, and a group apposed to an organisation ("Equality Kansas, an advocacy group,")
     that organisation; and a mention for each company description ("the automaker") that refers back to an
     organisation named just before, and each "the regulator"/"the watchdog" that refers back to a public body;
-    "the administration" is the government's (:func:`_administrations`), as is a named "Administration" (changed in
-    place). ``named``: the named mentions, in text order."""
+    "the administration" is the government's (:func:`_administrations`), as is a named "Administration", and "the
+    White House" the president's ("Obama White House"; both changed in place). ``named``: the named mentions, in
+    text order."""
     out = []
     taken = [(m.start, m.end) for m in named + groups]
     persons = person_names(named)
@@ -263,6 +264,8 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     for m in named:  # "Administration officials said": the recogniser's organisation (not short for one, NOT_SHORT_FOR)
         if m.canonical == "Administration" and (name := administration(m.start)):
             m.canonical = name
+        elif m.canonical == "White House" and (name := administration(m.start)):  # the president's
+            m.canonical = name.replace(" administration", " White House")
     for pattern, fits in ((_COMPANY_DESCRIPTION, company), (_BODY_DESCRIPTION, body)):
         for d in pattern.finditer(text):
             s, e = d.start(1), d.end(1)
