@@ -303,10 +303,6 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
     return sorted(out, key=lambda m: m.start)
 
 
-#: What lies between a quotation's closing mark and the pronoun of its frame ('"…," he said').
-_FRAME_GAP = re.compile(r"[ \t]*$")
-
-
 def resolve_references(text: str, sentences: list[Sentence], mentions: list[Mention],
                        quotes: Sequence[tuple[int, int]] = (), subjects: Sequence[tuple[int, int]] = ()) -> list[Mention]:
     """Mentions for the pronouns and title descriptions of an article that can be resolved,
@@ -365,8 +361,8 @@ def resolve_references(text: str, sentences: list[Sentence], mentions: list[Ment
         here, outside = sentence_of(p.start()), not quoted(p.start())
         # a quotation's frame after it ('"... spending," he said') reads from where the quotation opened: the sentence
         # before is the one before the quotation, not the quotation's own first sentence
-        frame = _FRAME_GAP.search(text, max(0, p.start() - 4), p.start())
-        if outside and frame and (opened := quote_ends.get(p.start() - len(frame.group(0)))) is not None:
+        lead = text[max(0, p.start() - 4):p.start()]
+        if outside and (opened := quote_ends.get(p.start() - len(lead) + len(lead.rstrip(" \t")))) is not None:
             here = min(here, sentence_of(opened))
         plural, neuter = word in _PLURAL, word == "it"
         g = None if plural or neuter else ("m" if word in _MASC else "f")

@@ -140,9 +140,9 @@ def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics:
             out += [Pair(sentence, a, t, "article") for a in sources if a.canonical != t.canonical]
     if not out and len(sources) == 1 and before is not None and actor_pairs:
         named_before: dict[str, Mention] = {}
-        for m in sorted(actors + topics, key=lambda m: (m.kind == "reference", m.start)):
-            if before.start <= m.start and m.end <= before.end:
-                named_before.setdefault(m.canonical, m)
+        for m in sorted((m for m in actors + topics if before.start <= m.start and m.end <= before.end),
+                        key=lambda m: (m.kind == "reference", m.start)):
+            named_before.setdefault(m.canonical, m)
         out += [Pair(sentence, a, t, "context") for a in sources for t in named_before.values()
                 if t.canonical != a.canonical]
     return out
