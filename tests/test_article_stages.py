@@ -1244,8 +1244,10 @@ def test_the_administration_the_chambers_and_an_organisation_inside_a_title(spac
     assert ("administration", "Okafor administration") in got, got
     assert not any(t.lower().startswith("administration") and c == "Food and Drug Administration" for t, c in got)
     # "the White House" is the president's, named as the administration is
-    got = canon("President Ruth Okafor spoke on Monday. The White House said it would wait.")
+    got = canon("President Ruth Okafor spoke on Monday. The White House said it would wait. Senior administration "
+                "officials agreed.")
     assert ("White House", "Okafor White House") in got, got
+    assert {c for t, c in got if "officials" in t} == {"Okafor administration"}, got  # its staff speak for it
     got = canon("The Trump administration said on Monday it would wait. Democrats said the administration had failed.")
     assert ("administration", "Trump administration") in got, got
     # of several presidents, the one the article names most: not the last one titled

@@ -187,12 +187,15 @@ _UNION_NAME_WORDS = frozenset("union unions workers teamsters federation guild b
 
 #: "the Trump administration", "Obama's administration": a government named after its head.
 _NAMED_ADMINISTRATION = re.compile(r"\b(?!(?:The|This|That|Its|His|Her|Their|Our|Each|Every|Whole|Current|Same|New|Next|"
-                                   r"Previous|Former|Last|Any|No|Another|Federal|Democratic|Republican)\b)"
+                                   r"Previous|Former|Last|Any|No|Another|Federal|Democratic|Republican|Senior|Top|Other|"
+                                   r"Some|Several|Many|Both|All|Key|Outgoing|Incoming)\b)"
                                    r"([A-Z][a-z]+)(?:['’]s)?\s+[Aa]dministration\b")
 
 
 #: "the administration", "this administration", "the same administration", "the current administration".
 _SAME_ADMINISTRATION = re.compile(r"(?:(?:same|current|present|whole|entire)\s+)?administration")
+#: "administration officials", "senior administration aides": the government speaking through its staff.
+_ADMINISTRATION_STAFF = re.compile(r"(?:(?:senior|top|other|some|several|many)\s+)?administration\s+(?:officials?|aides?)")
 
 
 def _administrations(text: str, named: list[Mention], persons: set[str]):
@@ -283,8 +286,8 @@ def resolve_group_descriptions(text: str, groups: list[Mention], named: list[Men
             antecedent = ends[a.start()]
             out.append(Mention(g.start, g.end, g.text, antecedent.canonical, antecedent.label, "reference"))
             continue
-        if _SAME_ADMINISTRATION.fullmatch(head) and _DEFINITE.search(text[max(0, g.start - 6):g.start]) \
-                and (name := administration(g.start)):
+        if (_ADMINISTRATION_STAFF.fullmatch(head) or _SAME_ADMINISTRATION.fullmatch(head)
+                and _DEFINITE.search(text[max(0, g.start - 6):g.start])) and (name := administration(g.start)):
             out.append(Mention(g.start, g.end, g.text, name, "ORG", "reference"))
             continue
         if head in _ORG_HEADS and _DEFINITE.search(text[max(0, g.start - 6):g.start]) \
