@@ -133,7 +133,7 @@ _STANCE_OBJECT = re.compile(r"\b(?:against|oppos\w*|support\w*|back(?:s|ed|ing)?
                             r"blast\w*|applaud\w*|welcom\w*|defend\w*|push(?:es|ed|ing)?\s+for|demand\w*|veto\w*|"
                             r"fought|fight\w*|champion\w*|decr(?:y|ied|ies)|"
                             r"(?:opposition|objections?|resistance|hostility|commitment)\s+to|"
-                            r"(?:support|pitch|push|campaign|bid|calls?|case|enthusiasm)\s+for|"
+                            r"(?:support|pitch|campaign|bid|case|enthusiasm)\s+for|"
                             r"(?:deal|standoff|fight|battle|debate|dispute|vote|crackdown|war|talks|agreement)\s+(?:on|over))"
                             r"\s+(?:(?:the|a|an|his|her|their|its|"
                             r"our|this|that|any|new)\s+)?$", re.I)
