@@ -8,7 +8,8 @@ and seed it composes the training config exactly as ``python train.py model=M da
 would, trains through :func:`actorstance.training.run`, and scores the dev (and test) splits
 the data config names. Results are merged into ``benchmarks/results/quality.json`` (one
 entry per model, overrides and data set: a rerun replaces its own entry) and rendered as
-``benchmarks/results/quality.md``, each entry with its command, machine, date and versions.
+``benchmarks/results/quality.md``, each entry with its command, machine, date and versions; each run's
+resolved config, metrics and predictions are kept under ``benchmarks/results/quality_runs/``.
 """
 
 from __future__ import annotations
@@ -115,8 +116,29 @@ def summarise(runs: list[dict], split: str) -> dict:
     return out
 
 
-def run_one(model: str, data: str, seed: int, overrides: list[str], workdir: Path, resume: bool = False) -> dict:
-    """Train and score one configuration; with ``resume``, reuse a finished run of the same config."""
+def keep_files(run_dir: Path, keep: Path, public: bool) -> None:
+    """Keep what a committed table row rests on: the resolved config, metrics.json and each scored split's
+    predictions (id, predicted stance, probabilities; the gold label only for the bundled data,
+    since the public data sets are not ours to copy)."""
+    keep.mkdir(parents=True, exist_ok=True)
+    write_atomic((run_dir / ".hydra" / "config.yaml").read_text(encoding="utf-8"), keep / "config.yaml")
+    write_atomic((run_dir / "metrics.json").read_text(encoding="utf-8"), keep / "metrics.json")
+    for path in sorted(run_dir.glob("predictions_*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        fields = ["id", "pred", *(f"p_{lab}" for lab in LABELS)] + ([] if public else ["gold"])
+        table = {"columns": fields, "rows": [[r.get(f) for f in fields] for r in rows]}
+        write_atomic(json.dumps(table, separators=(",", ":")) + "\n", keep / (path.stem + ".json"))
+
+
+def slug(label: str) -> str:
+    """A folder name for a table row's label ("transformer experiment=park2021_best" -> transformer__experiment-park2021_best)."""
+    return "__".join(part.replace("=", "-").replace("/", "-") for part in label.split())
+
+
+def run_one(model: str, data: str, seed: int, overrides: list[str], workdir: Path, resume: bool = False,
+            keep: Path | None = None) -> dict:
+    """Train and score one configuration; with ``resume``, reuse a finished run of the same config; with
+    ``keep``, copy its config, metrics and predictions there (see :func:`keep_files`)."""
     from omegaconf import OmegaConf
 
     from actorstance.training import run
@@ -134,6 +156,8 @@ def run_one(model: str, data: str, seed: int, overrides: list[str], workdir: Pat
         results = run(cfg, out, base_dir=ROOT)
         saved_cfg.parent.mkdir(exist_ok=True)
         OmegaConf.save(cfg, saved_cfg)  # where train.py's runs keep it (speed.py --int8-agreement reads it)
+    if keep is not None:
+        keep_files(out, keep / f"seed{seed}", public=data != "bundled")
     return {k: results[k] for k in ("seed", "n_train", "timings", "data_fingerprint") if k in results} | {
         k: results[k] for k in ("dev", "test") if k in results}
 
@@ -227,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
             runs = []
             for seed in seeds:
                 t0 = time.perf_counter()
-                r = run_one(model, data, seed, args.override, Path(args.workdir), args.resume)
+                r = run_one(model, data, seed, args.override, Path(args.workdir), args.resume,
+                            keep=out / "quality_runs" / slug(label) / data)
                 print(f"{label} on {data} seed {seed}: "
                       + "  ".join(f"{s} macro-F1 {r[s]['macro_f1']:.4f}" for s in ("dev", "test") if s in r)
                       + f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
