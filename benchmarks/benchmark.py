@@ -108,6 +108,9 @@ def summarise(runs: list[dict], split: str) -> dict:
         "support": {lab: rows[0]["per_class"][lab]["support"] for lab in LABELS},
         "sentences_per_second": mean_sd([m.get("sentences_per_second") for m in rows]),
     }
+    if any("park2021_lines" in m for m in rows):  # Park et al.'s own yardstick: one of 5 classes per sentence
+        out["park2021_lines"] = {"n": rows[0]["park2021_lines"]["n_lines"],
+                                 "macro_f1": mean_sd([m.get("park2021_lines", {}).get("macro_f1") for m in rows])}
     sources = rows[0].get("by", {}).get("source", {})
     if len(sources) > 1:  # a pooled split (combined data): each source's own scores too
         out["by_source"] = {src: {"n": sources[src]["n"],
@@ -202,6 +205,78 @@ def render_markdown(entries: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The headline table of README.md and RESULTS.md: (row name, data config, split, metric) by column, and which
+#: entry of quality.json (its label) fills each column; a cell without an entry shows "-".
+HEADLINE_ROWS = [
+    ("NewsMTSC dev_rw", "newsmtsc", "dev", "macro_f1"),
+    ("NewsMTSC dev_mt", "newsmtsc", "test", "macro_f1"),
+    ("Park 2021 dev (10% of train, by sentence)", "park2021", "dev", "macro_f1"),
+    ("Park 2021 dev lines, 5-class macro-F1", "park2021", "dev", "park2021_lines"),
+    ("bundled test", "bundled", "test", "macro_f1"),
+]
+HEADLINE_COLUMNS = {
+    "tfidf": {"*": "tfidf"},
+    "embedding": {"*": "embedding"},
+    "transformer (MiniLM-L6, CPU)": {"newsmtsc": "transformer model.progress=false",
+                                     "park2021": "transformer experiment=park2021_best",
+                                     "bundled": "transformer experiment=transformer_small_data model.progress=false"},
+}
+TABLE_START, TABLE_END = "<!-- quality-table:start (python benchmarks/benchmark.py --tables) -->", "<!-- quality-table:end -->"
+TABLE_FILES = ("README.md", "benchmarks/RESULTS.md")
+
+
+def render_headline(entries: list[dict]) -> str:
+    """The headline macro-F1 table, each cell the mean ± sd over seeds of one quality.json entry, and below it
+    which run each transformer cell is: its command, seeds, per-seed scores and date."""
+    by_key = {(e["label"], e["data"]): e for e in entries}
+    header = "| data, split (n) | " + " | ".join(HEADLINE_COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (header.count("|") - 1)]
+    used = []
+    for name, data, split, metric in HEADLINE_ROWS:
+        cells, n = [], None
+        for column, labels in HEADLINE_COLUMNS.items():
+            e = by_key.get((labels.get(data) or labels.get("*"), data))
+            scores = (e or {}).get("splits", {}).get(split, {})
+            scores = scores.get(metric, {}) if metric == "park2021_lines" else scores
+            stat = scores.get("macro_f1")
+            if not stat or stat.get("mean") is None:
+                cells.append("-")
+                continue
+            n = scores["n"]
+            text = f"{stat['mean']:.3f}" + (f" ± {stat['sd']:.3f}" if stat.get("sd") is not None else "")
+            seeds = len(e["seeds"])
+            cells.append((f"**{text}**" if column.startswith("transformer") else text)
+                         + f" ({seeds} seed{'s' if seeds > 1 else ''})")
+            if column.startswith("transformer") and e not in used:
+                used.append(e)
+        lines.append(f"| {name} ({'-' if n is None else f'{n:,}'}) | " + " | ".join(cells) + " |")
+    lines += ["", "Generated from `benchmarks/results/quality.json` by `python benchmarks/benchmark.py --tables` (do not",
+              "edit by hand); each run's config, metrics and predictions are in `benchmarks/results/quality_runs/`.",
+              "Mean ± sample standard deviation over seeds. The transformer cells:", ""]
+    for e in used:
+        per_seed = " / ".join(f"{r['dev']['macro_f1']:.3f}" for r in e["runs"])
+        dev = SPLIT_NAMES.get(e["data"], {}).get("dev", "dev")
+        lines.append(f"- {e['data']}: `{e['command']}` ({e['date']}; {dev} macro-F1 by seed {per_seed}; "
+                     f"train {e['train_seconds']['mean']:.0f} s per seed)")
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(results: Path, root: Path = ROOT) -> list[Path]:
+    """Rewrite the headline table between its markers in README.md and RESULTS.md from quality.json."""
+    table = render_headline(json.loads((results / "quality.json").read_text(encoding="utf-8"))["entries"])
+    written = []
+    for name in TABLE_FILES:
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        head, _, rest = text.partition(TABLE_START + "\n")
+        _, found, tail = rest.partition(TABLE_END)
+        if not found:
+            raise SystemExit(f"error: {path}: the markers {TABLE_START!r} ... {TABLE_END!r} are missing")
+        write_atomic(head + TABLE_START + "\n" + table + TABLE_END + tail, path)
+        written.append(path)
+    return written
+
+
 def merge(path: Path, new: list[dict], fresh: bool) -> list[dict]:
     entries = [] if fresh or not path.exists() else json.loads(path.read_text(encoding="utf-8"))["entries"]
     keys = {(e["label"], e["data"]) for e in new}
@@ -222,8 +297,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--resume", action="store_true",
                    help="reuse finished runs in --workdir whose saved config equals this one (after a crash)")
     p.add_argument("--render", action="store_true", help="only rewrite quality.md from quality.json")
+    p.add_argument("--tables", action="store_true",
+                   help="only rewrite the headline table in README.md and benchmarks/RESULTS.md from quality.json")
     args = p.parse_args(argv)
     out = Path(args.out)
+    if args.tables:
+        for path in write_tables(out):
+            print(f"rewrote the table in {path}")
+        return 0
     if args.render:
         write_atomic(render_markdown(json.loads((out / "quality.json").read_text("utf-8"))["entries"]), out / "quality.md")
         print(f"rewrote {out / 'quality.md'}")

@@ -409,6 +409,11 @@ def test_benchmark_writes_its_table_and_resume_reuses_only_a_finished_run_of_the
                        "--shared-data", str(tmp_path), "--workdir", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
     assert "| tfidf data.limit=120 | bundled | dev | " in (tmp_path / "out" / "quality.md").read_text(encoding="utf-8")
     first = json.loads((tmp_path / "out" / "quality.json").read_text(encoding="utf-8"))["entries"][0]["runs"][0]
+    kept = tmp_path / "out" / "quality_runs" / "tfidf__data.limit-120" / "bundled" / "seed1"
+    predictions = json.loads((kept / "predictions_dev.json").read_text(encoding="utf-8"))
+    assert predictions["columns"] == ["id", "pred", "p_supportive", "p_critical", "p_neutral", "gold"]  # bundled: ours
+    assert len(predictions["rows"]) == first["dev"]["n"] and (kept / "config.yaml").is_file()
+    assert bench.slug("transformer experiment=park2021_best") == "transformer__experiment-park2021_best"
     run_dir = tmp_path / "tfidf" / "bundled" / "seed1"
     assert (run_dir / ".hydra" / "config.yaml").is_file()
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))

@@ -41,3 +41,48 @@ def test_every_scorer_run_the_readme_and_docs_cite_has_its_result_files():
     missing = sorted(n for n in cited if n not in reports and n not in folders
                      and not any(r.startswith(n + "-") for r in reports))
     assert not missing, missing
+
+
+def _benchmark_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("benchmark", ROOT / "benchmarks" / "benchmark.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_headline_quality_tables_are_what_quality_json_gives():
+    """README.md's and RESULTS.md's macro-F1 tables are rendered from benchmarks/results/quality.json (not typed), and
+    every run a cell rests on has its config, metrics and predictions committed."""
+    import json
+
+    bench = _benchmark_module()
+    entries = json.loads((ROOT / "benchmarks" / "results" / "quality.json").read_text(encoding="utf-8"))["entries"]
+    table = bench.render_headline(entries)
+    for name in bench.TABLE_FILES:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        assert bench.TABLE_START + "\n" + table + bench.TABLE_END in text, f"{name}: run benchmark.py --tables"
+    cited = {(label, data) for _, data, _, _ in bench.HEADLINE_ROWS for labels in bench.HEADLINE_COLUMNS.values()
+             for label in [labels.get(data) or labels.get("*")]}
+    kept = ROOT / "benchmarks" / "results" / "quality_runs"
+    for e in entries:
+        if (e["label"], e["data"]) in cited and e["date"] >= "2026-12-07":  # earlier runs predate the kept files
+            for seed in e["seeds"]:
+                run = kept / bench.slug(e["label"]) / e["data"] / f"seed{seed}"
+                assert (run / "config.yaml").is_file() and (run / "predictions_dev.json").is_file(), run
+                assert json.loads((run / "metrics.json").read_text(encoding="utf-8"))["dev"]["macro_f1"] == \
+                    next(r for r in e["runs"] if r["seed"] == seed)["dev"]["macro_f1"]
+
+
+def test_the_headline_table_shows_mean_sd_seeds_and_a_dash_where_no_run_is():
+    bench = _benchmark_module()
+    stat = {"n": 343, "macro_f1": {"mean": 0.8123, "sd": 0.0061}}
+    entry = {"label": "transformer model.progress=false", "data": "newsmtsc", "seeds": [1, 2], "command": "cmd",
+             "date": "d", "splits": {"dev": stat}, "train_seconds": {"mean": 600.0},
+             "runs": [{"dev": {"macro_f1": 0.81}}, {"dev": {"macro_f1": 0.8146}}]}
+    table = bench.render_headline([entry, dict(entry, label="tfidf", seeds=[1], splits={"dev": dict(
+        stat, macro_f1={"mean": 0.6, "sd": None})})])
+    assert "| NewsMTSC dev_rw (343) | 0.600 (1 seed) | - | **0.812 ± 0.006** (2 seeds) |" in table
+    assert "| bundled test (-) | - | - | - |" in table
+    assert "dev_rw macro-F1 by seed 0.810 / 0.815" in table
