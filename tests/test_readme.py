@@ -59,12 +59,11 @@ def test_the_headline_quality_tables_are_what_quality_json_gives():
 
     bench = _benchmark_module()
     entries = json.loads((ROOT / "benchmarks" / "results" / "quality.json").read_text(encoding="utf-8"))["entries"]
-    table = bench.render_headline(entries)
+    table = bench.render_headline(bench.resummarise(entries))
     for name in bench.TABLE_FILES:
         text = (ROOT / name).read_text(encoding="utf-8")
         assert bench.TABLE_START + "\n" + table + bench.TABLE_END in text, f"{name}: run benchmark.py --tables"
-    cited = {(label, data) for _, data, _, _ in bench.HEADLINE_ROWS for labels in bench.HEADLINE_COLUMNS.values()
-             for label in [labels.get(data) or labels.get("*")]}
+    cited = {spec[:2] for cells in bench.HEADLINE_ROWS.values() for spec in cells if spec}
     kept = ROOT / "benchmarks" / "results" / "quality_runs"
     for e in entries:
         if (e["label"], e["data"]) in cited and e["date"] >= "2026-12-07":  # earlier runs predate the kept files
@@ -77,12 +76,14 @@ def test_the_headline_quality_tables_are_what_quality_json_gives():
 
 def test_the_headline_table_shows_mean_sd_seeds_and_a_dash_where_no_run_is():
     bench = _benchmark_module()
-    stat = {"n": 343, "macro_f1": {"mean": 0.8123, "sd": 0.0061}}
-    entry = {"label": "transformer model.progress=false", "data": "newsmtsc", "seeds": [1, 2], "command": "cmd",
-             "date": "d", "splits": {"dev": stat}, "train_seconds": {"mean": 600.0},
+    pooled = {"n": 785, "macro_f1": {"mean": 0.7, "sd": 0.01},
+              "by_source": {"newsmtsc:dev_rw": {"n": 343, "macro_f1": {"mean": 0.8123, "sd": 0.0061}}}}
+    entry = {"label": "transformer experiment=newsmtsc_best", "data": "newsmtsc", "seeds": [1, 2], "command": "cmd",
+             "date": "d", "splits": {"test": pooled}, "train_seconds": {"mean": 600.0},
+             "split_names": {"dev": "10% of train"},
              "runs": [{"dev": {"macro_f1": 0.81}}, {"dev": {"macro_f1": 0.8146}}]}
-    table = bench.render_headline([entry, dict(entry, label="tfidf", seeds=[1], splits={"dev": dict(
-        stat, macro_f1={"mean": 0.6, "sd": None})})])
+    tfidf = dict(entry, label="tfidf", seeds=[1], splits={"dev": {"n": 343, "macro_f1": {"mean": 0.6, "sd": None}}})
+    table = bench.render_headline([entry, tfidf])
     assert "| NewsMTSC dev_rw (343) | 0.600 (1 seed) | - | **0.812 ± 0.006** (2 seeds) |" in table
-    assert "| bundled test (-) | - | - | - |" in table
-    assert "dev_rw macro-F1 by seed 0.810 / 0.815" in table
+    assert "| NewsMTSC dev_mt (-) | - | - | - |" in table and "| bundled test (-) | - | - | - |" in table
+    assert "picked the epoch, 10% of train: 0.810 / 0.815" in table
