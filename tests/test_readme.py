@@ -11,7 +11,7 @@ from conftest import ROOT, compose
 
 
 @pytest.mark.slow
-def test_readme_record_predictions_are_current(tmp_path, capsys):
+def test_readme_record_predictions_and_evaluate_report_are_current(tmp_path, capsys, monkeypatch):
     from actorstance.cli import main
     from actorstance.training import run
 
@@ -26,6 +26,13 @@ def test_readme_record_predictions_are_current(tmp_path, capsys):
     shown = {m[0]: (m[1], m[2]) for m in re.findall(r"^(ex\d+)\s.*?\s(supportive|critical|neutral)\s+(\d\.\d{3})\s",
                                                    block[:block.index("```")], flags=re.M)}
     assert shown and shown == printed
+    # the Evaluate section's report is this model's on the bundled test split
+    monkeypatch.chdir(ROOT)  # the report names the file as given
+    assert main(["evaluate", "data/stance/test.jsonl", "--model", str(tmp_path / "run" / "model"),
+                 "--out", str(tmp_path / "metrics.json")]) == 0
+    report = capsys.readouterr().out.split("\nmetrics written to")[0].rstrip("\n") + "\n"  # not where it went
+    start = readme.index("\n", readme.index("$ actorstance evaluate data/stance/test.jsonl")) + 1
+    assert "macro-F1 " in report and readme[start:readme.index("```", start)] == report
 
 
 def test_every_scorer_run_the_readme_and_docs_cite_has_its_result_files():
