@@ -37,6 +37,17 @@ TINY = [
 ]
 
 
+def load_script(relative: str):
+    """A script of the repository that is not part of the package (benchmarks/*.py, data/describe.py), as a module."""
+    import importlib.util
+
+    path = ROOT / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def tiny_records() -> list[dict]:
     out = []
     for i, (text, actor, target, label, group) in enumerate(TINY):

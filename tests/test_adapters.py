@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from conftest import ROOT, compose
+from conftest import ROOT, compose, load_script
 
 from actorstance import data as D
 from actorstance.errors import ActorstanceError, DataError
@@ -369,12 +369,7 @@ def test_every_seesaw_article_reads_as_english():
 # ---------------------------------------------------------------- the benchmark's table
 
 def _bench():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("benchmark", ROOT / "benchmarks" / "benchmark.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/benchmark.py")
 
 
 def _metrics(f1s, n=10):

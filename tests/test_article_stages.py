@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_script
 
 from actorstance import LABELS
 from actorstance.articles import Article, ArticlePipeline
@@ -908,11 +908,7 @@ def test_a_name_mentioned_twice_is_read_at_each_mention_and_the_most_polar_readi
 
 def test_the_articles_results_table_is_the_one_its_files_give():
     """benchmarks/results/articles/README.md is generated from the JSON reports beside it."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("articles_seesaw", ROOT / "benchmarks" / "articles_seesaw.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("benchmarks/articles_seesaw.py")
     assert (bench.OUT / "README.md").read_text() == bench.table()
     for f in bench.OUT.glob("*.json"):
         report = json.loads(f.read_text())
@@ -1011,11 +1007,7 @@ def test_gold_articles_format_labels_each_candidate_and_leaves_out_the_held_out_
 
 def test_the_bundled_held_out_table_is_the_one_its_file_gives():
     """benchmarks/results/articles-bundled.md is generated from the JSON beside it."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("articles_bundled", ROOT / "benchmarks" / "articles_bundled.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("benchmarks/articles_bundled.py")
     out = ROOT / "benchmarks" / "results" / "articles-bundled"
     res = json.loads(out.with_suffix(".json").read_text())
     assert out.with_suffix(".md").read_text() == bench.to_markdown(res)

@@ -7,13 +7,12 @@ coverage counts (examples, actors, topics, hard cases) hold. See data/README.md.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections import Counter
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_script
 
 from actorstance import LABELS
 from actorstance.data import read_records
@@ -24,10 +23,7 @@ ARTICLES = ROOT / "data" / "articles"
 
 def _load_describe():
     """data/describe.py prints the datasheet's numbers; the tests count with the same helpers."""
-    spec = importlib.util.spec_from_file_location("bundled_data_describe", ROOT / "data" / "describe.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("data/describe.py")
 
 
 describe = _load_describe()

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, tiny_records, write_jsonl
+from conftest import load_script, tiny_records, write_jsonl
 
 from actorstance import LABELS
 
 
 def _combine():
-    spec = importlib.util.spec_from_file_location("combine_runs", ROOT / "benchmarks" / "combine_runs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/combine_runs.py")
 
 
 def _run(path, gold, proba, ids=None):

@@ -97,14 +97,10 @@ def test_resolve_uses_the_joined_cache(tmp_path, monkeypatch):
 def test_the_encoder_results_table_is_the_one_its_run_folders_give(monkeypatch):
     """benchmarks/results/encoders/README.md is generated from the run folders beside it (one row per
     scored split: Park's dev, a single test file, or each source of several test files)."""
-    import importlib.util
-
-    from conftest import ROOT
+    from conftest import ROOT, load_script
 
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location("encoders", ROOT / "benchmarks" / "encoders.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script("benchmarks/encoders.py")
     readme = (bench.OUT / "README.md").read_text()
     assert readme == bench.table()
     assert all(f"| [{run.name}/]({run.name}/) |" in readme for run in bench.OUT.iterdir() if (run / "metrics.json").is_file())

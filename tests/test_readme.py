@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, compose
+from conftest import ROOT, compose, load_script
 
 
 @pytest.mark.slow
@@ -50,21 +50,12 @@ def test_every_scorer_run_the_readme_and_docs_cite_has_its_result_files():
     assert not missing, missing
 
 
-def _benchmark_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("benchmark", ROOT / "benchmarks" / "benchmark.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_headline_quality_tables_are_what_quality_json_gives():
     """README.md's and RESULTS.md's macro-F1 tables are rendered from benchmarks/results/quality.json (not typed), and
     every run a cell rests on has its config, metrics and predictions committed."""
     import json
 
-    bench = _benchmark_module()
+    bench = load_script("benchmarks/benchmark.py")
     entries = json.loads((ROOT / "benchmarks" / "results" / "quality.json").read_text(encoding="utf-8"))["entries"]
     table = bench.render_headline(bench.resummarise(entries))
     for name in bench.TABLE_FILES:
@@ -82,7 +73,7 @@ def test_the_headline_quality_tables_are_what_quality_json_gives():
 
 
 def test_the_headline_table_shows_mean_sd_seeds_and_a_dash_where_no_run_is():
-    bench = _benchmark_module()
+    bench = load_script("benchmarks/benchmark.py")
     pooled = {"n": 785, "macro_f1": {"mean": 0.7, "sd": 0.01},
               "by_source": {"newsmtsc:dev_rw": {"n": 343, "macro_f1": {"mean": 0.8123, "sd": 0.0061}}}}
     entry = {"label": "transformer experiment=newsmtsc_best", "data": "newsmtsc", "seeds": [1, 2], "command": "cmd",
