@@ -396,6 +396,18 @@ def test_benchmark_summary_merge_and_table(tmp_path):
     assert "| tfidf | newsmtsc | dev_rw | 30 | 2 | 0.500 ± 0.141 |" in table and "2.0 ± 1.4" in table
 
 
+def test_benchmark_names_each_split_from_the_run_config():
+    """An experiment can change a data config's splits (experiment=newsmtsc_best picks on 10% of train and scores
+    both authors' dev sets): the table names what the run used, not what data=newsmtsc alone would."""
+    bench = _bench()
+    best = bench.describe_splits(compose(["model=transformer", "data=newsmtsc", "experiment=newsmtsc_best"]).data)
+    assert best == {"dev": "10% of train", "test": "dev_rw + dev_mt"}
+    assert bench.describe_splits(compose(["data=newsmtsc"]).data) == {"dev": "dev_rw", "test": "dev_mt"}
+    entry = {"label": "transformer experiment=newsmtsc_best", "data": "newsmtsc", "split_names": best}
+    assert bench.split_name(entry, "dev") == "10% of train"
+    assert bench.split_name(dict(entry, label="tfidf"), "dev") == "dev_rw"  # no experiment: the data config's own
+
+
 @pytest.mark.slow
 def test_benchmark_writes_its_table_and_resume_reuses_only_a_finished_run_of_the_same_config(tmp_path):
     bench = _bench()
