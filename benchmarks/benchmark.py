@@ -236,19 +236,20 @@ def render_markdown(entries: list[dict]) -> str:
 #: the split it is read from: "dev", "test", "test:SOURCE" (one source of a pooled split) or "dev:lines" (Park's
 #: 5-class line macro-F1); a cell without an entry shows "-". NewsMTSC's transformer cell is the recipe that picks
 #: its epoch on 10% of train and scores dev_rw and dev_mt unseen (experiment=newsmtsc_best).
-_T = ("transformer experiment=newsmtsc_best", "transformer experiment=park2021_best",
-      "transformer experiment=transformer_small_data model.progress=false")
+NEWSMTSC_RECIPE = "transformer experiment=newsmtsc_best"
+PARK_RECIPE = "transformer experiment=park2021_best"
+BUNDLED_RECIPE = "transformer experiment=transformer_small_data model.progress=false"
 HEADLINE_COLUMNS = ("tfidf", "embedding", "transformer (MiniLM-L6, CPU)")
 HEADLINE_ROWS = {
     "NewsMTSC dev_rw": [("tfidf", "newsmtsc", "dev"), ("embedding", "newsmtsc", "dev"),
-                        (_T[0], "newsmtsc", "test:newsmtsc:dev_rw")],
+                        (NEWSMTSC_RECIPE, "newsmtsc", "test:newsmtsc:dev_rw")],
     "NewsMTSC dev_mt": [("tfidf", "newsmtsc", "test"), ("embedding", "newsmtsc", "test"),
-                        (_T[0], "newsmtsc", "test:newsmtsc:dev_mt")],
+                        (NEWSMTSC_RECIPE, "newsmtsc", "test:newsmtsc:dev_mt")],
     "Park 2021 dev (10% of train by sentence; it also picks the transformer's epoch)": [
-        ("tfidf", "park2021", "dev"), ("embedding", "park2021", "dev"), (_T[1], "park2021", "dev")],
-    "Park 2021 dev lines, 5-class macro-F1": [("tfidf", "park2021", "dev:lines"),
-                                              ("embedding", "park2021", "dev:lines"), (_T[1], "park2021", "dev:lines")],
-    "bundled test": [("tfidf", "bundled", "test"), None, (_T[2], "bundled", "test")],
+        ("tfidf", "park2021", "dev"), ("embedding", "park2021", "dev"), (PARK_RECIPE, "park2021", "dev")],
+    "Park 2021 dev lines, 5-class macro-F1": [
+        ("tfidf", "park2021", "dev:lines"), ("embedding", "park2021", "dev:lines"), (PARK_RECIPE, "park2021", "dev:lines")],
+    "bundled test": [("tfidf", "bundled", "test"), None, (BUNDLED_RECIPE, "bundled", "test")],
 }
 TABLE_START, TABLE_END = "<!-- quality-table:start (python benchmarks/benchmark.py --tables) -->", "<!-- quality-table:end -->"
 TABLE_FILES = ("README.md", "benchmarks/RESULTS.md")
