@@ -251,8 +251,17 @@ HEADLINE_ROWS = {
         ("tfidf", "park2021", "dev:lines"), ("embedding", "park2021", "dev:lines"), (PARK_RECIPE, "park2021", "dev:lines")],
     "bundled test": [("tfidf", "bundled", "test"), None, (BUNDLED_RECIPE, "bundled", "test")],
 }
-TABLE_START, TABLE_END = "<!-- quality-table:start (python benchmarks/benchmark.py --tables) -->", "<!-- quality-table:end -->"
-TABLE_FILES = ("README.md", "benchmarks/RESULTS.md")
+
+
+def markers(name: str) -> tuple[str, str]:
+    """The comments that enclose a generated table in README.md or RESULTS.md."""
+    return (f"<!-- {name}-table:start (python benchmarks/benchmark.py --tables) -->", f"<!-- {name}-table:end -->")
+
+
+TABLE_START, TABLE_END = markers("quality")
+#: Each generated table and the files it appears in.
+TABLE_FILES = {"quality": ("README.md", "benchmarks/RESULTS.md"), "articles": ("README.md", "benchmarks/RESULTS.md"),
+               "speed": ("README.md", "benchmarks/RESULTS.md"), "articles-previous": ("benchmarks/RESULTS.md",)}
 
 
 def _cell_scores(entry: dict, where: str) -> dict:
@@ -299,20 +308,126 @@ def render_headline(entries: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The article scorers the README reports, each with the evaluate-articles reports (file stems in
+#: benchmarks/results/articles/) that its cells average: SEESAW train's select part (which chose settings), SEESAW
+#: valid (reported, never chosen on) and the bundled articles.
+ARTICLE_ROWS = {
+    "MiniLM span scorer, `python train.py experiment=articles seed=S` (recommended)": {
+        "select": ["minilm-mil-cand23-seesaw-train-select", "minilm-mil-s1-cand23-seesaw-train-select",
+                   "minilm-mil-s2-seesaw-train-select"],
+        "valid": ["minilm-mil-cand23-seesaw-valid", "minilm-mil-s1-cand23-seesaw-valid", "minilm-mil-s2-seesaw-valid"],
+        "bundled": ["minilm-mil-cand23-bundled", "minilm-mil-s1-cand23-bundled", "minilm-mil-s2-bundled"]},
+    "tfidf, `experiment=articles_tfidf`": {
+        "select": ["tfidf-articles-cand23-seesaw-train-select"], "valid": ["tfidf-articles-cand23-seesaw-valid"],
+        "bundled": ["tfidf-articles-cand23-bundled"]},
+    "MiniLM taught by nine MiniLM runs, `experiment=articles_distilled` (earlier recipe and candidates)": {
+        "select": ["minilm-ens9-distilled-salient0-seesaw-train-select"],
+        "valid": ["minilm-ens9-distilled-salient0-seesaw-valid", "minilm-ens9-distilled-s1-salient0-seesaw-valid",
+                  "minilm-ens9-distilled-s2-salient0-seesaw-valid"], "bundled": []},
+    "MPNet, `experiment=articles_mpnet` trained on a GPU (earlier recipe and candidates, `--salient 2`)": {
+        "select": ["mpnet-between-park-gpu-select-seesaw-train-select"], "valid": ["mpnet-between-park-gpu-seesaw-valid"],
+        "bundled": ["mpnet-between-park-gpu-bundled"]},
+}
+
+
+def _stat_cell(values: list[float], bold: bool = False) -> str:
+    """mean ± sd (n seeds) of one figure over the reports of a cell; "-" where there are none."""
+    if not values:
+        return "-"
+    text = f"{statistics.mean(values):.3f}" + (f" ± {statistics.stdev(values):.3f}" if len(values) > 1 else "")
+    return (f"**{text}**" if bold else text) + (f" ({len(values)} seeds)" if len(values) > 1 else "")
+
+
+def render_articles(folder: Path) -> str:
+    """The article scorers end to end (supportive/critical triples per sentence, lenient names), from the
+    evaluate-articles reports named in ARTICLE_ROWS."""
+    load = lambda stem: json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))  # noqa: E731
+    lines = ["| scorer | select triple F1 | valid triple P | valid triple R | valid triple F1 | valid pair recall | "
+             "bundled triple F1 | valid sentences/s | scored |", "|" + "---|" * 9]
+    for name, files in ARTICLE_ROWS.items():
+        sel, val, bun = ([load(f) for f in files[k]] for k in ("select", "valid", "bundled"))
+        speeds = [r["timings"]["sentences_per_s"] for r in val]
+        machines = {r.get("machine", "") for r in val} - {"x86_64, 2 cores"}
+        speed = (f"{min(speeds):.1f}" if len(speeds) == 1 else f"{min(speeds):.1f}-{max(speeds):.1f}") + \
+            (f" ({', '.join(sorted(machines))})" if machines else "")
+        when = sorted({r["when"][:10] for r in val})
+        lines.append(f"| {name} | {_stat_cell([r['triples']['f1'] for r in sel])} | "
+                     + " | ".join(_stat_cell([r["triples"][k] for r in val], bold=k == "f1")
+                                  for k in ("precision", "recall", "f1"))
+                     + f" | {_stat_cell([r['stages']['pair_recall'] for r in val])} | "
+                     f"{_stat_cell([r['triples']['f1'] for r in bun])} | {speed} | {', '.join(when)} |")
+    lines += ["", "Generated from the `actorstance evaluate-articles` reports in `benchmarks/results/articles/` (each "
+              "holds its command) by `python benchmarks/benchmark.py --tables` (do not edit by hand). Mean ± sd over "
+              "seeds; select = the fifth of SEESAW's train stories that picks epochs and settings, valid = SEESAW "
+              "valid (105 articles, never chosen on), bundled = `data/articles/`; int8 where the model has an int8 "
+              "copy, 2 CPU cores unless the speed names another machine. The reports:", ""]
+    for name, files in ARTICLE_ROWS.items():
+        stems = [f for k in ("select", "valid", "bundled") for f in files[k]]
+        lines.append(f"- {name}: " + ", ".join(f"`{f}`" for f in stems))
+    return "\n".join(lines) + "\n"
+
+
+def render_speed(speed: dict) -> str:
+    """The transformer's prediction paths side by side (benchmarks/speed.py's speed.json)."""
+    cut, written = speed["prediction"][0], speed["prediction"][1]
+    as_written = {r["path"]: r for r in written["rows"]}
+    lines = [f"| path | sentences/s, {cut['mean_tokens']} tokens | x HF pipeline (bs 1) | same as fp32 | "
+             f"sentences/s as written, {written['mean_tokens']} tokens (same as fp32) |", "|" + "---|" * 5]
+    for r in cut["rows"]:
+        w = as_written.get(r["path"])
+        lines.append(f"| {r['path']} | **{r['sentences_per_second']}** | {r['speed_vs_pipeline_bs1']}x | "
+                     f"{r['same_prediction_as_fp32']:.2%} | "
+                     + (f"{w['sentences_per_second']} ({w['same_prediction_as_fp32']:.2%})" if w else "-") + " |")
+    t = speed["training"]
+    lines += ["", f"Training: {t['examples']} examples of {t['mean_tokens']} tokens on average, batch {t['batch_size']}: "
+              f"**{t['examples_per_second']} examples/s**, peak RSS {t['peak_rss_mb']:,.0f} MB.", "",
+              f"Generated from `benchmarks/results/speed.json` by `python benchmarks/benchmark.py --tables`; written by "
+              f"`{speed['command']}` ({speed['machine']['cores']} cores, load average {speed['machine']['load_average_at_start']} "
+              f"at the start; median of {cut['repeats']} timings per path, all paths on the same {cut['n']} sentences)."]
+    return "\n".join(lines) + "\n"
+
+
+#: The previous article pipeline's reports (benchmarks/articles.py): named actors only, every actor pair.
+PREVIOUS_ARTICLE_REPORTS = ("articles.json", "articles-transformer.json", "articles-transformer-int8.json")
+
+
+def render_articles_previous(results: Path) -> str:
+    lines = ["| report | model | triple P / R, all labels | polar P / R | gold pairs reaching the model | "
+             "sentences/s end to end | date |", "|" + "---|" * 7]
+    for name in PREVIOUS_ARTICLE_REPORTS:
+        r = json.loads((results / name).read_text(encoding="utf-8"))
+        q = r["quality"]
+        model = r["model_family"] + (" int8" if r.get("int8") else " fp32" if r["model_family"] == "transformer" else "")
+        lines.append(f"| [{name}](results/{name}) | {model} | {q['rows_all']['precision']:.3f} / {q['rows_all']['recall']:.3f} | "
+                     f"{q['rows_polar']['precision']:.3f} / {q['rows_polar']['recall']:.3f} | {q['pair_recall']:.3f} | "
+                     f"{r['speed']['sentences_per_s']} | {r['date']} |")
+    lines += ["", "Generated from those reports by `python benchmarks/benchmark.py --tables`; each holds its command."]
+    return "\n".join(lines) + "\n"
+
+
+def render_tables(results: Path) -> dict[str, str]:
+    """Every generated table of README.md and RESULTS.md, by name, from the result files under ``results``."""
+    quality = resummarise(json.loads((results / "quality.json").read_text(encoding="utf-8"))["entries"])
+    return {"quality": render_headline(quality), "articles": render_articles(results / "articles"),
+            "speed": render_speed(json.loads((results / "speed.json").read_text(encoding="utf-8"))),
+            "articles-previous": render_articles_previous(results)}
+
+
 def write_tables(results: Path, root: Path = ROOT) -> list[Path]:
-    """Rewrite the headline table between its markers in README.md and RESULTS.md from quality.json."""
-    table = render_headline(resummarise(json.loads((results / "quality.json").read_text(encoding="utf-8"))["entries"]))
-    written = []
-    for name in TABLE_FILES:
-        path = root / name
-        text = path.read_text(encoding="utf-8")
-        head, _, rest = text.partition(TABLE_START + "\n")
-        _, found, tail = rest.partition(TABLE_END)
-        if not found:
-            raise SystemExit(f"error: {path}: the markers {TABLE_START!r} ... {TABLE_END!r} are missing")
-        write_atomic(head + TABLE_START + "\n" + table + TABLE_END + tail, path)
-        written.append(path)
-    return written
+    """Rewrite each generated table between its markers in README.md and RESULTS.md from the result files."""
+    tables, texts = render_tables(results), {}
+    for name, files in TABLE_FILES.items():
+        for file in files:
+            text = texts.get(file) or (root / file).read_text(encoding="utf-8")
+            start, end = markers(name)
+            head, _, rest = text.partition(start + "\n")
+            _, found, tail = rest.partition(end)
+            if not found:
+                raise SystemExit(f"error: {root / file}: the markers {start!r} ... {end!r} are missing")
+            texts[file] = head + start + "\n" + tables[name] + end + tail
+    for file, text in texts.items():
+        write_atomic(text, root / file)
+    return [root / file for file in texts]
 
 
 def resummarise(entries: list[dict]) -> list[dict]:
@@ -343,12 +458,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--render", action="store_true",
                    help="only recompute quality.json's summaries from its runs and rewrite quality.md")
     p.add_argument("--tables", action="store_true",
-                   help="only rewrite the headline table in README.md and benchmarks/RESULTS.md from quality.json")
+                   help="only rewrite the generated tables in README.md and benchmarks/RESULTS.md from the result files")
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.tables:
         for path in write_tables(out):
-            print(f"rewrote the table in {path}")
+            print(f"rewrote the tables in {path}")
         return 0
     if args.render:
         entries = resummarise(json.loads((out / "quality.json").read_text("utf-8"))["entries"])

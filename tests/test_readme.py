@@ -51,16 +51,19 @@ def test_every_scorer_run_the_readme_and_docs_cite_has_its_result_files():
 
 
 def test_the_headline_quality_tables_are_what_quality_json_gives():
-    """README.md's and RESULTS.md's macro-F1 tables are rendered from benchmarks/results/quality.json (not typed), and
-    every run a cell rests on has its config, metrics and predictions committed."""
+    """README.md's and RESULTS.md's tables (macro-F1, articles, speed) are rendered from the result files (not typed),
+    and every run a macro-F1 cell rests on has its config, metrics and predictions committed."""
     import json
 
     bench = load_script("benchmarks/benchmark.py")
     entries = json.loads((ROOT / "benchmarks" / "results" / "quality.json").read_text(encoding="utf-8"))["entries"]
-    table = bench.render_headline(bench.resummarise(entries))
-    for name in bench.TABLE_FILES:
-        text = (ROOT / name).read_text(encoding="utf-8")
-        assert bench.TABLE_START + "\n" + table + bench.TABLE_END in text, f"{name}: run benchmark.py --tables"
+    tables = bench.render_tables(ROOT / "benchmarks" / "results")
+    assert tables["quality"] == bench.render_headline(bench.resummarise(entries))
+    for table_name, files in bench.TABLE_FILES.items():
+        start, end = bench.markers(table_name)
+        for name in files:
+            text = (ROOT / name).read_text(encoding="utf-8")
+            assert start + "\n" + tables[table_name] + end in text, f"{name}, {table_name}: run benchmark.py --tables"
     cited = {spec[:2] for cells in bench.HEADLINE_ROWS.values() for spec in cells if spec}
     kept = ROOT / "benchmarks" / "results" / "quality_runs"
     for e in entries:
@@ -85,3 +88,25 @@ def test_the_headline_table_shows_mean_sd_seeds_and_a_dash_where_no_run_is():
     assert "| NewsMTSC dev_rw (343) | 0.600 (1 seed) | - | **0.812 ± 0.006** (2 seeds) |" in table
     assert "| NewsMTSC dev_mt (-) | - | - | - |" in table and "| bundled test (-) | - | - | - |" in table
     assert "picked the epoch, 10% of train: 0.810 / 0.815" in table
+
+
+def test_the_articles_table_averages_its_reports_over_seeds(tmp_path, monkeypatch):
+    import json
+
+    bench = load_script("benchmarks/benchmark.py")
+
+    def report(stem, f1, speed, machine="x86_64, 2 cores"):
+        body = {"triples": {"precision": f1 + 0.1, "recall": f1 - 0.1, "f1": f1}, "stages": {"pair_recall": 0.5},
+                "timings": {"sentences_per_s": speed}, "machine": machine, "when": "2026-12-07T01:00:00+00:00"}
+        (tmp_path / f"{stem}.json").write_text(json.dumps(body), encoding="utf-8")
+        return stem
+
+    monkeypatch.setattr(bench, "ARTICLE_ROWS", {
+        "two seeds": {"select": [report("a-sel", 0.2, 90.0)], "valid": [report("a", 0.24, 99.0), report("b", 0.26, 105.5)],
+                      "bundled": []},
+        "gpu": {"select": [], "valid": [report("g", 0.3, 300.0, "x86_64, 16 cores")], "bundled": [report("g-b", 0.5, 1.0)]}})
+    table = bench.render_articles(tmp_path)
+    assert "| two seeds | 0.200 | 0.350 ± 0.014 (2 seeds) | 0.150 ± 0.014 (2 seeds) | **0.250 ± 0.014** (2 seeds) | " \
+           "0.500 ± 0.000 (2 seeds) | - | 99.0-105.5 | 2026-12-07 |" in table
+    assert "| gpu | - | 0.400 | 0.200 | **0.300** | 0.500 | 0.500 | 300.0 (x86_64, 16 cores) | 2026-12-07 |" in table
+    assert "- two seeds: `a-sel`, `a`, `b`" in table
