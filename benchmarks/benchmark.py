@@ -10,6 +10,11 @@ the data config names. Results are merged into ``benchmarks/results/quality.json
 entry per model, overrides and data set: a rerun replaces its own entry) and rendered as
 ``benchmarks/results/quality.md``, each entry with its command, machine, date and versions; each run's
 resolved config, metrics and predictions are kept under ``benchmarks/results/quality_runs/``.
+
+    .venv/bin/python benchmarks/benchmark.py --tables   # rewrite every generated table of README.md and RESULTS.md
+
+The tables (macro-F1, the article scorers, speed) are rendered from the result files between marker comments, so
+that no reported number is typed by hand; a test checks that they agree.
 """
 
 from __future__ import annotations
@@ -392,6 +397,7 @@ PREVIOUS_ARTICLE_REPORTS = ("articles.json", "articles-transformer.json", "artic
 
 
 def render_articles_previous(results: Path) -> str:
+    """The previous article pipeline on the bundled articles (benchmarks/articles.py's reports), kept for the record."""
     lines = ["| report | model | triple P / R, all labels | polar P / R | gold pairs reaching the model | "
              "sentences/s end to end | date |", "|" + "---|" * 7]
     for name in PREVIOUS_ARTICLE_REPORTS:
