@@ -212,9 +212,24 @@ def render_markdown(entries: list[dict]) -> str:
              "the split shown (batch prediction, one process). Data: `../shared/data` (README there).",
              "Dev splits cut from a training file use `data.split_seed` (0 in the configs: the same dev",
              "sentences for every seed) unless the row's overrides say otherwise.", ""]
+    lines += render_rows(entries).splitlines()
+    lines += ["", "## Runs", ""]
+    for e in entries:
+        v = ", ".join(f"{k} {val}" for k, val in e["versions"].items())
+        m = e["machine"]
+        hw = f"{m['cpu']}, {m['cores']} cores" + (f", GPU {m['gpu']}" if m.get("gpu") else "")
+        lines += [f"- **{e['label']} on {e['data']}** (seeds {', '.join(map(str, e['seeds']))}; "
+                  f"{e['n_train']} training examples), {e['date']}", f"  - command: `{e['command']}`",
+                  f"  - machine: {hw}; Python {m['python']}; load average at start "
+                  f"{m.get('load_average_at_start')}", f"  - versions: {v}"]
+    return "\n".join(lines) + "\n"
+
+
+def render_rows(entries: list[dict]) -> str:
+    """One table row per entry and split (and per source of a pooled split), every figure as mean ± sd."""
     header = ("| model | data | split | n | seeds | macro-F1 | accuracy | F_avg | F1 supportive | F1 critical "
               "| F1 neutral | train s | predict sent/s |")
-    lines += [header, "|" + "---|" * (header.count("|") - 1)]
+    lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for e in entries:
         for split, s in e["splits"].items():
             pc = s["per_class_f1"]
@@ -225,15 +240,6 @@ def render_markdown(entries: list[dict]) -> str:
             for src, b in s.get("by_source", {}).items():
                 lines.append(f"| {e['label']} | {e['data']} | {split}: source {src} | {b['n']} | {len(e['seeds'])} "
                              f"| {fmt(b['macro_f1'])} | {fmt(b['accuracy'])} | {fmt(b['f_avg'])} | | | | | |")
-    lines += ["", "## Runs", ""]
-    for e in entries:
-        v = ", ".join(f"{k} {val}" for k, val in e["versions"].items())
-        m = e["machine"]
-        hw = f"{m['cpu']}, {m['cores']} cores" + (f", GPU {m['gpu']}" if m.get("gpu") else "")
-        lines += [f"- **{e['label']} on {e['data']}** (seeds {', '.join(map(str, e['seeds']))}; "
-                  f"{e['n_train']} training examples), {e['date']}", f"  - command: `{e['command']}`",
-                  f"  - machine: {hw}; Python {m['python']}; load average at start "
-                  f"{m.get('load_average_at_start')}", f"  - versions: {v}"]
     return "\n".join(lines) + "\n"
 
 
@@ -266,7 +272,8 @@ def markers(name: str) -> tuple[str, str]:
 TABLE_START, TABLE_END = markers("quality")
 #: Each generated table and the files it appears in.
 TABLE_FILES = {"quality": ("README.md", "benchmarks/RESULTS.md"), "articles": ("README.md", "benchmarks/RESULTS.md"),
-               "speed": ("README.md", "benchmarks/RESULTS.md"), "articles-previous": ("benchmarks/RESULTS.md",)}
+               "speed": ("README.md", "benchmarks/RESULTS.md"), "articles-previous": ("benchmarks/RESULTS.md",),
+               "tfidf-public": ("docs/public-data.md",)}
 
 
 def _cell_scores(entry: dict, where: str) -> dict:
@@ -416,7 +423,9 @@ def render_tables(results: Path) -> dict[str, str]:
     quality = resummarise(json.loads((results / "quality.json").read_text(encoding="utf-8"))["entries"])
     return {"quality": render_headline(quality), "articles": render_articles(results / "articles"),
             "speed": render_speed(json.loads((results / "speed.json").read_text(encoding="utf-8"))),
-            "articles-previous": render_articles_previous(results)}
+            "articles-previous": render_articles_previous(results),
+            "tfidf-public": render_rows([e for e in quality if e["model"] == "tfidf" and e["data"] != "bundled"])
+            + "\nGenerated from `benchmarks/results/quality.json` by `python benchmarks/benchmark.py --tables`.\n"}
 
 
 def write_tables(results: Path, root: Path = ROOT) -> list[Path]:
