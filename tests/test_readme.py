@@ -110,3 +110,20 @@ def test_the_articles_table_averages_its_reports_over_seeds(tmp_path, monkeypatc
            "0.500 ± 0.000 (2 seeds) | - | 99.0-105.5 | 2026-12-07 |" in table
     assert "| gpu | - | 0.400 | 0.200 | **0.300** | 0.500 | 0.500 | 300.0 (x86_64, 16 cores) | 2026-12-07 |" in table
     assert "- two seeds: `a-sel`, `a`, `b`" in table
+
+
+def test_tables_are_written_between_their_markers_and_a_missing_marker_is_named(tmp_path, monkeypatch):
+    bench = load_script("benchmarks/benchmark.py")
+    monkeypatch.setattr(bench, "render_tables", lambda results: {"quality": "| q |\n", "speed": "| s |\n"})
+    monkeypatch.setattr(bench, "TABLE_FILES", {"quality": ("README.md", "R.md"), "speed": ("R.md",)})
+    q, s = bench.markers("quality"), bench.markers("speed")
+    (tmp_path / "README.md").write_text(f"intro\n{q[0]}\nold\n{q[1]}\nend\n", encoding="utf-8")
+    (tmp_path / "R.md").write_text(f"{s[0]}\n{s[1]}\n{q[0]}\nstale\n{q[1]}\n", encoding="utf-8")
+    bench.write_tables(tmp_path, tmp_path)
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == f"intro\n{q[0]}\n| q |\n{q[1]}\nend\n"
+    assert (tmp_path / "R.md").read_text(encoding="utf-8") == f"{s[0]}\n| s |\n{s[1]}\n{q[0]}\n| q |\n{q[1]}\n"
+    (tmp_path / "README.md").write_text(f"{q[0]}\nold\n{q[1]}\n", encoding="utf-8")
+    (tmp_path / "R.md").write_text("no markers\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="R.md: the markers"):
+        bench.write_tables(tmp_path, tmp_path)
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == f"{q[0]}\nold\n{q[1]}\n"  # none half-written
