@@ -958,6 +958,28 @@ def test_seesaw_format_can_leave_out_the_neutrals_of_sentences_with_an_unmatched
         list(read_seesaw_candidates(root, {"split": "train", "hard_neutral_rate": 2}))
 
 
+def test_seesaw_format_can_leave_out_the_holders_topic_pairs_of_an_unmatched_stance(tmp_path, spacy_ner):
+    """drop_uncertain_holders: the gold names the bill otherwise ("Fiscal Responsibility Act"), so Okafor's pair with
+    the article's "budget bill" is no sure neutral; her pair with Baird, and Baird's pairs, are."""
+    from actorstance.articles.seesaw import read_seesaw_candidates
+    from actorstance.errors import DataError
+
+    sentences = ["Senator Ruth Okafor praised Governor Tim Baird on Monday.",
+                 "Okafor said the budget bill was a disaster, and Tim Baird defended the budget bill."]
+    root = write_seesaw(tmp_path / "seesaw", sentences, [(1, "Ruth Okafor", "NEG", "Fiscal Responsibility Act")],
+                        split="train")
+    pairs = lambda options: {(r.record["actor"], r.record["target"], r.record["label"])  # noqa: E731
+                             for r in read_seesaw_candidates(root, {"split": "train", **options})
+                             if r.record["text"] == sentences[1]}
+    full, sure = pairs({}), pairs({"drop_uncertain_holders": True})
+    assert ("Okafor", "budget bill", "neutral") in full and ("Okafor", "budget bill", "neutral") not in sure
+    assert full - sure == {("Okafor", "budget bill", "neutral")}
+    assert ("Tim Baird", "budget bill", "neutral") in sure and ("Okafor", "Tim Baird", "neutral") in sure
+    assert pairs({"drop_uncertain": True}) == set()  # the broader option leaves out every neutral of the sentence
+    with pytest.raises(DataError, match="drop_uncertain_holders"):
+        list(read_seesaw_candidates(root, {"split": "train", "drop_uncertain_holders": "yes"}))
+
+
 def test_seesaw_format_can_add_the_gold_stances_no_candidate_reaches(tmp_path):
     from actorstance.articles.seesaw import read_seesaw_candidates
     from actorstance.errors import DataError

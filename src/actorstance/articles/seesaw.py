@@ -9,7 +9,7 @@ prediction time. Registered as the data format ``seesaw`` (``python train.py dat
 options: ``split`` (train / valid), ``part`` (all / fit / select: see ``gold.SEESAW_PARTS``),
 ``ner`` (auto / spacy / rules), ``neutral_rate`` (the share of neutral candidates kept, chosen
 by a hash of the id: about 98% of candidates are neutral, and a transformer need not see them
-all to learn what they look like), ``hard_neutral_rate`` and ``drop_uncertain`` (see
+all to learn what they look like), ``hard_neutral_rate``, ``drop_uncertain`` and ``drop_uncertain_holders`` (see
 :func:`candidate_records`), ``missed_gold`` (the gold stances no candidate matched, as records of their own:
 :func:`missed_gold_records`), ``salient`` (the article's N most mentioned names as targets of every
 sentence, as ``predict --salient N``; default ``pairs.SALIENT``), ``readings`` (each pair read at up to N
@@ -71,7 +71,8 @@ def missed_gold_records(gold: GoldArticle, analysed, missed: Iterable) -> Iterat
 
 def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral_rate: float = 1.0,
                       hard_neutral_rate: float | None = None, drop_uncertain: bool = False,
-                      missed_gold: bool = False, source: str = "seesaw") -> Iterator[dict]:
+                      drop_uncertain_holders: bool = False, missed_gold: bool = False,
+                      source: str = "seesaw") -> Iterator[dict]:
     """Labeled records, one per candidate pair (see the module doc), in the model's record
     format plus ``group`` (the story) and ``source``. Of candidates with the same sentence,
     actor and target text (two people called "he" in one sentence), the first is kept.
@@ -82,10 +83,13 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
     that holds a stance no candidate matched (its pair was not generated, or its holder or target
     is outside the entity list): such a candidate may be that stance under a name the rule
     cannot match, and labeling it neutral would teach the scorer that stance-bearing sentences
-    carry none. A ``pipeline`` that reads pairs at several mentions (``instances`` > 1, the option
-    ``readings``) gives a record per reading, each with the pair's label and a ``bag`` naming the
-    pair (a neutral pair is kept or thinned whole): ``model.best_reading`` learns a stance from the
-    reading that states it. ``missed_gold`` adds the gold stances no candidate matched
+    carry none. ``drop_uncertain_holders`` leaves out fewer: only the neutral candidates whose actor is the
+    holder of such an unmatched stance of the sentence, and whose target is no named actor (the stance's
+    target under another name, most likely: the gold's "Affordable Care Act" is the article's "health care
+    law", its "For the People Act" the article's "the legislation"). A ``pipeline`` that reads pairs at
+    several mentions (``instances`` > 1, the option ``readings``) gives a record per reading, each with the
+    pair's label and a ``bag`` naming the pair (a neutral pair is kept or thinned whole): ``model.best_reading``
+    learns a stance from the reading that states it. ``missed_gold`` adds the gold stances no candidate matched
     (:func:`missed_gold_records`)."""
     from .pairs import model_record
 
@@ -111,9 +115,12 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
             matched.add(hit)
             labeled.append((pair, ids, "neutral" if hit is None else hit.label))
         unsure = {g.sentence for g in gold.triples if g not in matched} | gold.unnamed_sentences
+        unsure_holders = [g for g in gold.triples if g not in matched]
         with_stance = {g.sentence for g in gold.triples if g in matched}
         for pair, ids, label in labeled:
-            if drop_uncertain and label == "neutral" and ids & unsure:
+            if label == "neutral" and ((drop_uncertain and ids & unsure) or (
+                    drop_uncertain_holders and pair.target.kind == "topic"
+                    and any(g.sentence in ids and names_match(pair.actor.canonical, g.actor) for g in unsure_holders))):
                 uncertain += 1
                 continue
             rec = model_record(analysed.article, pair, analysed.sentences)
@@ -134,7 +141,8 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
     if dropped:
         log.info("%s: %d candidate pairs repeated a sentence, actor and target already taken", source, dropped)
     if uncertain:
-        log.info("seesaw: %d neutral candidates left out as uncertain (drop_uncertain)", uncertain)
+        log.info("seesaw: %d neutral candidates left out as uncertain (drop_uncertain%s)", uncertain,
+                 "_holders" if drop_uncertain_holders else "")
 
 
 def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) -> tuple[dict, dict]:
@@ -145,7 +153,8 @@ def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) 
     unknown = set(options) - set(known)
     if unknown:
         raise DataError([f"{path}: {fmt}: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}"])
-    flags = {flag: options.get(flag, False) for flag in ("drop_uncertain", "salient_holders", "missed_gold") if flag in known}
+    flags = {flag: options.get(flag, False) for flag in ("drop_uncertain", "drop_uncertain_holders", "salient_holders",
+                                                          "missed_gold") if flag in known}
     for flag, value in flags.items():
         if not isinstance(value, bool):
             raise DataError([f"{path}: {fmt}: {flag}: expected true or false, got {value!r}"])
@@ -186,8 +195,8 @@ def read_seesaw_candidates(path: Path, options: dict):
     from .detectors import make_detector
     from .pipeline import ArticlePipeline
 
-    known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "salient_holders", "missed_gold",
-             "salient", "readings")
+    known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "drop_uncertain_holders",
+             "salient_holders", "missed_gold", "salient", "readings")
     flags, rates = _check_options(path, "seesaw", options, known)
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning),
                                salient=_salient(path, "seesaw", options), salient_holders=flags["salient_holders"],
@@ -195,6 +204,7 @@ def read_seesaw_candidates(path: Path, options: dict):
     # default: a pair's first reading (prediction reads up to pairs.INSTANCES and keeps the most polar)
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
     for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"],
+                                              drop_uncertain_holders=flags["drop_uncertain_holders"],
                                               missed_gold=flags["missed_gold"], **rates), start=1):
         yield RawRow(k, rec)
 
