@@ -1331,3 +1331,19 @@ def test_candidate_records_with_readings_give_each_reading_of_a_pair_its_label_a
     for option, bad in (("readings", 0), ("readings", "two"), ("salient", -1)):
         with pytest.raises(DataError, match=rf"seesaw: {option}: expected a whole number >= {int(option == 'readings')}"):
             list(read_seesaw_candidates(root, {"split": "valid", option: bad}))
+
+
+def test_the_word_probes_cover_every_word_and_frame_and_their_table_is_generated(tmp_path, monkeypatch):
+    probe = load_script("benchmarks/articles_probe.py")
+    items = probe.probes()
+    assert len(items) == len(probe.WORDS) * len(probe.FRAMES) == len({pid for pid, *_ in items})
+    pid, word, expected, text = items[1]
+    assert word == "bill" and expected == "critical" and text.endswith(f"Senator {probe.HOLDER} criticized the bill.")
+    assert (probe.OUT / "README.md").read_text(encoding="utf-8") == probe.table()  # the committed table is its files'
+    monkeypatch.setattr(probe, "OUT", tmp_path)
+    report = {"name": "m", "model": "DIR", "when": "w", "probes": [
+        {"id": p, "word": w, "expected": e, "label": "neutral" if w == "bill" else e} for p, w, e, _ in items]}
+    (tmp_path / "m.json").write_text(json.dumps(report), encoding="utf-8")
+    row = next(line for line in probe.table().splitlines() if line.startswith("| m |"))
+    right = 1 - (len(probe.FRAMES) - 2) / len(items)  # all right but "bill" in its six stance frames
+    assert row.startswith(f"| m | {right:.2f} |") and "| 0.25 | 1.00 |" in row
