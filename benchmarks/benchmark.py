@@ -325,6 +325,9 @@ def render_headline(entries: list[dict]) -> str:
 #: valid (reported, never chosen on) and the bundled articles.
 ARTICLE_ROWS = {
     "MiniLM span scorer, `python train.py experiment=articles seed=S` (recommended)": {
+        "select": ["minilm-mil-dh-seesaw-train-select"], "valid": ["minilm-mil-dh-seesaw-valid"],
+        "bundled": ["minilm-mil-dh-bundled"]},
+    "the same before `drop_uncertain_holders` (2026-12-07)": {
         "select": ["minilm-mil-cand23-seesaw-train-select", "minilm-mil-s1-cand23-seesaw-train-select",
                    "minilm-mil-s2-seesaw-train-select"],
         "valid": ["minilm-mil-cand23-seesaw-valid", "minilm-mil-s1-cand23-seesaw-valid", "minilm-mil-s2-seesaw-valid"],
