@@ -84,7 +84,7 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
     is outside the entity list): such a candidate may be that stance under a name the rule
     cannot match, and labeling it neutral would teach the scorer that stance-bearing sentences
     carry none. ``drop_uncertain_holders`` leaves out fewer: only the neutral candidates whose actor is the
-    holder of such an unmatched stance of the sentence, and whose target is no named actor (the stance's
+    holder of such an unmatched stance of the sentence, and whose target is a topic, no actor (the stance's
     target under another name, most likely: the gold's "Affordable Care Act" is the article's "health care
     law", its "For the People Act" the article's "the legislation"). A ``pipeline`` that reads pairs at
     several mentions (``instances`` > 1, the option ``readings``) gives a record per reading, each with the
