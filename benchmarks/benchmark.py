@@ -325,13 +325,14 @@ def render_headline(entries: list[dict]) -> str:
 #: valid (reported, never chosen on) and the bundled articles.
 ARTICLE_ROWS = {
     "MiniLM span scorer, `python train.py experiment=articles seed=S` (recommended)": {
-        "select": ["minilm-mil-dh-seesaw-train-select"], "valid": ["minilm-mil-dh-seesaw-valid"],
-        "bundled": ["minilm-mil-dh-bundled"]},
-    "the same before `drop_uncertain_holders` (2026-12-07)": {
         "select": ["minilm-mil-cand23-seesaw-train-select", "minilm-mil-s1-cand23-seesaw-train-select",
                    "minilm-mil-s2-seesaw-train-select"],
         "valid": ["minilm-mil-cand23-seesaw-valid", "minilm-mil-s1-cand23-seesaw-valid", "minilm-mil-s2-seesaw-valid"],
         "bundled": ["minilm-mil-cand23-bundled", "minilm-mil-s1-cand23-bundled", "minilm-mil-s2-bundled"]},
+    "the same with `'+data.train.0.options.drop_uncertain_holders=true'`": {
+        "select": ["minilm-mil-dh-seesaw-train-select", "minilm-mil-dh-s1-seesaw-train-select"],
+        "valid": ["minilm-mil-dh-seesaw-valid", "minilm-mil-dh-s1-seesaw-valid"],
+        "bundled": ["minilm-mil-dh-bundled", "minilm-mil-dh-s1-bundled"]},
     "tfidf, `experiment=articles_tfidf`": {
         "select": ["tfidf-articles-cand23-seesaw-train-select"], "valid": ["tfidf-articles-cand23-seesaw-valid"],
         "bundled": ["tfidf-articles-cand23-bundled"]},
