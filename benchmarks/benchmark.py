@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -145,16 +146,27 @@ def describe_splits(data_cfg) -> dict:
 
 def keep_files(run_dir: Path, keep: Path, public: bool) -> None:
     """Keep what a committed table row rests on: the resolved config, metrics.json and each scored split's
-    predictions (id, predicted stance, probabilities; the gold label only for the bundled data,
-    since the public data sets are not ours to copy)."""
+    predictions (id, predicted stance, probabilities). The public data sets are not ours to copy: their rows keep
+    no gold label, and their ids (NewsMTSC's hold the mention's words) are kept as SHA-256 digests, which join to
+    the data for whoever has it (``public_id``)."""
     keep.mkdir(parents=True, exist_ok=True)
     write_atomic((run_dir / ".hydra" / "config.yaml").read_text(encoding="utf-8"), keep / "config.yaml")
     write_atomic((run_dir / "metrics.json").read_text(encoding="utf-8"), keep / "metrics.json")
+    scores = ["pred", *(f"p_{lab}" for lab in LABELS)]
     for path in sorted(run_dir.glob("predictions_*.jsonl")):
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        fields = ["id", "pred", *(f"p_{lab}" for lab in LABELS)] + ([] if public else ["gold"])
-        table = {"columns": fields, "rows": [[r.get(f) for f in fields] for r in rows]}
+        if public:
+            table = {"columns": ["id_sha256", *scores], "rows": [[public_id(r["id"]), *(r.get(f) for f in scores)]
+                                                                  for r in rows]}
+        else:
+            fields = ["id", *scores, "gold"]
+            table = {"columns": fields, "rows": [[r.get(f) for f in fields] for r in rows]}
         write_atomic(json.dumps(table, separators=(",", ":")) + "\n", keep / (path.stem + ".json"))
+
+
+def public_id(record_id: str) -> str:
+    """A public data set's record id as kept in committed files: its SHA-256 digest, not its words."""
+    return hashlib.sha256(str(record_id).encode("utf-8")).hexdigest()[:16]
 
 
 def slug(label: str) -> str:
@@ -310,7 +322,8 @@ def render_headline(entries: list[dict]) -> str:
                 used.append(e)
         lines.append(f"| {name} ({'-' if n is None else f'{n:,}'}) | " + " | ".join(cells) + " |")
     lines += ["", "Generated from `benchmarks/results/quality.json` by `python benchmarks/benchmark.py --tables` (do not",
-              "edit by hand); each run's config, metrics and predictions are in `benchmarks/results/quality_runs/`.",
+              "edit by hand); each run's config, metrics and predictions are in `benchmarks/results/quality_runs/` (for the",
+              "public data sets without gold labels, and with each id as its SHA-256 digest: no words of the data).",
               "Mean ± sample standard deviation over seeds. The transformer cells:", ""]
     for e in used:
         per_seed = " / ".join(f"{r['dev']['macro_f1']:.3f}" for r in e["runs"])

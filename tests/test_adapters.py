@@ -408,6 +408,28 @@ def test_benchmark_names_each_split_from_the_run_config():
     assert bench.split_name(dict(entry, label="tfidf"), "dev") == "dev_rw"  # no experiment: the data config's own
 
 
+def test_benchmark_keeps_no_words_of_the_public_data(tmp_path):
+    """A kept prediction table of a public data set holds no gold label and no id in its words (NewsMTSC's ids
+    quote the mention), only the id's digest; the bundled data's, ours, keep both."""
+    bench = _bench()
+    run = tmp_path / "run"
+    (run / ".hydra").mkdir(parents=True)
+    (run / ".hydra" / "config.yaml").write_text("seed: 1\n", encoding="utf-8")
+    (run / "metrics.json").write_text("{}", encoding="utf-8")
+    row = {"id": "allsides_1_2_3_Senator Ruth Okafor, a critic of the plan_0_5", "pred": "critical", "gold": "critical",
+           "p_supportive": 0.1, "p_critical": 0.8, "p_neutral": 0.1}
+    (run / "predictions_dev.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    bench.keep_files(run, tmp_path / "public", public=True)
+    text = (tmp_path / "public" / "predictions_dev.json").read_text(encoding="utf-8")
+    assert "Okafor" not in text and "gold" not in text
+    assert json.loads(text) == {"columns": ["id_sha256", "pred", "p_supportive", "p_critical", "p_neutral"],
+                                "rows": [[bench.public_id(row["id"]), "critical", 0.1, 0.8, 0.1]]}
+    assert len(bench.public_id(row["id"])) == 16 and bench.public_id(row["id"]) != bench.public_id("other")
+    bench.keep_files(run, tmp_path / "ours", public=False)
+    ours = json.loads((tmp_path / "ours" / "predictions_dev.json").read_text(encoding="utf-8"))
+    assert ours["rows"] == [[row["id"], "critical", 0.1, 0.8, 0.1, "critical"]]
+
+
 @pytest.mark.slow
 def test_benchmark_writes_its_table_and_resume_reuses_only_a_finished_run_of_the_same_config(tmp_path):
     bench = _bench()
