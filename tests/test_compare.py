@@ -330,3 +330,46 @@ def test_tables_fit_the_terminal():
         assert max(map(len, lines)) <= max(width, 4 * 8 + 6)
         assert "0.812" in lines[2] and "0.004" in lines[2]  # numbers stay whole
     assert "markers+pair-with-a-long-namemarkers+pa…" in render_table(rows, max_width=200)  # room: cut at 40 only
+
+
+def kept_copy(run: Path, dest: Path, gold: bool = True) -> Path:
+    """``run`` as benchmarks/benchmark.py keeps it: config.yaml at the top (no Hydra choices), metrics.json and each
+    split's predictions as one JSON table (public data: without gold)."""
+    dest.mkdir(parents=True)
+    shutil.copy(run / ".hydra" / "config.yaml", dest / "config.yaml")
+    shutil.copy(run / "metrics.json", dest / "metrics.json")
+    rows = [json.loads(line) for line in (run / "predictions_dev.jsonl").read_text().splitlines()]
+    columns = ["id", "pred", *(f"p_{lab}" for lab in LABELS), *(["gold"] if gold else [])]
+    (dest / "predictions_dev.json").write_text(json.dumps({"columns": columns,
+                                                           "rows": [[r[c] for c in columns] for r in rows]}))
+    return dest
+
+
+def test_kept_copies_compare_as_the_runs_they_came_from(sweep, tmp_path):
+    """The benchmark's kept folders (benchmarks/results/quality_runs/) give the same rows, CIs and tests as the
+    runs; the group choice Hydra did not record is the class the group builds."""
+    kept = tmp_path / "kept"
+    for d in sorted(p for p in sweep.iterdir() if p.is_dir()):
+        kept_copy(d, kept / d.name)
+    live, copied = compare(sweep), compare(kept)
+    assert [r["keys"]["model.C"] for r in copied["rows"]] == [r["keys"]["model.C"] for r in live["rows"]] == [4.0, 1.0]
+    for a, b in zip(live["rows"], copied["rows"]):
+        assert a["macro_f1_ci"] == b["macro_f1_ci"] and a["p_mcnemar"] == b["p_mcnemar"] and b["n"] == 3
+
+    from actorstance.compare import load_run
+
+    assert load_run(kept / "0").config["model"] == "TfidfStanceModel"
+
+
+def test_kept_copies_without_gold_or_config_are_named_not_merged(sweep, tmp_path):
+    """Public data are kept without gold: no CI, and the note says why. Runs with no config at all cannot be told
+    apart, so each is its own row rather than one silent group."""
+    runs = sorted(p for p in sweep.iterdir() if p.is_dir())
+    kept_copy(runs[0], tmp_path / "public" / "a", gold=False)
+    result = compare(tmp_path / "public")
+    assert result["rows"][0].get("macro_f1_ci") is None and "holds no gold labels" in result["rows"][0]["note"]
+    for name, run in (("x", runs[0]), ("y", runs[3])):  # C=4 and C=1, with their configs gone
+        (tmp_path / "bare" / name).mkdir(parents=True)
+        shutil.copy(run / "metrics.json", tmp_path / "bare" / name / "metrics.json")
+    rows = compare(tmp_path / "bare")["rows"]
+    assert len(rows) == 2 and all("(no config found)" in r["label"] for r in rows)

@@ -75,6 +75,24 @@ def test_the_headline_quality_tables_are_what_quality_json_gives():
                     next(r for r in e["runs"] if r["seed"] == seed)["dev"]["macro_f1"]
 
 
+def test_the_compare_example_is_what_compare_gives_on_the_kept_runs(tmp_path, capsys, monkeypatch):
+    """The README's compare table is the committed report, and that report is what `actorstance compare` writes
+    today from the committed run folders (its command, rerun)."""
+    import shlex
+
+    from actorstance.cli import main
+
+    bench = load_script("benchmarks/benchmark.py")
+    args = shlex.split(bench.COMPARE_COMMAND)[1:]
+    out = args.index("-o") + 1
+    committed = ROOT / args[out]
+    args[out] = str(tmp_path / "compare.md")
+    monkeypatch.chdir(ROOT)  # the report names the runs as given
+    assert main(args) == 0
+    assert (tmp_path / "compare.md").read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
+    assert "| 2 | TfidfStanceModel |" in committed.read_text(encoding="utf-8")
+
+
 def test_the_headline_table_shows_mean_sd_seeds_and_a_dash_where_no_run_is():
     bench = load_script("benchmarks/benchmark.py")
     pooled = {"n": 785, "macro_f1": {"mean": 0.7, "sd": 0.01},

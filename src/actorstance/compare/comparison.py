@@ -109,7 +109,8 @@ def compare_runs(runs: list[Run], split: str = "dev", n_boot: int = 1000, seed: 
 
     groups: dict[tuple, list[Run]] = {}
     for r in usable:
-        gkey = (str(r.path.resolve()),) if per_run else tuple(json.dumps(r.config.get(k, MISSING), default=str) for k in shown)
+        alone = per_run or not r.config  # a run without a config cannot be told from others: never grouped
+        gkey = (str(r.path.resolve()),) if alone else tuple(json.dumps(r.config.get(k, MISSING), default=str) for k in shown)
         groups.setdefault(gkey, []).append(r)
 
     eval_sets: dict[tuple, object] = {}  # Predictions.key -> resample indices
@@ -125,10 +126,12 @@ def compare_runs(runs: list[Run], split: str = "dev", n_boot: int = 1000, seed: 
         for m in (*METRICS, "train_seconds"):
             row[m], row[f"{m}_sd"] = _mean_sd([v[m] for v in values])
         row["per_run_macro_f1"] = [v["macro_f1"] for v in values]
+        if not members[0].config:
+            row["label"] = f"{_display_path(members[0].path)} (no config found)"
         seeds = [s for s in row["seeds"] if s is not None]
         if len(set(map(str, seeds))) < len(seeds):
             row["notes"].append("repeated seed (--per-run shows each run)")
-        preds = [load_predictions(r.path / f"predictions_{split}.jsonl") for r in members]
+        preds = [load_predictions(r.path, split) for r in members]
         bad = [f"{_display_path(r.path)}: {p}" for r, p in zip(members, preds) if isinstance(p, str)]
         row["_preds"], row["_stat"] = None, None
         if bad:

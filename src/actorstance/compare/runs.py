@@ -1,6 +1,8 @@
 """Finding and reading run directories: what ``train.py`` left on disk (``.hydra/``, ``metrics.json``,
 ``predictions_SPLIT.jsonl``, ``error.json``) as :class:`Run` and :class:`Predictions`, so the statistics
 and the comparison work on loaded data. A run that cannot be read gets a ``problem``, not an exception.
+The benchmark's kept copies (``benchmarks/results/quality_runs/``: ``config.yaml``, ``metrics.json``,
+``predictions_SPLIT.json`` as a table) read the same, so committed results can be compared again.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import LABELS
 
@@ -89,6 +91,8 @@ def load_run(path: Path) -> Run:
     try:
         if (path / ".hydra" / "config.yaml").is_file():
             config = _read_yaml(path / ".hydra" / "config.yaml") or {}
+        elif (path / "config.yaml").is_file():  # a kept copy (benchmarks/benchmark.py's keep_files)
+            config = _read_yaml(path / "config.yaml") or {}
         elif (path / "model" / "meta.json").is_file():
             config = json.loads((path / "model" / "meta.json").read_text(encoding="utf-8")).get("config") or {}
         else:
@@ -101,7 +105,11 @@ def load_run(path: Path) -> Run:
     except Exception as exc:  # a half-written or edited file: list it, keep going
         run.problem = f"unreadable config: {exc}"
         return run
-    run.config = {**choices, **flatten(config)}
+    flat = flatten(config)
+    if not choices:  # no Hydra record of the group choices (a kept copy): the class a group builds stands for it
+        choices = {k.split(".")[0]: str(v).rsplit(".", 1)[-1] for k, v in flat.items()
+                   if k.count(".") == 1 and k.endswith("._target_")}
+    run.config = {**choices, **flat}
     run.groups = tuple(choices)
     if (path / ERROR_FILE).is_file():
         try:
@@ -134,25 +142,41 @@ class Predictions:
         return self.ids, tuple(self.gold.tolist())
 
 
-def load_predictions(path: Path):
-    """``Predictions`` from ``predictions_SPLIT.jsonl``; a message instead when it is missing or bad."""
+def load_predictions(run_dir: Path, split: str):
+    """``Predictions`` from ``predictions_SPLIT.jsonl`` (train.py's rows) or ``predictions_SPLIT.json`` (a kept
+    table: ``columns`` and ``rows``); a message instead when both are missing, or the file is bad or has no gold."""
     import numpy as np
 
-    if not path.is_file():
+    path = run_dir / f"predictions_{split}.jsonl"
+    records: list[tuple[str, Any]] = []  # (where, row)
+    if not path.is_file() and (run_dir / f"predictions_{split}.json").is_file():
+        path = run_dir / f"predictions_{split}.json"
+        try:
+            table = json.loads(path.read_text(encoding="utf-8"))
+            records = [(f"{path}: row {i}", dict(zip(table["columns"], row))) for i, row in enumerate(table["rows"], 1)]
+        except (ValueError, KeyError, TypeError) as exc:
+            return f"{path}: not a predictions table ({type(exc).__name__}: {exc})"
+        if records and "gold" not in records[0][1]:
+            return f"{path.name} holds no gold labels (public data are kept without them)"
+    elif not path.is_file():
         return f"no {path.name}"
+    else:
+        with open(path, encoding="utf-8") as fh:
+            for line_no, line in enumerate(fh, 1):
+                try:
+                    if line.strip():
+                        records.append((f"{path}:{line_no}", json.loads(line)))
+                except ValueError as exc:
+                    return f"{path}:{line_no}: bad prediction row ({type(exc).__name__}: {exc})"
     index = {label: i for i, label in enumerate(LABELS)}
     rows = []
-    with open(path, encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-                proba = [r.get(f"p_{label}") for label in LABELS]
-                rows.append((str(r["id"]), index[r["gold"]], index[r["pred"]],
-                             None if None in proba else [float(p) for p in proba]))
-            except (ValueError, KeyError, TypeError) as exc:
-                return f"{path}:{line_no}: bad prediction row ({type(exc).__name__}: {exc})"
+    for where, r in records:
+        try:
+            proba = [r.get(f"p_{label}") for label in LABELS]
+            rows.append((str(r["id"]), index[r["gold"]], index[r["pred"]],
+                         None if None in proba else [float(p) for p in proba]))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return f"{where}: bad prediction row ({type(exc).__name__}: {exc})"
     if not rows:
         return f"{path.name} is empty"
     rows.sort(key=lambda r: r[0])
