@@ -1347,3 +1347,34 @@ def test_the_word_probes_cover_every_word_and_frame_and_their_table_is_generated
     row = next(line for line in probe.table().splitlines() if line.startswith("| m |"))
     right = 1 - (len(probe.FRAMES) - 2) / len(items)  # all right but "bill" in its six stance frames
     assert row.startswith(f"| m | {right:.2f} |") and "| 0.25 | 1.00 |" in row
+
+
+def test_the_error_breakdown_sorts_each_gold_stance_by_where_it_was_lost():
+    """benchmarks/articles_errors.py on a hand-made article: a pair found and labeled right, one found but read
+    neutral with confidence, a target named only in the sentence before; the summary rules pool a pair's
+    sentences; and the committed table is what its reports give."""
+    from actorstance.articles.gold import GoldArticle, GoldTriple
+
+    errors = load_script("benchmarks/articles_errors.py")
+    text = "Senator Ann Lee met Tom Park. Lee criticized Park. Lee praised Park's plan. She backed it."
+    spans = [(0, 28), (29, 49), (50, 74), (75, 88)]
+    gold = GoldArticle("a", text, spans, [GoldTriple(1, "Ann Lee", "Tom Park", "critical"),
+                                          GoldTriple(2, "Ann Lee", "Tom Park", "supportive"),
+                                          GoldTriple(3, "Ann Lee", "Tom Park", "supportive")])
+
+    def row(i, label, p_support, p_critical):
+        return {"article_id": "a", "sentence_index": i, "sentence_span": list(spans[i]), "actor": "Ann Lee",
+                "target": "Tom Park", "label": label, "p_supportive": p_support, "p_critical": p_critical,
+                "p_neutral": round(1 - p_support - p_critical, 4)}
+
+    rows = [row(0, "neutral", 0.02, 0.03), row(1, "critical", 0.1, 0.8), row(2, "neutral", 0.05, 0.05)]
+    report = errors.diagnose([gold], {"a": rows})
+    assert report["found_pairs"] == {"right": 1, "neutral, gold label's probability < 0.1": 1}
+    assert report["target_misses"] == {"in one of the two sentences before": 1}  # sentence 3 has no candidate
+    summary = report["summary_rules"]
+    assert summary["rows' more frequent stance (the pipeline's)"]["predicted"] == 1  # critical: 1 row against 0
+    assert summary["rows' more frequent stance (the pipeline's)"]["tp"] == 0  # the gold's dominant is supportive
+    assert summary["sum of a stance's probability >= 0.8"]["predicted"] == 1  # critical 0.83 over the sentences
+    assert summary["maximum of a stance's probability >= 0.8"]["predicted"] == 1
+    assert summary["maximum of a stance's probability >= 0.8"]["tp"] == 0
+    assert (errors.OUT / "README.md").read_text(encoding="utf-8") == errors.render(errors.OUT)
