@@ -480,6 +480,14 @@ def test_groups_and_topics_are_candidates_and_demonyms_are_not_actors(spacy_ner)
     names = {m.canonical for m in a.mentions}
     assert {"Senate Republicans", "House Democrats", "Senate"} <= names and "House" not in names
     assert ("Ruth Okafor", "Senate Republicans") in {(p.actor.canonical, p.target.canonical) for p in a.pairs}
+    # what a named subject is names that subject again: no group "fiercest critics", no topic "a fierce critic";
+    # after another subject the complement is someone else ("the adversary is the Democrats")
+    a = analysed("Tom Hale was one of Ruth Okafor's fiercest critics. Hale is a fierce critic of Okafor. "
+                 "They were her loudest opponents. The real adversary is the lawmakers in Washington.", spacy_ner)
+    names = {m.canonical for m in a.mentions}
+    assert not names & {"fiercest critics", "fierce critic", "loudest opponents", "critics", "opponents"}, names
+    assert "lawmakers" in names and any(p.actor.canonical == "Tom Hale" and "Okafor" in p.target.canonical
+                                        for p in a.pairs)
 
 
 def test_a_short_phrase_in_quotation_marks_is_a_topic(spacy_ner):

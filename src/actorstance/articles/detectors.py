@@ -83,9 +83,31 @@ class SpacyDetector:
             spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
             spans += titled_people(doc.text, spans)
             if parsed:
-                spans += [(c.start_char, c.end_char, f"{NOUN_PHRASE}:{c.root.tag_}:{c.root.dep_}")
+                spans += [(c.start_char, c.end_char, f"{NOUN_PHRASE}:{c.root.tag_}:{_dependency(c.root)}")
                           for c in doc.noun_chunks]
             yield spans, ctx
+
+
+#: The label of a noun phrase that says what a named or pronoun subject is ("Scott was a fierce critic", "they are
+#: among its supporters"): it names that subject again, no one else.
+PREDICATE_OF_PERSON = "pred"
+_PERSON_PRONOUNS = frozenset("he she they we i you".split())
+_PART_OF = frozenset("one some many most several two three few each any none all".split())
+
+
+def _dependency(root) -> str:
+    """A noun phrase's role in its clause: spaCy's dependency of its head, or :data:`PREDICATE_OF_PERSON` for the
+    complement of a copula whose subject is a name or a personal pronoun, "one of ..." such a complement included."""
+    complement = root
+    if root.dep_ == "pobj" and root.head.dep_ == "prep" and root.head.lower_ == "of" \
+            and root.head.head.lower_ in _PART_OF:  # "one of her fiercest critics"
+        complement = root.head.head
+    if complement.dep_ != "attr":
+        return root.dep_
+    subjects = [c for c in complement.head.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if subjects and (subjects[0].pos_ == "PROPN" or subjects[0].lower_ in _PERSON_PRONOUNS):
+        return PREDICATE_OF_PERSON
+    return root.dep_
 
 
 #: A title and a full name the recogniser may miss ("Councilmember Nithya Raman", names it has not seen): the

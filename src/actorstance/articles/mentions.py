@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from itertools import chain
 
-from .detectors import ACTOR_LABELS, NOUN_PHRASE, ORG_HEADS, STOP_WORDS, TITLE_WORDS
+from .detectors import ACTOR_LABELS, NOUN_PHRASE, ORG_HEADS, PREDICATE_OF_PERSON, STOP_WORDS, TITLE_WORDS
 from .lexicon import ActorLexicon
 
 
@@ -450,9 +450,10 @@ def group_mentions(text: str, raw: list[tuple[int, int, str]], taken: list[Menti
     that qualifies the group (the recogniser's "Senate" in "Senate Republicans": the caller
     drops the mentions a group covers)."""
     out = []
-    for s, e, tag, _dep in noun_phrases(raw):
+    for s, e, tag, dep in noun_phrases(raw):
         head = re.findall(r"[\w-]+", text[s:e].lower())
-        if not head or head[-1] not in GROUP_HEADS or tag in ("PRP", "PRP$", "WP", "WDT"):
+        # what a named subject is ("they were fierce critics"): the subject is the actor
+        if not head or head[-1] not in GROUP_HEADS or tag in ("PRP", "PRP$", "WP", "WDT") or dep == PREDICATE_OF_PERSON:
             continue
         s, e = clean_phrase(text, s, e)
         if lead := _THINGS.match(text, s, e):  # "a lot of things conservatives ... don't like": the conservatives
