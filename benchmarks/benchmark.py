@@ -347,6 +347,10 @@ ARTICLE_ROWS = {
         "select": ["minilm-mil-dh-seesaw-train-select", "minilm-mil-dh-s1-seesaw-train-select"],
         "valid": ["minilm-mil-dh-seesaw-valid", "minilm-mil-dh-s1-seesaw-valid"],
         "bundled": ["minilm-mil-dh-bundled", "minilm-mil-dh-s1-bundled"]},
+    "the same with `model.class_weight=sqrt` (stances weigh more in the loss)": {
+        "select": ["minilm-mil-cw-seesaw-train-select", "minilm-mil-cw-s1-seesaw-train-select"],
+        "valid": ["minilm-mil-cw-seesaw-valid", "minilm-mil-cw-s1-seesaw-valid"],
+        "bundled": ["minilm-mil-cw-bundled", "minilm-mil-cw-s1-bundled"]},
     "tfidf, `experiment=articles_tfidf`": {
         "select": ["tfidf-articles-cand23-seesaw-train-select"], "valid": ["tfidf-articles-cand23-seesaw-valid"],
         "bundled": ["tfidf-articles-cand23-bundled"]},
