@@ -33,16 +33,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+from actorstance.articles.evaluate import POLAR, _prf  # noqa: E402  (the report's own P / R / F1)
 OUT = ROOT / "benchmarks" / "results" / "articles_errors"
-POLAR = ("supportive", "critical")
 SUM_BARS = (0.3, 0.5, 0.8, 1.0)
 MAX_BARS = (0.4, 0.5, 0.6, 0.8)
-
-
-def _prf(tp: int, predicted: int, gold: int) -> dict:
-    p, r = (tp / predicted if predicted else 0.0), (tp / gold if gold else 0.0)
-    return {"tp": tp, "predicted": predicted, "gold": gold, "precision": round(p, 4), "recall": round(r, 4),
-            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
 
 
 def _names_by_sentence(gold, rows: list[dict]) -> dict[int, set[str]]:
