@@ -34,29 +34,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from actorstance.articles.evaluate import POLAR, _prf  # noqa: E402  (the report's own P / R / F1)
+from actorstance.articles.evaluate import POLAR, _prf, summary_agreement  # noqa: E402  (the report's own rules)
+from actorstance.articles.gold import gold_sentence_ids, names_match, read_seesaw  # noqa: E402
+from actorstance.articles.summary import dominant  # noqa: E402
 OUT = ROOT / "benchmarks" / "results" / "articles_errors"
 SUM_BARS = (0.3, 0.5, 0.8, 1.0)
 MAX_BARS = (0.4, 0.5, 0.6, 0.8)
 
 
-def _names_by_sentence(gold, rows: list[dict]) -> dict[int, set[str]]:
-    """The candidate names (actors and targets) of each gold sentence."""
-    from actorstance.articles.gold import gold_sentence_ids
-
-    names: defaultdict[int, set[str]] = defaultdict(set)
-    for r in rows:
-        for k in gold_sentence_ids(tuple(r["sentence_span"]), gold.sentences):
-            names[k] |= {r["actor"], r["target"]}
-    return names
-
-
-def found_pairs(gold, rows: list[dict], counts: Counter) -> None:
-    from actorstance.articles.gold import gold_sentence_ids, names_match
-
+def found_pairs(gold, rows_of_sentence: dict[int, list[dict]], counts: Counter) -> None:
     for t in gold.triples:
-        found = [r for r in rows if t.sentence in gold_sentence_ids(tuple(r["sentence_span"]), gold.sentences)
-                 and names_match(r["actor"], t.actor) and names_match(r["target"], t.target)]
+        found = [r for r in rows_of_sentence.get(t.sentence, [])
+                 if names_match(r["actor"], t.actor) and names_match(r["target"], t.target)]
         if not found:
             continue
         labels = {r["label"] for r in found}
@@ -67,10 +56,10 @@ def found_pairs(gold, rows: list[dict], counts: Counter) -> None:
                else "neutral, gold label's probability >= 0.3"] += 1
 
 
-def target_misses(gold, rows: list[dict], counts: Counter) -> None:
-    from actorstance.articles.gold import names_match
-
-    names = _names_by_sentence(gold, rows)
+def target_misses(gold, rows_of_sentence: dict[int, list[dict]], counts: Counter) -> None:
+    names: defaultdict[int, set[str]] = defaultdict(set)  # the candidate names of each gold sentence
+    for k, rows in rows_of_sentence.items():
+        names[k] = {n for r in rows for n in (r["actor"], r["target"])}
     everywhere = set().union(*names.values()) if names else set()
 
     def named(where: set[str], target: str) -> bool:
@@ -102,30 +91,10 @@ def _pooled(rows: list[dict], how: str, bar: float) -> dict:
 
 
 def _counted(rows: list[dict]) -> dict:
-    from actorstance.articles.summary import dominant
-
     labels: defaultdict[tuple, Counter] = defaultdict(Counter)
     for r in rows:
         labels[(r["actor"], r["target"])][r["label"]] += 1
     return {k: d for k, c in labels.items() if (d := dominant(c)) in POLAR}
-
-
-def summary_agreement(gold, predicted: dict, counts: Counter) -> None:
-    """As `evaluate-articles` scores the summary: each gold (holder, target)'s dominant stance, matched one to one."""
-    from actorstance.articles.gold import names_match
-    from actorstance.articles.summary import dominant
-
-    labels: defaultdict[tuple, Counter] = defaultdict(Counter)
-    for t in gold.triples:
-        labels[(t.actor, t.target)][t.label] += 1
-    open_gold = [(k, d) for k, c in labels.items() if (d := dominant(c)) in POLAR]
-    counts["gold"] += len(open_gold)
-    counts["predicted"] += len(predicted)
-    for (a, t), d in predicted.items():
-        hit = next(((k, gd) for k, gd in open_gold if gd == d and names_match(a, k[0]) and names_match(t, k[1])), None)
-        if hit is not None:
-            open_gold.remove(hit)
-            counts["tp"] += 1
 
 
 def training_fit(model_dir: str, overrides: list[str]) -> dict:
@@ -173,10 +142,16 @@ def diagnose(golds, rows_of: dict[str, list[dict]]) -> dict:
     for g in golds:
         rows = rows_of.get(g.id, [])
         gold_triples += len(g.triples)
-        found_pairs(g, rows, found)
-        target_misses(g, rows, misses)
+        rows_of_sentence: defaultdict[int, list[dict]] = defaultdict(list)
+        for r in rows:
+            for k in gold_sentence_ids(tuple(r["sentence_span"]), g.sentences):
+                rows_of_sentence[k].append(r)
+        found_pairs(g, rows_of_sentence, found)
+        target_misses(g, rows_of_sentence, misses)
         for name, rule in rules.items():
-            summary_agreement(g, rule(rows), summary[name])
+            predicted = rule(rows)
+            gold_n, tp = summary_agreement(g, predicted)
+            summary[name].update(gold=gold_n, predicted=len(predicted), tp=tp)
     return {"gold_triples": gold_triples, "found_pairs": dict(found), "target_misses": dict(misses),
             "summary_rules": {name: _prf(c["tp"], c["predicted"], c["gold"]) for name, c in summary.items()}}
 
@@ -222,7 +197,6 @@ def main(argv: list[str] | None = None) -> int:
                     "e.g. experiment=articles (repeatable)")
     ap.add_argument("--data", help="SEESAW folder (default: $ACTORSTANCE_SHARED_DATA/seesaw or ../shared/data/seesaw)")
     args = ap.parse_args(argv)
-    from actorstance.articles.gold import read_seesaw
     from actorstance.output import write_text
 
     data = Path(args.data or Path(os.environ.get("ACTORSTANCE_SHARED_DATA") or ROOT.parent / "shared" / "data") / "seesaw")

@@ -75,7 +75,7 @@ def test_the_headline_quality_tables_are_what_quality_json_gives():
                     next(r for r in e["runs"] if r["seed"] == seed)["dev"]["macro_f1"]
 
 
-def test_the_compare_example_is_what_compare_gives_on_the_kept_runs(tmp_path, capsys, monkeypatch):
+def test_the_compare_example_is_what_compare_gives_on_the_kept_runs(tmp_path, monkeypatch):
     """The README's compare table is the committed report, and that report is what `actorstance compare` writes
     today from the committed run folders (its command, rerun)."""
     import shlex

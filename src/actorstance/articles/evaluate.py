@@ -106,23 +106,14 @@ class Tally:
             c[f"predicted>={bar}"] += len(predicted)
             c[f"tp>={bar}"] += len(hits)
         # the summary: dominant stance per (actor, target) in the article
-        gold_pairs = defaultdict(list)
-        for g in gold.triples:
-            gold_pairs[(g.actor, g.target)].append(g.label)
         pred_pairs = defaultdict(list)
         for r in rows:
             pred_pairs[(r["actor"], r["target"])].append(r["label"])
-        gold_dom = {k: dominant(Counter(v)) for k, v in gold_pairs.items()}
         pred_dom = {k: d for k, v in pred_pairs.items() if (d := dominant(Counter(v))) in POLAR}
-        c["summary_gold"] += sum(d in POLAR for d in gold_dom.values())
+        gold_n, tp = summary_agreement(gold, pred_dom)
+        c["summary_gold"] += gold_n
         c["summary_predicted"] += len(pred_dom)
-        open_gold = [(k, d) for k, d in gold_dom.items() if d in POLAR]
-        for (a, t), d in pred_dom.items():
-            agreed = next(((k, gd) for k, gd in open_gold if gd == d and names_match(a, k[0]) and names_match(t, k[1])),
-                          None)
-            if agreed is not None:
-                open_gold.remove(agreed)
-                c["summary_tp"] += 1
+        c["summary_tp"] += tp
 
     def result(self) -> dict:
         c = self.c
@@ -146,6 +137,22 @@ class Tally:
             "confidence_points": [{"min_probability": b, **_prf(c[f"tp>={b}"], c[f"predicted>={b}"], c["gold"])}
                                   for b in MIN_PROBABILITIES if b > self.min_probability],
         }
+
+
+def summary_agreement(gold: GoldArticle, predicted: dict[tuple[str, str], str]) -> tuple[int, int]:
+    """(gold pairs with a dominant stance, how many of them ``predicted`` agrees with): each gold (holder, target)'s
+    dominant stance against the predicted ``(actor, target) -> stance``, names matched leniently, one to one."""
+    gold_pairs = defaultdict(list)
+    for g in gold.triples:
+        gold_pairs[(g.actor, g.target)].append(g.label)
+    open_gold = [(k, d) for k, v in gold_pairs.items() if (d := dominant(Counter(v))) in POLAR]
+    gold_n, tp = len(open_gold), 0
+    for (a, t), d in predicted.items():
+        agreed = next(((k, gd) for k, gd in open_gold if gd == d and names_match(a, k[0]) and names_match(t, k[1])), None)
+        if agreed is not None:
+            open_gold.remove(agreed)
+            tp += 1
+    return gold_n, tp
 
 
 def _triples(gold: GoldArticle, ids_of: dict[int, set[int]], rows: list[dict]) -> tuple[dict, list[str]]:
