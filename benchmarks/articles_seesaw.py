@@ -115,6 +115,9 @@ def main() -> int:
     ap.add_argument("--int8-recheck", help="passed on to evaluate-articles")
     ap.add_argument("--min-probability", help="passed on to evaluate-articles")
     ap.add_argument("--rows", help="SEESAW's candidate rows (JSONL) written here too, for error analysis (not kept)")
+    ap.add_argument("--listed-only", action="store_true",
+                    help="passed on to evaluate-articles: pairs kept to SEESAW's entity list of each article, and on the "
+                         "bundled articles to data/articles/actors.json")
     ap.add_argument("--table", action="store_true", help="only rebuild the table")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -132,7 +135,8 @@ def main() -> int:
             ([] if args.salient is None else ["--salient", str(args.salient)]) + \
             ([] if args.ner_processes is None else ["--ner-processes", str(args.ner_processes)]) + \
             ([] if args.int8_recheck is None else ["--int8-recheck", args.int8_recheck]) + \
-            ([] if args.min_probability is None else ["--min-probability", args.min_probability])
+            ([] if args.min_probability is None else ["--min-probability", args.min_probability]) + \
+            (["--listed-only"] if args.listed_only else [])
         seesaw = SHARED / "seesaw"
         if args.only == "bundled":
             pass
@@ -143,7 +147,8 @@ def main() -> int:
         else:
             print(f"notice: {seesaw} not found; only the bundled articles are scored", file=sys.stderr)
         if args.only != "seesaw":
-            run(args.model, args.name, ROOT / "data" / "articles", extra, "bundled")
+            run(args.model, args.name, ROOT / "data" / "articles",
+                extra + (["--actors", "data/articles/actors.json"] if args.listed_only else []), "bundled")
     (OUT / "README.md").write_text(table())
     print((OUT / "README.md").read_text())
     return 0

@@ -343,6 +343,12 @@ ARTICLE_ROWS = {
                    "minilm-mil-s2-seesaw-train-select"],
         "valid": ["minilm-mil-cand23-seesaw-valid", "minilm-mil-s1-cand23-seesaw-valid", "minilm-mil-s2-seesaw-valid"],
         "bundled": ["minilm-mil-cand23-bundled", "minilm-mil-s1-cand23-bundled", "minilm-mil-s2-bundled"]},
+    "the same, given the names studied (`--listed-only`: SEESAW's entity list of each article; bundled: "
+    "`--actors data/articles/actors.json`)": {
+        "select": ["minilm-mil-listed-seesaw-train-select", "minilm-mil-s1-listed-seesaw-train-select",
+                   "minilm-mil-s2-listed-seesaw-train-select"],
+        "valid": ["minilm-mil-listed-seesaw-valid", "minilm-mil-s1-listed-seesaw-valid", "minilm-mil-s2-listed-seesaw-valid"],
+        "bundled": ["minilm-mil-listed-bundled", "minilm-mil-s1-listed-bundled", "minilm-mil-s2-listed-bundled"]},
     "the same with `'+data.train.0.options.drop_uncertain_holders=true'`": {
         "select": ["minilm-mil-dh-seesaw-train-select", "minilm-mil-dh-s1-seesaw-train-select"],
         "valid": ["minilm-mil-dh-seesaw-valid", "minilm-mil-dh-s1-seesaw-valid"],

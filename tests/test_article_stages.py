@@ -683,7 +683,7 @@ def test_lenient_name_matching(a, b, same):
     assert names_match(a, b) is same and names_match(b, a) is same
 
 
-def write_seesaw(root, sentences, triples, split="valid", story="900"):
+def write_seesaw(root, sentences, triples, split="valid", story="900", entities=("Ruth Okafor",)):
     """A SEESAW-layout folder with one hand-made article."""
     for sub in ("articles", "annotations", "meta"):
         (root / sub).mkdir(parents=True, exist_ok=True)
@@ -694,7 +694,7 @@ def write_seesaw(root, sentences, triples, split="valid", story="900"):
     for sid, subj, pol, obj in triples:
         stances.setdefault(str(sid), []).append({"subject": subj, "sentiment": pol, "object": obj, "annotators": ["A"]})
     (root / "annotations" / f"TRIPLET_{story}_DOCUMENT_0.json").write_text(json.dumps(
-        {"entity lists": [["Ruth Okafor", ["People"], ["Main"], ["A"]]], "sentence-level stances": stances}))
+        {"entity lists": [[e, ["People"], ["Main"], ["A"]] for e in entities], "sentence-level stances": stances}))
     return root
 
 
@@ -714,6 +714,40 @@ def test_seesaw_reader_joins_sentences_and_keeps_named_triples(tmp_path):
     assert art.skipped == 1  # the unnamed holder; the annotators' repeat counts once
     assert art.unnamed_sentences == {1}
     assert list(read_seesaw(root, "train")) == []
+
+
+BYSTANDER = ["Senator Ruth Okafor praised Governor Tim Baird at a dinner that Mayor Lena Fox hosted.",
+             "Fox left early."]
+
+
+def test_listed_only_keeps_the_pairs_between_the_listed_names(tmp_path, spacy_ner):
+    """``listed_only`` (``--listed-only``): pairs only between names of the article's entity list (SEESAW), else
+    of the actor file, matched leniently ("Okafor" is "Ruth Okafor"); the mayor is a bystander of the names studied."""
+    from actorstance.articles.lexicon import ActorLexicon
+    from actorstance.articles.seesaw import read_seesaw_candidates
+
+    root = write_seesaw(tmp_path / "seesaw", BYSTANDER, [(0, "Ruth Okafor", "POS", "Tim Baird")], split="train",
+                        entities=("Ruth Okafor", "Tim Baird"))
+    gold, = read_seesaw(root, "train")
+    every = {(p.actor.canonical, p.target.canonical) for p in analysed(gold.text, spacy_ner).pairs}
+    assert ("Ruth Okafor", "Lena Fox") in every and ("Lena Fox", "Tim Baird") in every
+    listed = ArticlePipeline(KeywordModel(), spacy_ner, listed_only=True)
+    a, = listed.analyse([gold.article(listed=True)])
+    assert {(p.actor.canonical, p.target.canonical) for p in a.pairs} == {("Ruth Okafor", "Tim Baird"),
+                                                                          ("Tim Baird", "Ruth Okafor")}
+    a, = listed.analyse([gold.article()])  # no list of its own, no actor file: nothing is listed
+    assert a.pairs == []
+    by_file = ArticlePipeline(KeywordModel(), spacy_ner, ActorLexicon({"Lena Fox": [], "Okafor": []}), listed_only=True)
+    a, = by_file.analyse([gold.article()])
+    assert {(p.actor.canonical, p.target.canonical) for p in a.pairs} == {("Okafor", "Lena Fox"),
+                                                                          ("Lena Fox", "Okafor")}  # the file's names
+    # end to end: the same stance found with a third of the candidates; training records the same way
+    full = evaluate_articles(read_seesaw(root, "train"), ArticlePipeline(KeywordModel(), spacy_ner))
+    kept = evaluate_articles(read_seesaw(root, "train"), listed)
+    assert kept["triples"]["tp"] == full["triples"]["tp"] == 1 and kept["candidate_pairs"] < full["candidate_pairs"]
+    recs = [r.record for r in read_seesaw_candidates(root, {"split": "train", "listed_only": True})]
+    assert {(r["actor"], r["target"], r["label"]) for r in recs} == {("Ruth Okafor", "Tim Baird", "supportive"),
+                                                                     ("Tim Baird", "Ruth Okafor", "neutral")}
 
 
 class KeywordModel:

@@ -396,6 +396,21 @@ def test_cli_bad_inputs_exit_nonzero_but_process_the_rest(tmp_path, tiny_tfidf_d
     assert "bad.txt: binary file" in err and "Traceback" not in err
 
 
+def test_cli_listed_only_needs_the_names_to_keep_pairs_to(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
+    article = tmp_path / "a.txt"
+    article.write_text("Anna Weber praised Marco Ruiz, and Lena Fox thanked Marco Ruiz.", encoding="utf-8")
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, article, "--listed-only",
+                         "--ner", "rules")
+    assert code == 2 and out == "" and "--listed-only keeps the pairs between the names you list" in err
+    actors = tmp_path / "actors.json"
+    actors.write_text(json.dumps({"Marco Ruiz": [], "Lena Fox": []}), encoding="utf-8")
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, article, "--listed-only",
+                         "--actors", actors, "--ner", "rules", "--all-pairs", "-f", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0, err
+    assert {(r["actor"], r["target"]) for r in rows} == {("Lena Fox", "Marco Ruiz"), ("Marco Ruiz", "Lena Fox")}
+
+
 def test_cli_missing_article_prints_its_error_and_no_empty_tables(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
     code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, tmp_path / "nonexistent.txt",
                          "--ner", "rules")

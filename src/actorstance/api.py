@@ -160,21 +160,25 @@ def as_articles(texts) -> list:
 
 def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targets: list[str] | None = None,
             all_pairs: bool = False, per_sentence: int | None = None, salient: int | None = None,
-            min_probability: float = 0.0, ner: str = "auto", evidence: int = 3) -> Analysis:
+            min_probability: float = 0.0, ner: str = "auto", evidence: int = 3,
+            listed_only: bool = False) -> Analysis:
     """Stances in raw articles, through the pipeline and summary of ``actorstance predict`` with its
     defaults. ``texts``: a str, a list of str, or a list of (id, text); ``model``: a :class:`Model`
     or a path for :func:`load` (default ``models/LATEST``); ``actors``: an actor file or
     ``{canonical: [aliases]}``; ``targets``: topics that replace the default targets;
-    ``min_probability``: stances below it are reported neutral, as ``--min-probability``."""
+    ``min_probability``: stances below it are reported neutral, as ``--min-probability``; ``listed_only``: only
+    pairs between the names of ``actors`` and ``targets``, as ``--listed-only``."""
     _pandas()  # fail before the work if pandas is missing
     from .articles import ArticlePipeline
     from .articles.pipeline import PER_SENTENCE, ROW_COLUMNS
 
+    if listed_only and not (actors or targets):
+        raise ValueError("listed_only keeps the pairs between the names you list: give actors (and targets)")
     articles = as_articles(texts)
     model = model if isinstance(model, Model) else load(model)
     pipeline = ArticlePipeline.build(model.stance_model, ner=ner, actors=actors, topics=targets,
                                      per_sentence=PER_SENTENCE if per_sentence is None else per_sentence,
-                                     salient=salient, min_probability=min_probability)
+                                     salient=salient, min_probability=min_probability, listed_only=listed_only)
     rows, full = analyze_rows(pipeline, articles, all_pairs, evidence)
     return Analysis(_pandas().DataFrame(rows, columns=ROW_COLUMNS), _summary_frame(full["corpus"]["pairs"], True),
                     _summary_frame(full["corpus"]["actors"], False), full)

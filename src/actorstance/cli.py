@@ -150,6 +150,9 @@ def _predict(args, names: dict[str, str]) -> int:
     if any(article_flags) and not all(article_flags):
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
+    if args.listed_only and not (args.actors or args.target or args.targets):
+        raise ActorstanceError("--listed-only keeps the pairs between the names you list: give them with --actors FILE "
+                               "(and topics with --target or --targets)")
     if args.engine == "ray":
         from .ray_engine import predict_ray
 
@@ -203,7 +206,7 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      topics=args.target, topics_file=args.targets, chunk_articles=args.chunk,
                                      per_sentence=args.per_sentence, salient=args.salient,
-                                     min_probability=args.min_probability)
+                                     min_probability=args.min_probability, listed_only=args.listed_only)
     fmt = args.output_format or format_from_path(args.out)
     summary = Summary(args.evidence)
     problems: list[str] = []
@@ -268,7 +271,7 @@ def cmd_evaluate_articles(args) -> int:
     from .articles.evaluate import evaluate_articles, format_report
     from .articles.gold import read_bundled, read_seesaw
     from .articles.pipeline import ArticlePipeline
-    from .errors import DataError
+    from .errors import ActorstanceError, DataError
     from .models import MeanOfModels, resolve_model_dir
     from .output import write_text
 
@@ -288,7 +291,9 @@ def cmd_evaluate_articles(args) -> int:
     model = members[0] if len(members) == 1 else MeanOfModels(members)
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient,
-                                     min_probability=args.min_probability)
+                                     min_probability=args.min_probability, listed_only=args.listed_only)
+    if args.listed_only and not pipeline.listed_names and not all(g.entities for g in articles):
+        raise ActorstanceError(f"--listed-only: {gold_dir} has no entity lists (SEESAW's); give the names with --actors FILE")
     from contextlib import nullcontext
 
     from .articles.writer import RowWriter
@@ -299,7 +304,7 @@ def cmd_evaluate_articles(args) -> int:
     int8 = any(getattr(m, "int8", False) and "int8" in getattr(m, "onnx_sessions_", {}) for m in members)
     report.update({"gold": what, "model": " + ".join(map(str, model_dirs)), "ner": pipeline.detector.name, "int8": int8,
                    "actors": args.actors, "per_sentence": args.per_sentence, "salient": pipeline.salient,
-                   "min_probability": args.min_probability,
+                   "min_probability": args.min_probability, "listed_only": args.listed_only,
                    "salient_holders": pipeline.salient_holders,
                    "ner_processes": args.ner_processes,
                    "int8_recheck": getattr(members[0], "int8_recheck", None) if int8 else None})

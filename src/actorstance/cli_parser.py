@@ -99,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a topic to take stances toward (repeatable); replaces the default targets "
                           "(the other actors in the sentence)")
     art.add_argument("--targets", metavar="FILE", help="topics with aliases, in the actor-file format")
+    art.add_argument("--listed-only", action="store_true",
+                     help="only pairs whose actor and target both name an entry of --actors (or a --target topic): "
+                          "the actors and topics you study, without their bystanders (names matched leniently: "
+                          "\"Obama\" is \"Barack Obama\")")
     art.add_argument("--per-sentence", type=_count, default=PER_SENTENCE, metavar="N",
                      help=f"at most N stances per sentence, the most probable (0: no limit; default {PER_SENTENCE})")
     art.add_argument("--salient", type=_count, metavar="N",
@@ -158,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="SEESAW train stories: all, or the part models learn from (fit) / settings are picked on (select)")
     p.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto", help="mention detector")
     p.add_argument("--actors", metavar="FILE", help="actor file (canonical names with aliases), as for predict")
+    p.add_argument("--listed-only", action="store_true",
+                   help="only pairs between listed names, as predict --listed-only: each SEESAW article's own entity "
+                        "list, else the names of --actors")
     p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
     p.add_argument("--fp32", action="store_true", help=FP32_HELP)
     p.add_argument("--int8-recheck", type=_share, metavar="X",
@@ -209,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds a request may take, waiting for the model included; then 504 (default 30)")
     p.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto", help="actor detector for articles")
     p.add_argument("--actors", metavar="FILE", help="actor file (canonical names with aliases), as for predict")
+    p.add_argument("--listed-only", action="store_true",
+                   help="only pairs between listed names, as predict --listed-only: each SEESAW article's own entity "
+                        "list, else the names of --actors")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn's log level (default info: one line per request)")
     p.set_defaults(run="serve")

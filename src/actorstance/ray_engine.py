@@ -182,7 +182,7 @@ def _run_on_ray(args, model_name, model_files, todo, out_dir, settings, records,
                    "pipeline": {"ner": args.ner, "ner_processes": args.ner_processes, "actors": args.actors,
                                 "topics": args.target, "topics_file": args.targets, "chunk_articles": args.chunk,
                                 "per_sentence": args.per_sentence, "salient": args.salient,
-                                "min_probability": args.min_probability}}
+                                "min_probability": args.min_probability, "listed_only": args.listed_only}}
         model_ref = ray.put(model_files)
         Worker = ray.remote(num_cpus=1)(ShardWorker)
 

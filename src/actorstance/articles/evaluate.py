@@ -191,7 +191,7 @@ def evaluate_articles(gold_articles: Iterable[GoldArticle], pipeline: ArticlePip
     def texts():
         for g in gold_articles:
             by_id[g.id] = g
-            yield g.article()
+            yield g.article(listed=pipeline.listed_only)
 
     tally = Tally(pipeline.per_sentence, pipeline.min_probability)
     started, outside = time.perf_counter(), 0.0  # outside: this loop's own work, not the pipeline's

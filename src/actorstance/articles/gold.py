@@ -56,8 +56,9 @@ class GoldArticle:
     skipped: int = 0  # triples whose holder or target is unnamed
     unnamed_sentences: frozenset[int] = frozenset()  # sentences holding such a triple
 
-    def article(self) -> Article:
-        return Article(self.id, self.text, self.id)
+    def article(self, listed: bool = False) -> Article:
+        """The raw article; ``listed``: carrying its entity list (the names ``listed_only`` keeps pairs to)."""
+        return Article(self.id, self.text, self.id, tuple(name for name, _ in self.entities) if listed else ())
 
 
 def gold_sentence_ids(sentence_span: tuple[int, int], gold_spans: list[tuple[int, int]]) -> set[int]:

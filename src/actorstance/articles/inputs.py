@@ -134,6 +134,9 @@ class Article:
     id: str
     text: str
     source: str
+    #: the names this article's pairs are kept to with ``listed_only`` (SEESAW's entity list of the article);
+    #: empty: the pipeline's actor file and topics
+    listed: tuple[str, ...] = ()
 
 
 #: The commonest English words: a fifth to a third of the words of English news, a few percent of

@@ -80,6 +80,23 @@ def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]
     return [first[c] for c in ranked[:n]]
 
 
+def listed_pairs(pairs: list[Pair], names: Sequence[str]) -> list[Pair]:
+    """The pairs whose actor and target both name one of ``names`` (``listed_only``: the actors and topics a user
+    studies, or SEESAW's entity list of the article), matched by the evaluation's lenient rule
+    (:func:`.gold.names_match`: "Obama" is "Barack Obama", "the filibuster" is "filibuster"). The other pairs are
+    bystanders of the names studied: their rows would only be noise to the user."""
+    from .gold import names_match
+
+    memo: dict[str, bool] = {}
+
+    def listed(name: str) -> bool:
+        if name not in memo:
+            memo[name] = any(names_match(name, n) for n in names)
+        return memo[name]
+
+    return [p for p in pairs if listed(p.actor.canonical) and listed(p.target.canonical)]
+
+
 def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics: list[Mention],
                    actor_pairs: bool = True, salient: Sequence[Mention] = (),
                    holders: Sequence[Mention] = (), instances: int = 1,

@@ -18,8 +18,8 @@ from .coref import covered, resolve_group_descriptions, resolve_references
 from .inputs import Article, blank_web_furniture, looks_english
 from .lexicon import ActorLexicon
 from .mentions import Mention, group_mentions, noun_phrases, resolve_mentions
-from .pairs import (HOLDERS, INSTANCES, SALIENT, Pair, model_record, salient_mentions, sentence_before,
-                    sentence_pairs)
+from .pairs import (HOLDERS, INSTANCES, SALIENT, Pair, listed_pairs, model_record, salient_mentions,
+                    sentence_before, sentence_pairs)
 from .quotes import attribute_quotes, redirect_quoted_pronouns
 from .segmentation import Sentence, find_quotes, paragraphs, split_sentences
 from .targets import called_things, find_topics, topic_compounds, topic_mentions
@@ -65,7 +65,7 @@ class ArticlePipeline:
     def __init__(self, model, detector, actors: ActorLexicon | None = None, topics: ActorLexicon | None = None,
                  chunk_articles: int = 64, per_sentence: int = PER_SENTENCE, salient: int = SALIENT,
                  salient_holders: bool = False, overlap: bool = True, min_probability: float = 0.0,
-                 instances: int = INSTANCES):
+                 instances: int = INSTANCES, listed_only: bool = False):
         self.model, self.detector = model, detector
         if not 0.0 <= min_probability <= 1.0:
             raise ValueError(f"min_probability: expected a number from 0 to 1, got {min_probability!r}")
@@ -76,19 +76,23 @@ class ArticlePipeline:
         self.chunk_articles = chunk_articles
         self.per_sentence, self.salient, self.salient_holders = per_sentence, salient, salient_holders
         self.instances = instances  # readings per pair (pairs.INSTANCES); training data: the seesaw option readings
+        # only pairs between listed names: each article's own list (Article.listed), else the actor file's and the topics'
+        self.listed_only = listed_only
+        self.listed_names = tuple(sorted(self.actors.canonicals | (self.topics.canonicals if self.topics else set())))
         self.timings = Timings()
 
     @classmethod
     def build(cls, model, *, ner: str = "auto", ner_processes: int = 1, actors=None, topics: list[str] | None = None,
               topics_file=None, chunk_articles: int = 64, per_sentence: int = PER_SENTENCE,
               salient: int | None = None, salient_holders: bool | None = None,
-              min_probability: float = 0.0) -> "ArticlePipeline":
+              min_probability: float = 0.0, listed_only: bool = False) -> "ArticlePipeline":
         """The pipeline as ``actorstance predict`` sets it up, one place for its defaults (shared by
         the command line and :func:`actorstance.analyze`). ``actors``: an actor file or a dict
         ``{canonical: [aliases]}``; ``topics``/``topics_file``: targets that replace the default
         ones; ``salient``: None for ``SALIENT``; ``salient_holders``: None for the model's own
         default (:func:`~.pairs.default_salient_holders`); ``min_probability``: stances less
-        probable than this are reported neutral (:func:`decide`)."""
+        probable than this are reported neutral (:func:`decide`); ``listed_only``: only pairs between the actor
+        file's names and the topics (:func:`~.pairs.listed_pairs`)."""
         from .detectors import make_detector
         from .lexicon import load_lexicon, topic_lexicon
         from .pairs import default_salient_holders
@@ -98,7 +102,7 @@ class ArticlePipeline:
                    topic_lexicon(topics, topics_file) or None, chunk_articles, per_sentence,
                    SALIENT if salient is None else salient,
                    default_salient_holders(model) if salient_holders is None else salient_holders,
-                   min_probability=min_probability)
+                   min_probability=min_probability, listed_only=listed_only)
 
     def with_options(self, **changes) -> "ArticlePipeline":
         """A copy with some settings changed (e.g. ``per_sentence``) and its own timings, sharing
@@ -120,7 +124,7 @@ class ArticlePipeline:
         def paragraph_stream():
             for article in articles:
                 if (text := blank_web_furniture(article.text)) != article.text:
-                    article = Article(article.id, text, article.source)
+                    article = Article(article.id, text, article.source, article.listed)
                 paras = paragraphs(article.text) or [(0, 0)]  # an article of page furniture alone still has its (empty) result
                 for k, (s, e) in enumerate(paras):
                     yield article.text[s:e], (article if k == 0 else None, k, len(paras), s)
@@ -178,6 +182,8 @@ class ArticlePipeline:
                                                               salient=salient, holders=holders,
                                                               instances=self.instances,
                                                               before=sentence_before(s, sentences))]
+        if self.listed_only:
+            pairs = listed_pairs(pairs, article.listed or self.listed_names)
         self.timings.articles += 1
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)

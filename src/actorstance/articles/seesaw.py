@@ -15,7 +15,9 @@ all to learn what they look like), ``hard_neutral_rate``, ``drop_uncertain`` and
 sentence, as ``predict --salient N``; default ``pairs.SALIENT``), ``readings`` (each pair read at up to N
 mentions of its names, as prediction does: :func:`candidate_records`; default 1), ``salient_holders`` (the
 article's main actors also hold the pairs of sentences that name no person: :func:`.pairs.sentence_pairs`; a
-model trained so gets the same candidates when it predicts). The bundled layout (``NAME.txt`` + ``NAME.gold.jsonl``) is the
+model trained so gets the same candidates when it predicts), ``listed_only`` (only the pairs between names of the
+article's entity list, as ``predict --listed-only`` keeps them to an actor file's: :func:`.pairs.listed_pairs`).
+The bundled layout (``NAME.txt`` + ``NAME.gold.jsonl``) is the
 format ``gold_articles`` (:func:`read_gold_article_candidates`), part of ``python train.py``'s
 default data.
 """
@@ -99,7 +101,7 @@ def candidate_records(gold_articles: Iterable[GoldArticle], pipeline, *, neutral
     def texts():
         for g in gold_articles:
             by_id[g.id] = g
-            yield g.article()
+            yield g.article(listed=pipeline.listed_only)
 
     readings = pipeline.instances > 1
     seen: dict[tuple, str] = {}  # (text, actor, target) -> the pair (bag) that took it
@@ -154,7 +156,7 @@ def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) 
     if unknown:
         raise DataError([f"{path}: {fmt}: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}"])
     flags = {flag: options.get(flag, False) for flag in ("drop_uncertain", "drop_uncertain_holders", "salient_holders",
-                                                          "missed_gold") if flag in known}
+                                                          "missed_gold", "listed_only") if flag in known}
     for flag, value in flags.items():
         if not isinstance(value, bool):
             raise DataError([f"{path}: {fmt}: {flag}: expected true or false, got {value!r}"])
@@ -196,11 +198,12 @@ def read_seesaw_candidates(path: Path, options: dict):
     from .pipeline import ArticlePipeline
 
     known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "drop_uncertain_holders",
-             "salient_holders", "missed_gold", "salient", "readings")
+             "salient_holders", "missed_gold", "salient", "readings", "listed_only")
     flags, rates = _check_options(path, "seesaw", options, known)
     pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning),
                                salient=_salient(path, "seesaw", options), salient_holders=flags["salient_holders"],
-                               instances=_whole(path, "seesaw", options, "readings", 1, 1))
+                               instances=_whole(path, "seesaw", options, "readings", 1, 1),
+                               listed_only=flags["listed_only"])
     # default: a pair's first reading (prediction reads up to pairs.INSTANCES and keeps the most polar)
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
     for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"],
