@@ -75,6 +75,26 @@ def test_the_headline_quality_tables_are_what_quality_json_gives():
                     next(r for r in e["runs"] if r["seed"] == seed)["dev"]["macro_f1"]
 
 
+def test_the_compare_docs_examples_are_what_compare_gives_on_the_kept_runs(tmp_path, monkeypatch):
+    """docs/compare.md's reports are the committed files, and each is what its command writes today from the
+    committed run folders of benchmarks/compare_examples.py's sweeps."""
+    import shlex
+
+    from actorstance.cli import main
+
+    examples = load_script("benchmarks/compare_examples.py")
+    monkeypatch.chdir(ROOT)  # the reports name the runs as given
+    for name, command in examples.COMMANDS.items():
+        args = shlex.split(command)[1:]
+        out = args.index("-o") + 1
+        committed = ROOT / args[out]
+        args[out] = str(tmp_path / committed.name)
+        assert main(args) == 0, command
+        assert (tmp_path / committed.name).read_text(encoding="utf-8") == committed.read_text(encoding="utf-8"), name
+    doc = (ROOT / "docs" / "compare.md").read_text(encoding="utf-8")
+    assert "| tfidf_words_only |" in doc and "self-copy" in doc and "EmbeddingStanceModel" not in doc
+
+
 def test_the_compare_example_is_what_compare_gives_on_the_kept_runs(tmp_path, monkeypatch):
     """The README's compare table is the committed report, and that report is what `actorstance compare` writes
     today from the committed run folders (its command, rerun)."""
