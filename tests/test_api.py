@@ -121,6 +121,11 @@ def test_analyze_inputs(tiny_tfidf_dir):
         actorstance.analyze([("a", "x."), ("a", "y.")], model=tiny_tfidf_dir)
     with pytest.raises(ActorstanceError, match="expected article text"):
         actorstance.analyze(42, model=tiny_tfidf_dir)
+    listed = actorstance.analyze(text, model=tiny_tfidf_dir, ner="rules", all_pairs=True, actors={"Anna Weber": []},
+                                 targets=["ceasefire deal"], listed_only=True)
+    assert set(zip(listed.rows["actor"], listed.rows["target"])) == {("Anna Weber", "ceasefire deal")}
+    with pytest.raises(ValueError, match="listed_only keeps the pairs between the names you list"):
+        actorstance.analyze(text, model=tiny_tfidf_dir, listed_only=True)
 
 
 def _python_blocks(path):

@@ -111,6 +111,13 @@ def test_articles_options_apply_to_the_request_only(client):
     assert one["summary"]["corpus"]["actors"] and one["summary"]["articles"][0]["article_id"] == "0"
 
 
+def test_a_server_with_listed_only_keeps_the_pairs_to_its_actor_file(model):
+    with TestClient(create_app(model, None, ner="rules", actors={"Anna Weber": [], "Marco Ruiz": []},
+                               listed_only=True)) as c:
+        rows = c.post("/v1/articles", json={"text": ARTICLE, "all_pairs": True}).json()["rows"]
+    assert rows and {(r["actor"], r["target"]) for r in rows} <= {("Anna Weber", "Marco Ruiz"), ("Marco Ruiz", "Anna Weber")}
+
+
 def test_an_article_not_in_english_is_named_in_its_own_answer_only(client):
     """The server's pipeline lives across requests: one request's flagged article is not the next one's."""
     german = client.post("/v1/articles", json={"articles": [{"id": "de", "text": GERMAN}]}).json()

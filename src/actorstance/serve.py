@@ -178,15 +178,16 @@ def page_and_csp() -> tuple[str, str]:
 
 
 def create_app(model, model_dir: str | Path | None = None, limits: Limits | None = None, *, ner: str = "auto",
-               actors=None) -> FastAPI:
+               actors=None, listed_only: bool = False) -> FastAPI:
     """The app around a loaded model of the common contract (``load_for_prediction``). The
-    article pipeline (and its actor detector) is built here, once."""
+    article pipeline (and its actor detector) is built here, once; ``listed_only``: article pairs only between
+    the names of ``actors`` (``serve --listed-only``)."""
     from .api import analyze_rows
     from .articles import ArticlePipeline
     from .cli import prediction_rows
 
     limits = limits or Limits()
-    pipeline = ArticlePipeline.build(model, ner=ner, actors=actors)
+    pipeline = ArticlePipeline.build(model, ner=ner, actors=actors, listed_only=listed_only)
     lane = ModelLane(model.predict_proba, max_waiting=limits.max_waiting)
     html, csp = page_and_csp()
 
