@@ -172,8 +172,9 @@ def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targ
     from .articles import ArticlePipeline
     from .articles.pipeline import PER_SENTENCE, ROW_COLUMNS
 
-    if listed_only and not (actors or targets):
-        raise ValueError("listed_only keeps the pairs between the names you list: give actors (and targets)")
+    if listed_only and not actors:
+        raise ValueError("listed_only keeps the pairs between the names you list: give actors (topics may come from "
+                         "them or from targets)")
     articles = as_articles(texts)
     model = model if isinstance(model, Model) else load(model)
     pipeline = ArticlePipeline.build(model.stance_model, ner=ner, actors=actors, topics=targets,

@@ -150,9 +150,9 @@ def _predict(args, names: dict[str, str]) -> int:
     if any(article_flags) and not all(article_flags):
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
-    if args.listed_only and not (args.actors or args.target or args.targets):
+    if args.listed_only and not args.actors:
         raise ActorstanceError("--listed-only keeps the pairs between the names you list: give them with --actors FILE "
-                               "(and topics with --target or --targets)")
+                               "(topics may come from it, --target or --targets)")
     if args.engine == "ray":
         from .ray_engine import predict_ray
 
