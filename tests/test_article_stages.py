@@ -1091,6 +1091,20 @@ def test_a_scorer_trained_with_salient_holders_gets_them_when_it_predicts():
     assert not default_salient_holders(SimpleNamespace(info={}))
 
 
+
+def test_a_scorer_trained_on_listed_pairs_says_so_when_used_without_listed_only(capsys):
+    from types import SimpleNamespace
+
+    from actorstance.cli import notice_listed_model
+
+    listed = SimpleNamespace(info={"config": {"data": {"train": [{"path": "x", "options": {"listed_only": True}}]}}})
+    notice_listed_model(listed, listed_only=True)
+    notice_listed_model(SimpleNamespace(info={}), listed_only=False)
+    assert capsys.readouterr().err == ""
+    notice_listed_model(listed, listed_only=False)
+    assert "learned from the pairs between listed names only" in capsys.readouterr().err
+
+
 def test_the_house_is_a_chamber_not_the_white_house(spacy_ner):
     """A short name points at a longer name that ends in it ("Okafor" -> "Ruth Okafor"), but
     "the House" of a story that names the White House is still the chamber."""

@@ -207,6 +207,7 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
                                      topics=args.target, topics_file=args.targets, chunk_articles=args.chunk,
                                      per_sentence=args.per_sentence, salient=args.salient,
                                      min_probability=args.min_probability, listed_only=args.listed_only)
+    notice_listed_model(model, args.listed_only)
     fmt = args.output_format or format_from_path(args.out)
     summary = Summary(args.evidence)
     problems: list[str] = []
@@ -223,6 +224,16 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
         print(f"error: {DataError(problems)}", file=sys.stderr)
         return DataError.exit_code
     return 0
+
+
+def notice_listed_model(model, listed_only: bool) -> None:
+    """Say on stderr when a scorer trained on listed pairs only reads every candidate (no ``--listed-only``)."""
+    from .articles.pairs import trained_on_listed_pairs
+
+    if not listed_only and trained_on_listed_pairs(model):
+        print("notice: this model learned from the pairs between listed names only (experiment=articles_listed): "
+              "give the names with --actors FILE --listed-only, or its other pairs will read as stances too often",
+              file=sys.stderr)
 
 
 def notice_not_english(ids: list[str], n_read: int) -> None:
@@ -292,6 +303,7 @@ def cmd_evaluate_articles(args) -> int:
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient,
                                      min_probability=args.min_probability, listed_only=args.listed_only)
+    notice_listed_model(model, args.listed_only)
     if args.listed_only and not pipeline.listed_names and not all(g.entities for g in articles):
         raise ActorstanceError(f"--listed-only: {gold_dir} has no entity lists (SEESAW's); give the names with --actors FILE")
     from contextlib import nullcontext

@@ -68,6 +68,15 @@ def default_salient_holders(model) -> bool:
                                              for e in entries)
 
 
+def trained_on_listed_pairs(model) -> bool:
+    """Whether the scorer learned from the pairs between listed names only (the ``seesaw`` option ``listed_only``,
+    ``experiment=articles_listed``): its sense of how often a pair holds a stance is theirs, so it is meant for
+    ``--listed-only``."""
+    entries = _train_data(model).get("train")
+    return isinstance(entries, list) and any(isinstance(e, dict) and (e.get("options") or {}).get("listed_only") is True
+                                             for e in entries)
+
+
 def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]:
     """The first mention of each of the article's ``n`` most mentioned names (actors and
     topics; ties go to the earlier name)."""
