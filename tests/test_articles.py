@@ -410,6 +410,21 @@ def test_cli_listed_only_needs_the_names_to_keep_pairs_to(tmp_path, tiny_tfidf_d
     assert code == 0, err
     assert {(r["actor"], r["target"]) for r in rows} == {("Lena Fox", "Marco Ruiz"), ("Marco Ruiz", "Lena Fox")}
 
+    # or per article, as "actors" in JSONL: an article without them keeps no pair (and is named); a bad list is refused
+    text = article.read_text(encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(d) for d in [{"id": "a", "text": text, "actors": ["Anna Weber", "Marco Ruiz"]},
+                                                        {"id": "b", "text": text},
+                                                        {"id": "c", "text": text, "actors": "Anna Weber"}]) + "\n",
+                      encoding="utf-8")
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, corpus, "--listed-only",
+                         "--ner", "rules", "--all-pairs", "-f", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 2 and f"{corpus}:3: actors: expected a list of names (strings), got \"Anna Weber\"" in err
+    assert {(r["article_id"], r["actor"], r["target"]) for r in rows} == {("a", "Anna Weber", "Marco Ruiz"),
+                                                                          ("a", "Marco Ruiz", "Anna Weber")}
+    assert "1 article(s) gave no \"actors\" and no --actors file was given" in err
+
 
 def test_cli_missing_article_prints_its_error_and_no_empty_tables(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
     code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, tmp_path / "nonexistent.txt",

@@ -150,9 +150,10 @@ def _predict(args, names: dict[str, str]) -> int:
     if any(article_flags) and not all(article_flags):
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
-    if args.listed_only and not args.actors:
+    if args.listed_only and not args.actors and not all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths):
         raise ActorstanceError("--listed-only keeps the pairs between the names you list: give them with --actors FILE "
-                               "(topics may come from it, --target or --targets)")
+                               "(topics may come from it, --target or --targets), or per article as \"actors\" in "
+                               "JSONL input")
     if args.engine == "ray":
         from .ray_engine import predict_ray
 
@@ -219,6 +220,9 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
             raise DataError(problems)
     summary.articles_read = pipeline.timings.articles
     notice_not_english(summary.not_english, summary.articles_read)
+    if pipeline.timings.unlisted:
+        print(f"notice: --listed-only: {pipeline.timings.unlisted} article(s) gave no \"actors\" and no --actors file "
+              "was given, so none of their pairs was kept", file=sys.stderr)
     show_summary(args, summary, fmt, rows_to_stdout=args.out in (None, "-"))
     if problems:
         print(f"error: {DataError(problems)}", file=sys.stderr)

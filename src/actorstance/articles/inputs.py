@@ -8,6 +8,7 @@ rows point into the extracted text."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -181,7 +182,8 @@ def _read_checked(path: Path, name: str | None = None) -> str:
 
 
 def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator[Article]:
-    """``{"id", "text"}`` per line; a bad line is reported, the others still read."""
+    """``{"id", "text"}`` per line, and optionally ``"actors"``: the names of the actors and topics this article's
+    pairs are kept to with ``--listed-only`` (:attr:`Article.listed`); a bad line is reported, the others still read."""
     from ..data import read_jsonl
 
     stem = "stdin" if name == "<stdin>" else Path(name).stem
@@ -196,7 +198,11 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
                             "each line needs the article as \"text\" and may give an \"id\")")
             continue
         article = _checked_article(record.get("id"), record.get("text"), f"{stem}-{row.line}", where, problems)
-        if article is not None:
+        listed = record.get("actors", [])
+        if not isinstance(listed, list) or not all(isinstance(n, str) and n.strip() for n in listed):
+            problems.append(f"{where}: actors: expected a list of names (strings), got {json.dumps(listed)[:80]}")
+        elif article is not None:
+            article.listed = tuple(" ".join(n.split()) for n in listed)
             yield article
 
 

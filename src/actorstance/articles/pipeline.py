@@ -42,6 +42,7 @@ class Timings:
     articles: int = 0
     sentences: int = 0
     pairs_n: int = 0
+    unlisted: int = 0  # articles with ``listed_only`` and no names to keep their pairs to
 
     def as_dict(self) -> dict:
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in self.__dict__.items()}
@@ -184,6 +185,7 @@ class ArticlePipeline:
                                                               before=sentence_before(s, sentences))]
         if self.listed_only:
             pairs = listed_pairs(pairs, article.listed or self.listed_names)
+            self.timings.unlisted += not (article.listed or self.listed_names)
         self.timings.articles += 1
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)
