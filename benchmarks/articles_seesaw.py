@@ -63,6 +63,7 @@ def table() -> str:
         t, st, sm = r["triples"], r["stages"], r["summary"]
         recheck = f" (recheck {r['int8_recheck']:g})" if r.get("int8") and r.get("int8_recheck") is not None else ""
         bar = f" (min probability {r['min_probability']:g})" if r.get("min_probability") else ""
+        bar += " (listed only)" if r.get("listed_only") else ""
         rows.append(f"| {r['name']}{' int8' if r.get('int8') else ''}{recheck}{bar} | {r['gold']} | {r.get('per_sentence', '')} | "
                     f"{r.get('salient', 0)} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
                     f"{st['actor_recall']:.3f} | {st['target_recall']:.3f} | {st['pair_recall']:.3f} | "
