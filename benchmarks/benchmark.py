@@ -367,6 +367,13 @@ ARTICLE_ROWS = {
     "tfidf, `experiment=articles_tfidf`": {
         "select": ["tfidf-articles-cand23-seesaw-train-select"], "valid": ["tfidf-articles-cand23-seesaw-valid"],
         "bundled": ["tfidf-articles-cand23-bundled"]},
+    "the same with `--listed-only`": {
+        "select": ["tfidf-articles-cand23-listed-seesaw-train-select"],
+        "valid": ["tfidf-articles-cand23-listed-seesaw-valid"], "bundled": ["tfidf-articles-cand23-listed-bundled"]},
+    "tfidf trained on the listed pairs (`experiment=articles_tfidf '+data.train.0.options.listed_only=true' "
+    "'+data.dev.0.options.listed_only=true'`), with `--listed-only`": {
+        "select": ["tfidf-articles-listed-seesaw-train-select"], "valid": ["tfidf-articles-listed-seesaw-valid"],
+        "bundled": ["tfidf-articles-listed-bundled"]},
     "MiniLM taught by nine MiniLM runs, `experiment=articles_distilled` (earlier recipe and candidates)": {
         "select": ["minilm-ens9-distilled-salient0-seesaw-train-select"],
         "valid": ["minilm-ens9-distilled-salient0-seesaw-valid", "minilm-ens9-distilled-s1-salient0-seesaw-valid",
