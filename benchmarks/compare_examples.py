@@ -1,21 +1,21 @@
 """The sweeps that docs/compare.md shows, run again on the bundled data, with the runs' files kept and compare's
 reports written beside them, so that the doc's examples are what `actorstance compare` gives on committed files.
 
-    .venv/bin/python benchmarks/compare_examples.py          # the sweeps (about 5 minutes on 2 cores), then the reports
+    .venv/bin/python benchmarks/compare_examples.py          # the sweeps (7 minutes on 2 cores beside a training run), then the reports
     .venv/bin/python benchmarks/compare_examples.py --reports    # only compare again on the kept runs
 
 Each job of a sweep (`python train.py -m ... save_to_models=false`) is kept as benchmarks/results/compare_examples/
 SWEEP/N/: its resolved config, metrics.json and dev predictions (benchmark.py's `keep_files`; the bundled data is the
 project's own, so ids and gold labels stay), and the Hydra group choices it ran with (`.hydra/hydra.yaml`, that
 record alone: compare names a row by them). The reports are `NAME.md`, as COMMANDS writes them (Markdown: a
-terminal table cuts long cells);
-`python benchmarks/benchmark.py --tables` puts them into docs/compare.md, and tests/test_readme.py runs the commands
-again and checks that they still give the committed reports.
+terminal table cuts long cells); `python benchmarks/benchmark.py --tables` puts them into docs/compare.md, and
+tests/test_readme.py runs the commands again and checks that they still give the committed reports.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import shutil
 import subprocess
@@ -88,8 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     if not args.reports:
         run_sweeps()
-    import os
-
     os.chdir(ROOT)  # the reports name the runs as the commands give them
     write_reports()
     return 0
