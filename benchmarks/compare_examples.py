@@ -1,7 +1,7 @@
 """The sweeps that docs/compare.md shows, run again on the bundled data, with the runs' files kept and compare's
 reports written beside them, so that the doc's examples are what `actorstance compare` gives on committed files.
 
-    .venv/bin/python benchmarks/compare_examples.py          # the sweeps (7 minutes on 2 cores beside a training run), then the reports
+    .venv/bin/python benchmarks/compare_examples.py            # the sweeps (7 min on 2 cores beside a training run), then the reports
     .venv/bin/python benchmarks/compare_examples.py --reports    # only compare again on the kept runs
 
 Each job of a sweep (`python train.py -m ... save_to_models=false`) is kept as benchmarks/results/compare_examples/
