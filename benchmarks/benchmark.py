@@ -356,6 +356,9 @@ ARTICLE_ROWS = {
                    "minilm-listed-s2-seesaw-train-select"],
         "valid": ["minilm-listed-seesaw-valid", "minilm-listed-s1-seesaw-valid", "minilm-listed-s2-seesaw-valid"],
         "bundled": ["minilm-listed-bundled", "minilm-listed-s1-bundled", "minilm-listed-s2-bundled"]},
+    "the same with `model.class_weight=sqrt`, with `--listed-only`": {
+        "select": ["minilm-listed-cw-seesaw-train-select"], "valid": ["minilm-listed-cw-seesaw-valid"],
+        "bundled": ["minilm-listed-cw-bundled"]},
     "the same with `'+data.train.0.options.drop_uncertain_holders=true'`": {
         "select": ["minilm-mil-dh-seesaw-train-select", "minilm-mil-dh-s1-seesaw-train-select"],
         "valid": ["minilm-mil-dh-seesaw-valid", "minilm-mil-dh-s1-seesaw-valid"],
