@@ -55,26 +55,26 @@ INSTANCES = 3
 HOLDERS = 2
 
 
-def _train_data(model) -> dict:
-    return ((getattr(model, "info", None) or {}).get("config") or {}).get("data") or {}
+def _trained_with(model, option: str) -> bool:
+    """Whether a data option was set (true) on any training entry of the scorer's saved config."""
+    data = ((getattr(model, "info", None) or {}).get("config") or {}).get("data") or {}
+    entries = data.get("train")
+    return isinstance(entries, list) and any(isinstance(e, dict) and (e.get("options") or {}).get(option) is True
+                                             for e in entries)
 
 
 def default_salient_holders(model) -> bool:
     """Whether the scorer was trained with the article's main actors as holders of sentences
     that name no person (the ``seesaw`` option ``salient_holders``): prediction makes the
     candidates its training saw."""
-    entries = _train_data(model).get("train")
-    return isinstance(entries, list) and any(isinstance(e, dict) and (e.get("options") or {}).get("salient_holders") is True
-                                             for e in entries)
+    return _trained_with(model, "salient_holders")
 
 
 def trained_on_listed_pairs(model) -> bool:
     """Whether the scorer learned from the pairs between listed names only (the ``seesaw`` option ``listed_only``,
     ``experiment=articles_listed``): its sense of how often a pair holds a stance is theirs, so it is meant for
     ``--listed-only``."""
-    entries = _train_data(model).get("train")
-    return isinstance(entries, list) and any(isinstance(e, dict) and (e.get("options") or {}).get("listed_only") is True
-                                             for e in entries)
+    return _trained_with(model, "listed_only")
 
 
 def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]:
