@@ -48,8 +48,7 @@ COMMANDS = {
 
 def keep_job(job: Path, keep: Path) -> None:
     """What compare reads of a job, without the model: config, metrics, dev predictions, the group choices."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from benchmark import keep_files
+    from benchmark import keep_files  # beside this script
 
     keep_files(job, keep, public=False)
     (keep / "predictions_test.json").unlink(missing_ok=True)  # compare reads dev by default; half the size
