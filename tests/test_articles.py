@@ -607,3 +607,21 @@ def test_parquet_articles_give_the_rows_of_the_same_jsonl(tmp_path, tiny_tfidf_d
         rows[name] = out
     assert code == 2 and f"{tmp_path / 'a.parquet'}:row 2: text: empty (null)" in err
     assert rows["a.parquet"] and rows["a.parquet"] == rows["a.jsonl"]
+
+
+def test_parquet_articles_may_carry_their_own_listed_names(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
+    """An ``actors`` column of lists gives each row the names ``--listed-only`` keeps its pairs to, as in JSONL."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    text = "Anna Weber praised Marco Ruiz, and Lena Fox thanked Marco Ruiz."
+    table = pa.table({"id": ["a", "b", "c"], "text": [text] * 3,
+                      "actors": [["Anna Weber", "Marco Ruiz"], None, ["Lena Fox", ""]]})
+    pq.write_table(table, tmp_path / "a.parquet")
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, tmp_path / "a.parquet",
+                         "--listed-only", "--ner", "rules", "--all-pairs", "-f", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 2 and f"{tmp_path / 'a.parquet'}:row 3: actors: expected a list of names (strings)" in err
+    assert {(r["article_id"], r["actor"], r["target"]) for r in rows} == {("a", "Anna Weber", "Marco Ruiz"),
+                                                                          ("a", "Marco Ruiz", "Anna Weber")}
+    assert "1 article(s) gave no \"actors\"" in err  # row b's null list: no names of its own

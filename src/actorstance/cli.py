@@ -150,10 +150,11 @@ def _predict(args, names: dict[str, str]) -> int:
     if any(article_flags) and not all(article_flags):
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
-    if args.listed_only and not args.actors and not all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths):
+    own_lists = (".jsonl", ".ndjson", ".parquet")  # inputs whose articles may carry their own "actors"
+    if args.listed_only and not args.actors and not all(p.suffix.lower() in own_lists for p in paths):
         raise ActorstanceError("--listed-only keeps the pairs between the names you list: give them with --actors FILE "
                                "(topics may come from it, --target or --targets), or per article as \"actors\" in "
-                               "JSONL input")
+                               "JSONL or Parquet input")
     if args.engine == "ray":
         from .ray_engine import predict_ray
 

@@ -198,12 +198,21 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
                             "each line needs the article as \"text\" and may give an \"id\")")
             continue
         article = _checked_article(record.get("id"), record.get("text"), f"{stem}-{row.line}", where, problems)
-        listed = record.get("actors", [])
-        if not isinstance(listed, list) or not all(isinstance(n, str) and n.strip() for n in listed):
-            problems.append(f"{where}: actors: expected a list of names (strings), got {json.dumps(listed)[:80]}")
-        elif article is not None:
-            article.listed = tuple(" ".join(n.split()) for n in listed)
+        if _with_listed(article, record.get("actors"), where, problems):
             yield article
+
+
+def _with_listed(article: Article | None, listed, where: str, problems: list[str]) -> bool:
+    """Give ``article`` its own list of names (a JSONL line's or Parquet row's ``actors``; absent or null: none);
+    False when there is no article or the list is bad (noted, so the article is not read without it)."""
+    if listed is None:
+        listed = []
+    if not isinstance(listed, list) or not all(isinstance(n, str) and n.strip() for n in listed):
+        problems.append(f"{where}: actors: expected a list of names (strings), got {json.dumps(listed)[:80]}")
+        return False
+    if article is not None:
+        article.listed = tuple(" ".join(n.split()) for n in listed)
+    return article is not None
 
 
 def _checked_article(aid, text, default_id: str, where: str, problems: list[str]) -> Article | None:
@@ -222,8 +231,8 @@ def _checked_article(aid, text, default_id: str, where: str, problems: list[str]
 
 
 def _articles_from_parquet(path: Path, name: str, problems: list[str]) -> Iterator[Article]:
-    """Columns ``text`` (and ``id``), read a batch at a time; a bad row is reported as
-    ``FILE:row N`` (from 1), the others still read. Needs pyarrow."""
+    """Columns ``text`` (and ``id``; ``actors``, a list of names, as in JSONL), read a batch at a time; a bad row is
+    reported as ``FILE:row N`` (from 1), the others still read. Needs pyarrow."""
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -239,12 +248,14 @@ def _articles_from_parquet(path: Path, name: str, problems: list[str]) -> Iterat
         problems.append(f"{name}: no column 'text' (columns: {', '.join(sorted(columns)) or 'none'})")
         return
     row = 0
-    for batch in pf.iter_batches(columns=[c for c in ("id", "text") if c in columns]):
+    for batch in pf.iter_batches(columns=[c for c in ("id", "text", "actors") if c in columns]):
         data = batch.to_pydict()
-        for aid, text in zip(data.get("id", [None] * batch.num_rows), data["text"]):
+        absent = [None] * batch.num_rows
+        for aid, text, listed in zip(data.get("id", absent), data["text"], data.get("actors", absent)):
             row += 1
-            article = _checked_article(aid, text, f"{Path(name).stem}-{row}", f"{name}:row {row}", problems)
-            if article is not None:
+            where = f"{name}:row {row}"
+            article = _checked_article(aid, text, f"{Path(name).stem}-{row}", where, problems)
+            if _with_listed(article, listed, where, problems):
                 yield article
 
 
