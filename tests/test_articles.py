@@ -290,6 +290,9 @@ def test_bad_files_are_reported_and_the_rest_read(tmp_path):
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02abc")
     (tmp_path / "latin1.txt").write_bytes("line one\nCaf\xe9 Weber".encode("latin-1"))
     (tmp_path / "huge.txt").write_text("word " * 30_000, encoding="utf-8")
+    (tmp_path / "saved.txt").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n")  # text-like, yet a PDF
+    (tmp_path / "word.txt").write_bytes(b"PK\x03\x04" + b"word/document.xml" * 3)
+    (tmp_path / "rich.txt").write_bytes(rb"{\rtf1\ansi Anna Weber praised Marco Ruiz.}")
     jl = tmp_path / "arts.jsonl"
     jl.write_text('{"id": "j1", "text": "Kyiv thanked Warsaw."}\nnot json\n{"id": "j3", "title": "T", "body": "B"}\n'
                   '{"id": "j4", "text": 4}\n', encoding="utf-8")
@@ -299,7 +302,9 @@ def test_bad_files_are_reported_and_the_rest_read(tmp_path):
     arts = list(iter_articles([jl], problems))
     assert [a.id for a in arts] == ["j1"]
     text = "\n".join(problems)
-    for needle in ("empty.txt: empty", "binary.txt: binary file", "latin1.txt:2: not valid UTF-8",
+    for needle in ("empty.txt: empty", "binary.txt: binary file", "saved.txt: a PDF document: extract its text first",
+                   "word.txt: a zip archive or Word/OpenDocument file", "rich.txt: an RTF document",
+                   "latin1.txt:2: not valid UTF-8 text (byte 0xe9 at offset 12; save it as UTF-8",
                    "huge.txt:1: line of 150,000 characters", "arts.jsonl:2: invalid JSON",
                    "arts.jsonl:3: text: missing field (the line has 'id', 'title', 'body';",
                    "arts.jsonl:4: text: expected a string, got int"):

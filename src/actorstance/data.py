@@ -98,18 +98,29 @@ def check_input_file(path: Path) -> int:
     return st.st_size
 
 
+#: Documents people save news as that are not text: named, with how to get their text, rather than read as
+#: garbage (an RTF file is ASCII) or refused for a stray byte.
+_DOCUMENT_MAGIC = {b"%PDF-": "a PDF document: extract its text first (e.g. pdftotext FILE.pdf FILE.txt)",
+                   b"PK\x03\x04": "a zip archive or Word/OpenDocument file: save or extract it as plain text first",
+                   b"{\\rtf": "an RTF document: save it as plain text first"}
+
+
 def read_text(path: Path) -> str:
-    """Read a UTF-8 text file, refusing binary files and naming the line of bad bytes."""
+    """Read a UTF-8 text file, refusing binary files and documents and naming the line of bad bytes."""
     path = Path(path)
     check_input_file(path)
     raw = path.read_bytes()
+    for magic, what in _DOCUMENT_MAGIC.items():
+        if raw.startswith(magic):
+            raise DataError([f"{path}: {what}"])
     if b"\x00" in raw[:65536]:
         raise DataError([f"{path}: binary file (contains NUL bytes), expected UTF-8 text"])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError([f"{path}:{line}: not valid UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"]) from None
+        raise DataError([f"{path}:{line}: not valid UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}; "
+                         "save it as UTF-8, e.g. iconv -f windows-1252 -t utf-8 FILE)"]) from None
     return text
 
 

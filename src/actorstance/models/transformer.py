@@ -378,9 +378,17 @@ class TransformerStanceModel(TransformerInputs, FineTuningMixin, StanceModel):
             if not (directory / name).is_file():
                 raise ModelLoadError(f"{directory / name}: missing from the model directory")
         self.threads = None  # the training machine's thread count says nothing about this one
+        from transformers.utils import logging as hf_logging
+
         self.tokenizer_ = AutoTokenizer.from_pretrained(directory, local_files_only=True)
-        self.model_ = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True,
-                                                                         use_safetensors=True).eval()
+        bar = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # a saved model's weights load in a blink: no bar on every predict's stderr
+        try:
+            self.model_ = AutoModelForSequenceClassification.from_pretrained(directory, local_files_only=True,
+                                                                             use_safetensors=True).eval()
+        finally:
+            if bar:
+                hf_logging.enable_progress_bar()
         if [self.model_.config.id2label[i] for i in range(len(LABELS))] != list(LABELS):
             raise ModelLoadError(f"{directory}/config.json: label order differs from {list(LABELS)}")
         if self.head != "cls":
