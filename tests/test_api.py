@@ -126,6 +126,16 @@ def test_analyze_inputs(tiny_tfidf_dir):
     assert set(zip(listed.rows["actor"], listed.rows["target"])) == {("Anna Weber", "ceasefire deal")}
     with pytest.raises(ValueError, match="listed_only keeps the pairs between the names you list"):
         actorstance.analyze(text, model=tiny_tfidf_dir, listed_only=True)
+    # or each article its own names, as a JSONL line gives them
+    own = actorstance.analyze([{"id": "w", "text": text + " Lena Fox thanked Anna Weber.",
+                                "actors": ["Marco Ruiz", "Weber"]}],
+                              model=tiny_tfidf_dir, ner="rules", all_pairs=True, listed_only=True)
+    assert set(zip(own.rows["article_id"], own.rows["actor"], own.rows["target"])) == {
+        ("w", "Marco Ruiz", "Anna Weber"), ("w", "Anna Weber", "Marco Ruiz")}  # not Lena Fox's pair
+    with pytest.raises(ValueError, match="or each article its own"):
+        actorstance.analyze([{"text": text, "actors": ["Anna Weber"]}, text], model=tiny_tfidf_dir, listed_only=True)
+    with pytest.raises(DataError, match="article 0: actors: expected a list of names"):
+        actorstance.analyze([{"text": text, "actors": "Anna Weber"}], model=tiny_tfidf_dir)
 
 
 def _python_blocks(path):

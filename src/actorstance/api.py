@@ -129,8 +129,10 @@ class Analysis:
 
 
 def as_articles(texts) -> list:
-    """Articles from a str, a list of str (ids "0", "1", ...) or a list of (id, text)."""
-    from .articles.inputs import Article, check_article_text, text_of_html
+    """Articles from a str, a list of str (ids "0", "1", ...), a list of (id, text), or a list of dicts as the lines
+    of JSONL input: ``{"text", "id"?, "actors"?}`` (``actors``: the names ``listed_only`` keeps this article's pairs
+    to)."""
+    from .articles.inputs import Article, set_listed, check_article_text, text_of_html
 
     items = [texts] if isinstance(texts, str) else list(texts) if isinstance(texts, (list, tuple)) else None
     if items is None:
@@ -138,10 +140,12 @@ def as_articles(texts) -> list:
                                f"{type(texts).__name__}")
     articles, problems, seen = [], [], set()
     for i, item in enumerate(items):
-        aid, text = (str(i), item) if isinstance(item, str) else (item if isinstance(item, tuple) and len(item) == 2
-                                                                   else (str(i), None))
+        listed = item.get("actors") if isinstance(item, dict) else None
+        aid, text = ((str(i), item) if isinstance(item, str) else item if isinstance(item, tuple) and len(item) == 2
+                     else (item.get("id", str(i)), item.get("text")) if isinstance(item, dict) else (str(i), None))
         if not isinstance(text, str):
-            problems.append(f"article {i}: expected a str or an (id, text) pair, got {type(item).__name__}")
+            problems.append(f"article {i}: expected a str, an (id, text) pair or a dict with a str \"text\", got "
+                            f"{type(item).__name__}")
             continue
         if str(aid) in seen:
             problems.append(f"article {i}: id {aid!r} given twice")
@@ -152,7 +156,9 @@ def as_articles(texts) -> list:
         except DataError as exc:
             problems.extend(exc.problems)
             continue
-        articles.append(Article(str(aid), text, f"article {aid}"))
+        article = Article(str(aid), text, f"article {aid}")
+        if set_listed(article, listed, f"article {aid}", problems):
+            articles.append(article)
     if problems:
         raise DataError(problems)
     return articles
@@ -163,19 +169,19 @@ def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targ
             min_probability: float = 0.0, ner: str = "auto", evidence: int = 3,
             listed_only: bool = False) -> Analysis:
     """Stances in raw articles, through the pipeline and summary of ``actorstance predict`` with its
-    defaults. ``texts``: a str, a list of str, or a list of (id, text); ``model``: a :class:`Model`
+    defaults. ``texts``: a str, a list of str or of (id, text), or dicts as :func:`as_articles` reads; ``model``: a :class:`Model`
     or a path for :func:`load` (default ``models/LATEST``); ``actors``: an actor file or
     ``{canonical: [aliases]}``; ``targets``: topics that replace the default targets;
     ``min_probability``: stances below it are reported neutral, as ``--min-probability``; ``listed_only``: only
-    pairs between the names of ``actors`` and ``targets``, as ``--listed-only``."""
+    pairs between the names of ``actors`` and ``targets`` (or an article's own ``actors``), as ``--listed-only``."""
     _pandas()  # fail before the work if pandas is missing
     from .articles import ArticlePipeline
     from .articles.pipeline import PER_SENTENCE, ROW_COLUMNS
 
-    if listed_only and not actors:
-        raise ValueError("listed_only keeps the pairs between the names you list: give actors (topics may come from "
-                         "them or from targets)")
     articles = as_articles(texts)
+    if listed_only and not actors and not all(a.listed for a in articles):
+        raise ValueError("listed_only keeps the pairs between the names you list: give actors (topics may come from "
+                         "them or from targets), or each article its own as {\"text\": ..., \"actors\": [names]}")
     model = model if isinstance(model, Model) else load(model)
     pipeline = ArticlePipeline.build(model.stance_model, ner=ner, actors=actors, topics=targets,
                                      per_sentence=PER_SENTENCE if per_sentence is None else per_sentence,

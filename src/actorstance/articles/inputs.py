@@ -198,11 +198,11 @@ def _articles_from_jsonl(path: Path, name: str, problems: list[str]) -> Iterator
                             "each line needs the article as \"text\" and may give an \"id\")")
             continue
         article = _checked_article(record.get("id"), record.get("text"), f"{stem}-{row.line}", where, problems)
-        if _with_listed(article, record.get("actors"), where, problems) and article is not None:
+        if set_listed(article, record.get("actors"), where, problems) and article is not None:
             yield article
 
 
-def _with_listed(article: Article | None, listed, where: str, problems: list[str]) -> bool:
+def set_listed(article: Article | None, listed, where: str, problems: list[str]) -> bool:
     """Give ``article`` its own list of names (a JSONL line's or Parquet row's ``actors``; absent or null: none);
     False when the list is bad (noted: the article is not read without it)."""
     if listed is None:
@@ -255,7 +255,7 @@ def _articles_from_parquet(path: Path, name: str, problems: list[str]) -> Iterat
             row += 1
             where = f"{name}:row {row}"
             article = _checked_article(aid, text, f"{Path(name).stem}-{row}", where, problems)
-            if _with_listed(article, listed, where, problems) and article is not None:
+            if set_listed(article, listed, where, problems) and article is not None:
                 yield article
 
 
