@@ -132,7 +132,7 @@ def as_articles(texts) -> list:
     """Articles from a str, a list of str (ids "0", "1", ...), a list of (id, text), or a list of dicts as the lines
     of JSONL input: ``{"text", "id"?, "actors"?}`` (``actors``: the names ``listed_only`` keeps this article's pairs
     to)."""
-    from .articles.inputs import Article, set_listed, check_article_text, text_of_html
+    from .articles.inputs import Article, check_article_text, set_listed, text_of_html
 
     items = [texts] if isinstance(texts, str) else list(texts) if isinstance(texts, (list, tuple)) else None
     if items is None:
