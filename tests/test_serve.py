@@ -118,6 +118,29 @@ def test_a_server_with_listed_only_keeps_the_pairs_to_its_actor_file(model):
     assert rows and {(r["actor"], r["target"]) for r in rows} <= {("Anna Weber", "Marco Ruiz"), ("Marco Ruiz", "Anna Weber")}
 
 
+def test_articles_may_carry_their_own_listed_names(model):
+    """Each article's own "actors" (a request may ask for listed_only); without them and without an actor file, 422."""
+    both = {("Anna Weber", "Marco Ruiz"), ("Marco Ruiz", "Anna Weber")}
+    with TestClient(create_app(model, None, ner="rules", listed_only=True)) as c:
+        rows = c.post("/v1/articles", json={"text": ARTICLE, "actors": ["Weber", "Marco Ruiz"], "all_pairs": True}).json()
+        many = c.post("/v1/articles", json={"articles": [{"id": "a", "text": ARTICLE, "actors": ["Anna Weber", "Ruiz"]}],
+                                            "all_pairs": True}).json()
+        bare = c.post("/v1/articles", json={"articles": [{"id": "a", "text": ARTICLE, "actors": ["Anna Weber"]},
+                                                         {"id": "b", "text": ARTICLE}]})
+        bad = c.post("/v1/articles", json={"text": ARTICLE, "actors": "Anna Weber"})
+    assert rows["rows"] and {(r["actor"], r["target"]) for r in rows["rows"]} <= both
+    assert many["rows"] and {(r["actor"], r["target"]) for r in many["rows"]} <= both
+    assert bare.status_code == 422 and "give article(s) 'b' their own \"actors\"" in bare.json()["detail"]
+    assert bad.status_code == 422 and "article 0: actors: expected a list of names" in bad.json()["problems"][0]
+    text = ARTICLE + " Lena Fox thanked Anna Weber."
+    with TestClient(create_app(model, None, ner="rules")) as c:  # a request turns it on (or off) for itself
+        on = c.post("/v1/articles", json={"text": text, "actors": ["Anna Weber", "Marco Ruiz"], "all_pairs": True,
+                                          "listed_only": True}).json()["rows"]
+        off = c.post("/v1/articles", json={"text": text, "actors": ["Anna Weber", "Marco Ruiz"],
+                                           "all_pairs": True}).json()["rows"]
+    assert on and {(r["actor"], r["target"]) for r in on} <= both < {(r["actor"], r["target"]) for r in off}
+
+
 def test_an_article_not_in_english_is_named_in_its_own_answer_only(client):
     """The server's pipeline lives across requests: one request's flagged article is not the next one's."""
     german = client.post("/v1/articles", json={"articles": [{"id": "de", "text": GERMAN}]}).json()

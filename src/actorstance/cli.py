@@ -357,8 +357,6 @@ def cmd_serve(args) -> int:
     except ImportError as exc:
         raise ActorstanceError(f"serve needs FastAPI, uvicorn and fastapi-offline ({exc.name} is missing): "
                                "pip install 'actorstance[serve]'") from None
-    if args.listed_only and not args.actors:
-        raise ActorstanceError("--listed-only keeps the pairs between the names you list: give them with --actors FILE")
     model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)
     limits = Limits(max_body_kb=args.max_body_kb, max_sentences=args.max_sentences, timeout_s=args.timeout_s)

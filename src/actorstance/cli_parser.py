@@ -217,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ner", choices=["auto", "spacy", "rules"], default="auto", help="actor detector for articles")
     p.add_argument("--actors", metavar="FILE", help="actor file (canonical names with aliases), as for predict")
     p.add_argument("--listed-only", action="store_true",
-                   help="article requests: only pairs between the names of --actors, as predict --listed-only")
+                   help="article requests: only pairs between the names of --actors (or of each article's own \"actors\"), "
+                        "as predict --listed-only")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn's log level (default info: one line per request)")
     p.set_defaults(run="serve")

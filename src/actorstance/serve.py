@@ -143,8 +143,14 @@ _REQUEST_SCHEMAS = {
     "articles": {
         "type": "object",
         "properties": {"text": {"type": "string", "description": "one article"},
+                       "actors": {"type": "array", "items": {"type": "string"},
+                                  "description": "with text: the names listed_only keeps its pairs to"},
                        "articles": {"type": "array", "items": {"type": "object", "required": ["text"], "properties": {
-                           "id": {"type": "string"}, "text": {"type": "string"}}}},
+                           "id": {"type": "string"}, "text": {"type": "string"},
+                           "actors": {"type": "array", "items": {"type": "string"}}}}},
+                       "listed_only": {"type": "boolean",
+                                       "description": "only pairs between the names of the server's --actors or the "
+                                                      "article's own actors (default: serve --listed-only)"},
                        "all_pairs": {"type": "boolean", "default": False,
                                      "description": "every candidate pair, the neutral ones too"},
                        "per_sentence": {"type": "integer", "minimum": 0,
@@ -181,7 +187,7 @@ def create_app(model, model_dir: str | Path | None = None, limits: Limits | None
                actors=None, listed_only: bool = False) -> FastAPI:
     """The app around a loaded model of the common contract (``load_for_prediction``). The
     article pipeline (and its actor detector) is built here, once; ``listed_only``: article pairs only between
-    the names of ``actors`` (``serve --listed-only``)."""
+    the names of ``actors``, or of a request's articles' own (``serve --listed-only``; a request may turn it on)."""
     from .api import analyze_rows
     from .articles import ArticlePipeline
     from .cli import prediction_rows
@@ -249,8 +255,12 @@ def create_app(model, model_dir: str | Path | None = None, limits: Limits | None
         and its summary (per actor and per pair; corpus and per article), as `actorstance.analyze`."""
         started = time.monotonic()
         arts, opts = parse_articles(await read_json(request, limits), limits)
-        changes = {k: opts[k] for k in ("per_sentence", "min_probability") if opts[k] is not None}
+        changes = {k: opts[k] for k in ("per_sentence", "min_probability", "listed_only") if opts[k] is not None}
         run = pipeline.with_options(**changes) if changes else pipeline
+        unlisted = [a.id for a in arts if not a.listed] if run.listed_only and not run.listed_names else []
+        if unlisted:
+            raise ApiError(422, f"listed_only keeps the pairs between listed names, and this server has no actor file "
+                                f"(--actors): give article(s) {', '.join(map(repr, unlisted[:5]))} their own \"actors\"")
         deadline = started + limits.timeout_s
         rows, summary = await on_lane(lambda: analyze_rows(run, _until(arts, deadline), opts["all_pairs"]), started)
         out = {"rows": rows, "summary": summary}

@@ -123,18 +123,22 @@ def parse_records(data: dict, limits: Limits) -> list[dict]:
 
 def parse_articles(data: dict, limits: Limits) -> tuple[list, dict]:
     """``{"text": ...}`` or ``{"articles": [{"id", "text"}, ...]}`` plus options, as the
-    articles of :func:`actorstance.analyze` (same checks) and the options."""
+    articles of :func:`actorstance.analyze` (same checks) and the options. Each article may carry its own
+    ``"actors"`` (with ``"text"``: beside it), the names ``listed_only`` keeps its pairs to."""
     from .api import as_articles
     from .articles.segmentation import count_sentences
 
-    _fields(data, ("text", "articles", "all_pairs", "per_sentence", "min_probability", "include_text"))
+    _fields(data, ("text", "actors", "articles", "all_pairs", "per_sentence", "min_probability", "include_text",
+                   "listed_only"))
     if ("text" in data) == ("articles" in data):
         raise ApiError(422, 'expected either "text" (one article) or "articles" (an array of {id, text})')
     if "text" in data:
         if not isinstance(data["text"], str):
             raise ApiError(422, f"text: expected a string, got {_json_type(data['text'])}")
-        items = [("0", data["text"])]
+        items = [{"id": "0", "text": data["text"], "actors": data.get("actors")}]
     else:
+        if "actors" in data:
+            raise ApiError(422, 'actors: give each article its own "actors" in "articles"')
         given = data["articles"]
         if not isinstance(given, list) or not given:
             raise ApiError(422, "articles: expected a non-empty array of {id, text} objects")
@@ -142,12 +146,12 @@ def parse_articles(data: dict, limits: Limits) -> tuple[list, dict]:
         for i, a in enumerate(given):
             if not isinstance(a, dict) or not isinstance(a.get("text"), str):
                 problems.append(f"articles[{i}]: expected an object with a string \"text\" (and an optional \"id\")")
-            elif set(a) - {"id", "text"}:
-                problems.append(f"articles[{i}]: unknown field(s) {', '.join(sorted(set(a) - {'id', 'text'}))}")
+            elif set(a) - {"id", "text", "actors"}:
+                problems.append(f"articles[{i}]: unknown field(s) {', '.join(sorted(set(a) - {'id', 'text', 'actors'}))}")
             elif not isinstance(a.get("id", i), (str, int)) or isinstance(a.get("id"), bool):
                 problems.append(f"articles[{i}]: id: expected a string or a number")
             else:
-                items.append((str(a.get("id", i)), a["text"]))
+                items.append({"id": str(a.get("id", i)), "text": a["text"], "actors": a.get("actors")})
         if problems:
             raise DataError(problems)
     articles = as_articles(items)
@@ -158,5 +162,6 @@ def parse_articles(data: dict, limits: Limits) -> tuple[list, dict]:
     options = {"all_pairs": _option(data, "all_pairs", bool, False),
                "per_sentence": _option(data, "per_sentence", int, None),
                "min_probability": _option(data, "min_probability", float, None),
-               "include_text": _option(data, "include_text", bool, False)}
+               "include_text": _option(data, "include_text", bool, False),
+               "listed_only": _option(data, "listed_only", bool, None)}
     return articles, options

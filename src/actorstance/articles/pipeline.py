@@ -111,7 +111,7 @@ class ArticlePipeline:
         import copy
 
         unknown = set(changes) - {"per_sentence", "salient", "salient_holders", "chunk_articles", "overlap",
-                                  "min_probability"}
+                                  "min_probability", "listed_only"}
         if unknown:
             raise TypeError(f"not a per-run setting: {', '.join(sorted(unknown))}")
         new = copy.copy(self)
