@@ -75,6 +75,24 @@ def test_the_page_shows_the_stances_of_an_article(server, tmp_path):
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
 
+@pytest.mark.slow
+def test_the_page_keeps_the_pairs_to_the_names_given(server):
+    import json
+
+    def pairs(body: dict) -> set:
+        req = urllib.request.Request(f"{server}/v1/articles", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        return {(r["actor"], r["target"]) for r in json.loads(urllib.request.urlopen(req, timeout=60).read())["rows"]}
+
+    names = ["Marco Ruiz", "Anna Weber"]
+    kept, every = pairs({"text": ARTICLE, "actors": names, "listed_only": True}), pairs({"text": ARTICLE})
+    assert kept and kept < every and any("Qatar" in p for p in every - kept)
+    dom = browse(f"{server}/#text={urllib.parse.quote(ARTICLE)}&names={urllib.parse.quote(', '.join(names))}",
+                 "--dump-dom").stdout
+    table = dom.split('id="pairs"', 1)[1].split("</table>", 1)[0]
+    assert all(a in table and t in table for a, t in kept) and "Qatar" not in table
+
+
 def _marks(dom: str) -> list[tuple[str, str]]:
     import re
 
