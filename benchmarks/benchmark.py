@@ -351,14 +351,17 @@ ARTICLE_ROWS = {
                    "minilm-mil-s2-listed-seesaw-train-select"],
         "valid": ["minilm-mil-listed-seesaw-valid", "minilm-mil-s1-listed-seesaw-valid", "minilm-mil-s2-listed-seesaw-valid"],
         "bundled": ["minilm-mil-listed-bundled", "minilm-mil-s1-listed-bundled", "minilm-mil-s2-listed-bundled"]},
-    "trained on those pairs, `python train.py experiment=articles_listed seed=S`, with `--listed-only`": {
+    "trained on those pairs, `python train.py experiment=articles_listed seed=S` (stances weighed by "
+    "`model.class_weight: sqrt`), with `--listed-only`": {
+        "select": ["minilm-listed-cw-seesaw-train-select", "minilm-listed-cw-s1-seesaw-train-select",
+                   "minilm-listed-cw-s2-seesaw-train-select"],
+        "valid": ["minilm-listed-cw-seesaw-valid", "minilm-listed-cw-s1-seesaw-valid", "minilm-listed-cw-s2-seesaw-valid"],
+        "bundled": ["minilm-listed-cw-bundled", "minilm-listed-cw-s1-bundled", "minilm-listed-cw-s2-bundled"]},
+    "the same without class weights (`model.class_weight=null`), with `--listed-only`": {
         "select": ["minilm-listed-seesaw-train-select", "minilm-listed-s1-seesaw-train-select",
                    "minilm-listed-s2-seesaw-train-select"],
         "valid": ["minilm-listed-seesaw-valid", "minilm-listed-s1-seesaw-valid", "minilm-listed-s2-seesaw-valid"],
         "bundled": ["minilm-listed-bundled", "minilm-listed-s1-bundled", "minilm-listed-s2-bundled"]},
-    "the same with `model.class_weight=sqrt`, with `--listed-only`": {
-        "select": ["minilm-listed-cw-seesaw-train-select"], "valid": ["minilm-listed-cw-seesaw-valid"],
-        "bundled": ["minilm-listed-cw-bundled"]},
     "the same with `'+data.train.0.options.drop_uncertain_holders=true'`": {
         "select": ["minilm-mil-dh-seesaw-train-select", "minilm-mil-dh-s1-seesaw-train-select"],
         "valid": ["minilm-mil-dh-seesaw-valid", "minilm-mil-dh-s1-seesaw-valid"],
