@@ -357,6 +357,10 @@ ARTICLE_ROWS = {
                    "minilm-listed-cw-s2-seesaw-train-select"],
         "valid": ["minilm-listed-cw-seesaw-valid", "minilm-listed-cw-s1-seesaw-valid", "minilm-listed-cw-s2-seesaw-valid"],
         "bundled": ["minilm-listed-cw-bundled", "minilm-listed-cw-s1-bundled", "minilm-listed-cw-s2-bundled"]},
+    "the same with NewsMTSC's train split (writer stances) beside its data, with `--listed-only`": {
+        "select": ["minilm-listed-newsmtsc-seesaw-train-select", "minilm-listed-newsmtsc-s1-seesaw-train-select"],
+        "valid": ["minilm-listed-newsmtsc-seesaw-valid", "minilm-listed-newsmtsc-s1-seesaw-valid"],
+        "bundled": ["minilm-listed-newsmtsc-bundled", "minilm-listed-newsmtsc-s1-bundled"]},
     "the same without class weights (`model.class_weight=null`), with `--listed-only`": {
         "select": ["minilm-listed-seesaw-train-select", "minilm-listed-s1-seesaw-train-select",
                    "minilm-listed-s2-seesaw-train-select"],
