@@ -140,9 +140,16 @@ def as_articles(texts) -> list:
                                f"{type(texts).__name__}")
     articles, problems, seen = [], [], set()
     for i, item in enumerate(items):
-        listed = item.get("actors") if isinstance(item, dict) else None
-        aid, text = ((str(i), item) if isinstance(item, str) else item if isinstance(item, tuple) and len(item) == 2
-                     else (item.get("id", str(i)), item.get("text")) if isinstance(item, dict) else (str(i), None))
+        aid: object
+        text: object
+        if isinstance(item, str):
+            aid, text, listed = str(i), item, None
+        elif isinstance(item, tuple) and len(item) == 2:
+            (aid, text), listed = item, None
+        elif isinstance(item, dict):
+            aid, text, listed = item.get("id", str(i)), item.get("text"), item.get("actors")
+        else:
+            aid, text, listed = str(i), None, None
         if not isinstance(text, str):
             problems.append(f"article {i}: expected a str, an (id, text) pair or a dict with a str \"text\", got "
                             f"{type(item).__name__}")
