@@ -750,6 +750,21 @@ def test_listed_only_keeps_the_pairs_between_the_listed_names(tmp_path, spacy_ne
                                                                      ("Tim Baird", "Ruth Okafor", "neutral")}
 
 
+def test_a_listed_person_is_not_a_bystander_who_shares_a_first_name(spacy_ner):
+    """A listed "Ruth Okafor" keeps "Okafor" and "Ruth Okafor"; "Ruth Weller", whom the lenient scoring rule would join
+    to her by "Ruth", is a bystander of the names studied (:func:`~actorstance.articles.gold.same_surname`)."""
+    from actorstance.articles.gold import names_match, same_surname
+    from actorstance.articles.pairs import listed_pairs
+
+    assert names_match("Ruth Weller", "Ruth Okafor") and not same_surname("Ruth Weller", "Ruth Okafor")
+    assert same_surname("Okafor", "Ruth Okafor") and same_surname("Michael Steel", "Michael Steele")
+    text = "Senator Ruth Okafor praised Governor Tim Baird. Ruth Weller, a lobbyist, attacked Okafor."
+    pairs = analysed(text, spacy_ner).pairs
+    assert ("Ruth Weller", "Ruth Okafor") in {(p.actor.canonical, p.target.canonical) for p in pairs}
+    kept = {(p.actor.canonical, p.target.canonical) for p in listed_pairs(pairs, ["Ruth Okafor", "Tim Baird"])}
+    assert ("Ruth Okafor", "Tim Baird") in kept and not any("Ruth Weller" in pair for pair in kept)
+
+
 class KeywordModel:
     """A stand-in scorer: supportive where the sentence says "praised", critical for "against"."""
 

@@ -199,10 +199,9 @@ this that these those mr mrs ms dr""".split())
 
 
 def _stem(word: str) -> str:
-    w = word.lower().strip(".")
-    for suffix in ("'s", "’s"):
-        if w.endswith(suffix):
-            w = w[: -len(suffix)]
+    w = word.lower().replace("’", "'").strip(".")  # "O’Malley" is "O'Malley"
+    if w.endswith("'s"):
+        w = w[:-2]
     if len(w) > 4 and w.endswith("ies"):
         w = w[:-3] + "y"
     elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
@@ -233,3 +232,15 @@ def names_match(a: str, b: str) -> bool:
     cb = {_stem(w) for w in wb if w.lower() not in _STOP}
     inside = (ca <= cb and ca - _GENERIC) or (cb <= ca and cb - _GENERIC)  # "Party" alone is inside too much
     return bool(ca and cb and inside)
+
+
+def same_surname(a: str, b: str) -> bool:
+    """Whether two person names could be one person: unless each has two or more name words, the last name word of
+    one is among the other's, or begins the other's last ("Obama" ~ "Barack Obama", "Michael Steel" ~ "Michael
+    Steele" as an annotator spelled him; not "John Weaver" ~ "John Kasich", whom :func:`names_match` joins by
+    their first name). Used where a bystander sharing a first name would be kept as
+    a listed person (:func:`.pairs.listed_pairs`); scoring keeps the lenient rule the issue set."""
+    wa, wb = ([_stem(w) for w in _words(n) if w[0].isupper() and _stem(w) not in _GENERIC and len(w) > 1] for n in (a, b))
+    if len(wa) < 2 or len(wb) < 2:
+        return True
+    return wa[-1] in wb or wb[-1] in wa or wa[-1].startswith(wb[-1]) or wb[-1].startswith(wa[-1])

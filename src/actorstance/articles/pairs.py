@@ -92,18 +92,21 @@ def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]
 def listed_pairs(pairs: list[Pair], names: Sequence[str]) -> list[Pair]:
     """The pairs whose actor and target both name one of ``names`` (``listed_only``: the actors and topics a user
     studies, or SEESAW's entity list of the article), matched by the evaluation's lenient rule
-    (:func:`.gold.names_match`: "Obama" is "Barack Obama", "the filibuster" is "filibuster"). The other pairs are
+    (:func:`.gold.names_match`: "Obama" is "Barack Obama", "the filibuster" is "filibuster"), except that a person
+    must share the surname (:func:`.gold.same_surname`: "John Weaver" is not "John Kasich"). The other pairs are
     bystanders of the names studied: their rows would only be noise to the user."""
-    from .gold import names_match
+    from .gold import names_match, same_surname
 
-    memo: dict[str, bool] = {}
+    memo: dict[tuple[str, bool], bool] = {}
 
-    def listed(name: str) -> bool:
-        if name not in memo:
-            memo[name] = any(names_match(name, n) for n in names)
-        return memo[name]
+    def listed(m: Mention) -> bool:
+        person = m.label == "PERSON"
+        if (m.canonical, person) not in memo:
+            memo[m.canonical, person] = any(names_match(m.canonical, n) and (not person or same_surname(m.canonical, n))
+                                            for n in names)
+        return memo[m.canonical, person]
 
-    return [p for p in pairs if listed(p.actor.canonical) and listed(p.target.canonical)]
+    return [p for p in pairs if listed(p.actor) and listed(p.target)]
 
 
 def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics: list[Mention],
