@@ -215,6 +215,11 @@ def _words(name: str) -> list[str]:
     return re.findall(r"[^\W\d_][\w'’.-]*", name)
 
 
+def _name_words(name: str) -> list[str]:
+    """The capitalised words of a name that can identify it, folded, in order (not "United", "Party", "President")."""
+    return [_stem(w) for w in _words(name) if w[0].isupper() and _stem(w) not in _GENERIC and len(w) > 1]
+
+
 def names_match(a: str, b: str) -> bool:
     """The lenient canonical-name rule used for scoring and for labeling training pairs: the
     same name; or a shared capitalised name word ("Obama" ~ "Barack Obama", "Republicans" ~
@@ -224,10 +229,9 @@ def names_match(a: str, b: str) -> bool:
     folded first."""
     if " ".join(a.lower().split()) == " ".join(b.lower().split()):
         return True
-    wa, wb = _words(a), _words(b)
-    caps = lambda ws: {_stem(w) for w in ws if w[0].isupper() and _stem(w) not in _GENERIC and len(w) > 1}  # noqa: E731
-    if caps(wa) & caps(wb):
+    if set(_name_words(a)) & set(_name_words(b)):
         return True
+    wa, wb = _words(a), _words(b)
     ca = {_stem(w) for w in wa if w.lower() not in _STOP}
     cb = {_stem(w) for w in wb if w.lower() not in _STOP}
     inside = (ca <= cb and ca - _GENERIC) or (cb <= ca and cb - _GENERIC)  # "Party" alone is inside too much
@@ -238,9 +242,9 @@ def same_surname(a: str, b: str) -> bool:
     """Whether two person names could be one person: unless each has two or more name words, the last name word of
     one is among the other's, or begins the other's last ("Obama" ~ "Barack Obama", "Michael Steel" ~ "Michael
     Steele" as an annotator spelled him; not "John Weaver" ~ "John Kasich", whom :func:`names_match` joins by
-    their first name). Used where a bystander sharing a first name would be kept as
-    a listed person (:func:`.pairs.listed_pairs`); scoring keeps the lenient rule the issue set."""
-    wa, wb = ([_stem(w) for w in _words(n) if w[0].isupper() and _stem(w) not in _GENERIC and len(w) > 1] for n in (a, b))
+    their first name). Used where a bystander sharing a first name would be kept as a listed person
+    (:func:`.pairs.listed_pairs`); scoring keeps the lenient rule the issue set."""
+    wa, wb = _name_words(a), _name_words(b)
     if len(wa) < 2 or len(wb) < 2:
         return True
     return wa[-1] in wb or wb[-1] in wa or wa[-1].startswith(wb[-1]) or wb[-1].startswith(wa[-1])
