@@ -217,7 +217,7 @@ def _words(name: str) -> list[str]:
 
 def _name_words(name: str) -> list[str]:
     """The capitalised words of a name that can identify it, folded, in order (not "United", "Party", "President")."""
-    return [_stem(w) for w in _words(name) if w[0].isupper() and _stem(w) not in _GENERIC and len(w) > 1]
+    return [s for w in _words(name) if w[0].isupper() and len(w) > 1 and (s := _stem(w)) not in _GENERIC]
 
 
 def names_match(a: str, b: str) -> bool:
@@ -231,9 +231,7 @@ def names_match(a: str, b: str) -> bool:
         return True
     if set(_name_words(a)) & set(_name_words(b)):
         return True
-    wa, wb = _words(a), _words(b)
-    ca = {_stem(w) for w in wa if w.lower() not in _STOP}
-    cb = {_stem(w) for w in wb if w.lower() not in _STOP}
+    ca, cb = ({_stem(w) for w in _words(n) if w.lower() not in _STOP} for n in (a, b))
     inside = (ca <= cb and ca - _GENERIC) or (cb <= ca and cb - _GENERIC)  # "Party" alone is inside too much
     return bool(ca and cb and inside)
 
