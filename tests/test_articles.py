@@ -430,6 +430,25 @@ def test_cli_listed_only_needs_the_names_to_keep_pairs_to(tmp_path, tiny_tfidf_d
                                                                           ("a", "Marco Ruiz", "Anna Weber")}
     assert "1 article(s) gave no \"actors\" and no --actors file was given" in err
 
+    # or beside each text file, as NAME.actors.json: a folder's articles each with their own names; a bad list is
+    # named with its file and line, and its article is not read (no rows with the wrong names)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name, listed in (("x", '["Lena Fox", "Marco Ruiz"]'), ("y", '["Anna Weber", "Marco Ruiz"]'), ("z", '[\n"Anna Weber",]')):
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+        (folder / f"{name}.actors.json").write_text(listed, encoding="utf-8")
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, folder, "--listed-only",
+                         "--ner", "rules", "--all-pairs", "-f", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 2 and f"{folder / 'z.actors.json'}:2: not JSON" in err and "Traceback" not in err
+    assert {(r["article_id"], r["actor"], r["target"]) for r in rows} == {
+        ("x", "Lena Fox", "Marco Ruiz"), ("x", "Marco Ruiz", "Lena Fox"),
+        ("y", "Anna Weber", "Marco Ruiz"), ("y", "Marco Ruiz", "Anna Weber")}
+    (folder / "z.actors.json").unlink()  # a file without its list: --listed-only asks for the names again
+    code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, folder, "--listed-only",
+                         "--ner", "rules")
+    assert code == 2 and out == "" and "NAME.actors.json beside each NAME.txt" in err
+
 
 def test_cli_missing_article_prints_its_error_and_no_empty_tables(tmp_path, tiny_tfidf_dir, capsys, monkeypatch):
     code, out, err = cli(capsys, monkeypatch, "predict", "--model", tiny_tfidf_dir, tmp_path / "nonexistent.txt",

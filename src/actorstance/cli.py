@@ -133,6 +133,7 @@ def _stdin_named(problem: str, names: dict[str, str]) -> str:
 def _predict(args, names: dict[str, str]) -> int:
     from . import data as D
     from .articles import is_article_input
+    from .articles.inputs import has_own_lists
     from .errors import ActorstanceError
     from .models import resolve_model_dir
     from .output import format_from_path
@@ -150,11 +151,10 @@ def _predict(args, names: dict[str, str]) -> int:
     if any(article_flags) and not all(article_flags):
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
-    own_lists = (".jsonl", ".ndjson", ".parquet")  # inputs whose articles may carry their own "actors"
-    if args.listed_only and not args.actors and not all(p.suffix.lower() in own_lists for p in paths):
+    if args.listed_only and not args.actors and not all(has_own_lists(p) for p in paths):
         raise ActorstanceError("--listed-only keeps the pairs between the names you list: give them with --actors FILE "
-                               "(topics may come from it, --target or --targets), or per article as \"actors\" in "
-                               "JSONL or Parquet input")
+                               "(topics may come from it, --target or --targets), or per article: as \"actors\" in "
+                               "JSONL or Parquet input, or in NAME.actors.json beside each NAME.txt (a list of names)")
     if args.engine == "ray":
         from .ray_engine import predict_ray
 

@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     art.add_argument("--targets", metavar="FILE", help="topics with aliases, in the actor-file format")
     art.add_argument("--listed-only", action="store_true",
                      help="only pairs whose actor and target both name an entry of --actors (or a --target topic; "
-                          "in JSONL or Parquet input, of the article's own \"actors\" list): the actors and topics you study, "
+                          "in JSONL or Parquet input, of the article's own \"actors\" list; beside a NAME.txt, of "
+                          "NAME.actors.json's): the actors and topics you study, "
                           "without their bystanders (names matched leniently: \"Obama\" is \"Barack Obama\")")
     art.add_argument("--per-sentence", type=_count, default=PER_SENTENCE, metavar="N",
                      help=f"at most N stances per sentence, the most probable (0: no limit; default {PER_SENTENCE})")

@@ -294,6 +294,41 @@ def is_article_input(path: str | Path, format: str | None = None) -> bool:
     return not any(f.detect and f.name not in ("jsonl", "csv") and f.detect(path, head) for f in formats().values())
 
 
+#: The names a text file's article is about sit beside it: ``NAME.actors.json`` (a JSON list, as JSONL's "actors").
+SIDECAR_SUFFIX = ".actors.json"
+
+
+def sidecar_list(path: Path) -> Path:
+    """Where the names of the article in text file ``path`` may be listed (``a.txt``: ``a.actors.json``)."""
+    return path.with_name(path.stem + SIDECAR_SUFFIX)
+
+
+def _set_sidecar_list(article: Article, path: Path, problems: list[str]) -> bool:
+    """Give a text file's article the names of its ``NAME.actors.json``, where there is one; False when that file
+    is bad (noted: the article is not read without it, as a JSONL line with a bad "actors")."""
+    sidecar = sidecar_list(path)
+    if not sidecar.is_file():
+        return True
+    try:
+        listed = json.loads(_read_checked(sidecar))
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return False
+    except json.JSONDecodeError as exc:
+        problems.append(f"{sidecar}:{exc.lineno}: not JSON ({exc.msg}); expected a list of names")
+        return False
+    return set_listed(article, listed, str(sidecar), problems)
+
+
+def has_own_lists(path: Path) -> bool:
+    """Whether the articles of an input may carry their own names for ``--listed-only``: JSONL or Parquet (an
+    "actors" field), or text files each with its ``NAME.actors.json``."""
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".parquet"):
+        return True
+    files = _article_files(path)
+    return bool(files) and all(sidecar_list(f).is_file() for f in files)
+
+
 def _article_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES) \
         if path.is_dir() else [path]
@@ -362,4 +397,6 @@ def iter_articles(inputs: Iterable[str | Path], problems: list[str],
                 continue
             aid = Path(name).stem if name != "<stdin>" else "stdin"
             seen[aid] = seen.get(aid, 0) + 1
-            yield Article(aid if seen[aid] == 1 else f"{aid}-{seen[aid]}", text, name)
+            article = Article(aid if seen[aid] == 1 else f"{aid}-{seen[aid]}", text, name)
+            if name == "<stdin>" or _set_sidecar_list(article, f, problems):
+                yield article
