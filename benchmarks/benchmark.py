@@ -359,6 +359,10 @@ ARTICLE_ROWS = {
                   "minilm-listed-newsmtsc-s2-seesaw-valid"],
         "bundled": ["minilm-listed-newsmtsc-bundled", "minilm-listed-newsmtsc-s1-bundled",
                     "minilm-listed-newsmtsc-s2-bundled"]},
+    "MPNet trained on those pairs on 2 CPU cores, `python train.py experiment=articles_listed_mpnet` (SEESAW's pairs "
+    "and the bundled sentences only; one seed), with `--listed-only`": {
+        "select": ["mpnet-listed-seesaw-train-select"], "valid": ["mpnet-listed-seesaw-valid"],
+        "bundled": ["mpnet-listed-bundled"]},
     "the same without NewsMTSC, with `--listed-only`": {
         "select": ["minilm-listed-cw-seesaw-train-select", "minilm-listed-cw-s1-seesaw-train-select",
                    "minilm-listed-cw-s2-seesaw-train-select"],
