@@ -363,7 +363,11 @@ ARTICLE_ROWS = {
     "and the bundled sentences only; one seed), with `--listed-only`": {
         "select": ["mpnet-listed-seesaw-train-select"], "valid": ["mpnet-listed-seesaw-valid"],
         "bundled": ["mpnet-listed-bundled"]},
-    "the same without NewsMTSC, with `--listed-only`": {
+    "MiniLM taught by that MPNet scorer, `python train.py experiment=articles_listed_distilled "
+    "model.distill_from=TEACHER` (one seed), with `--listed-only`": {
+        "select": ["minilm-listed-distilled-seesaw-train-select"], "valid": ["minilm-listed-distilled-seesaw-valid"],
+        "bundled": ["minilm-listed-distilled-bundled"]},
+    "`experiment=articles_listed` without NewsMTSC, with `--listed-only`": {
         "select": ["minilm-listed-cw-seesaw-train-select", "minilm-listed-cw-s1-seesaw-train-select",
                    "minilm-listed-cw-s2-seesaw-train-select"],
         "valid": ["minilm-listed-cw-seesaw-valid", "minilm-listed-cw-s1-seesaw-valid", "minilm-listed-cw-s2-seesaw-valid"],
