@@ -360,9 +360,9 @@ ARTICLE_ROWS = {
         "bundled": ["minilm-listed-newsmtsc-bundled", "minilm-listed-newsmtsc-s1-bundled",
                     "minilm-listed-newsmtsc-s2-bundled"]},
     "MPNet trained on those pairs on 2 CPU cores, `python train.py experiment=articles_listed_mpnet` (SEESAW's pairs "
-    "and the bundled sentences only; one seed), with `--listed-only`": {
-        "select": ["mpnet-listed-seesaw-train-select"], "valid": ["mpnet-listed-seesaw-valid"],
-        "bundled": ["mpnet-listed-bundled"]},
+    "and the bundled sentences only; one seed), with `--listed-only`, int8 without fp32 rechecks": {
+        "select": ["mpnet-listed-recheck0-seesaw-train-select"], "valid": ["mpnet-listed-recheck0-seesaw-valid"],
+        "bundled": ["mpnet-listed-recheck0-bundled"]},
     "MiniLM taught by that MPNet scorer, `python train.py experiment=articles_listed_distilled "
     "model.distill_from=TEACHER` (one seed), with `--listed-only`": {
         "select": ["minilm-listed-distilled-seesaw-train-select"], "valid": ["minilm-listed-distilled-seesaw-valid"],
