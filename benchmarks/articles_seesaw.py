@@ -63,7 +63,7 @@ def table() -> str:
         t, st, sm = r["triples"], r["stages"], r["summary"]
         recheck = f" (recheck {r['int8_recheck']:g})" if r.get("int8") and r.get("int8_recheck") is not None else ""
         bar = f" (min probability {r['min_probability']:g})" if r.get("min_probability") else ""
-        bar += " (listed only)" if r.get("listed_only") else ""
+        bar += " (listed only)" if r.get("listed_only") else " (focus)" if r.get("focus") else ""
         rows.append(f"| {r['name']}{' int8' if r.get('int8') else ''}{recheck}{bar} | {r['gold']} | {r.get('per_sentence', '')} | "
                     f"{r.get('salient', 0)} | {t['precision']:.3f} | {t['recall']:.3f} | **{t['f1']:.3f}** | "
                     f"{st['actor_recall']:.3f} | {st['target_recall']:.3f} | {st['pair_recall']:.3f} | "
@@ -119,6 +119,8 @@ def main() -> int:
     ap.add_argument("--listed-only", action="store_true",
                     help="passed on to evaluate-articles: pairs kept to SEESAW's entity list of each article, and on the "
                          "bundled articles to data/articles/actors.json")
+    ap.add_argument("--focus", action="store_true",
+                    help="passed on to evaluate-articles: pairs kept to the names the model's selector predicts")
     ap.add_argument("--table", action="store_true", help="only rebuild the table")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -137,7 +139,7 @@ def main() -> int:
             ([] if args.ner_processes is None else ["--ner-processes", str(args.ner_processes)]) + \
             ([] if args.int8_recheck is None else ["--int8-recheck", args.int8_recheck]) + \
             ([] if args.min_probability is None else ["--min-probability", args.min_probability]) + \
-            (["--listed-only"] if args.listed_only else [])
+            (["--listed-only"] if args.listed_only else []) + (["--focus"] if args.focus else [])
         seesaw = SHARED / "seesaw"
         if args.only == "bundled":
             pass

@@ -174,13 +174,14 @@ def as_articles(texts) -> list:
 def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targets: list[str] | None = None,
             all_pairs: bool = False, per_sentence: int | None = None, salient: int | None = None,
             min_probability: float = 0.0, ner: str = "auto", evidence: int = 3,
-            listed_only: bool = False) -> Analysis:
+            listed_only: bool = False, focus: bool = False) -> Analysis:
     """Stances in raw articles, through the pipeline and summary of ``actorstance predict`` with its
     defaults. ``texts``: a str, a list of str or of (id, text), or dicts as :func:`as_articles` reads; ``model``: a :class:`Model`
     or a path for :func:`load` (default ``models/LATEST``); ``actors``: an actor file or
     ``{canonical: [aliases]}``; ``targets``: topics that replace the default targets;
     ``min_probability``: stances below it are reported neutral, as ``--min-probability``; ``listed_only``: only
-    pairs between the names of ``actors`` and ``targets`` (or an article's own ``actors``), as ``--listed-only``."""
+    pairs between the names of ``actors`` and ``targets`` (or an article's own ``actors``), as ``--listed-only``;
+    ``focus``: only pairs between the names the model's selector predicts each article is about, as ``--focus``."""
     _pandas()  # fail before the work if pandas is missing
     from .articles import ArticlePipeline
     from .articles.pipeline import PER_SENTENCE, ROW_COLUMNS
@@ -189,10 +190,17 @@ def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targ
     if listed_only and not actors and not all(a.listed for a in articles):
         raise ValueError("listed_only keeps the pairs between the names you list: give actors (topics may come from "
                          "them or from targets), or each article its own as {\"text\": ..., \"actors\": [names]}")
+    if listed_only and focus:
+        raise ValueError("focus predicts the names to keep pairs to, listed_only takes them from you: give one")
     model = model if isinstance(model, Model) else load(model)
+    if focus and model.path is None:
+        raise ValueError("focus: the name selector is saved with the model; load the model from its directory")
+    from .articles.focus import FocusSelector
+
     pipeline = ArticlePipeline.build(model.stance_model, ner=ner, actors=actors, topics=targets,
                                      per_sentence=PER_SENTENCE if per_sentence is None else per_sentence,
-                                     salient=salient, min_probability=min_probability, listed_only=listed_only)
+                                     salient=salient, min_probability=min_probability, listed_only=listed_only,
+                                     focus=FocusSelector.load(model.path) if focus else None)
     rows, full = analyze_rows(pipeline, articles, all_pairs, evidence)
     return Analysis(_pandas().DataFrame(rows, columns=ROW_COLUMNS), _summary_frame(full["corpus"]["pairs"], True),
                     _summary_frame(full["corpus"]["actors"], False), full)

@@ -151,6 +151,8 @@ def _predict(args, names: dict[str, str]) -> int:
     if any(article_flags) and not all(article_flags):
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
+    if args.focus and args.listed_only:
+        raise ActorstanceError("--focus predicts the names to keep pairs to, --listed-only takes them from you: give one")
     if args.listed_only and not args.actors and not all(has_own_lists(p) for p in paths):
         raise ActorstanceError("--listed-only keeps the pairs between the names you list: give them with --actors FILE "
                                "(topics may come from it, --target or --targets), or per article: as \"actors\" in "
@@ -165,7 +167,7 @@ def _predict(args, names: dict[str, str]) -> int:
     model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)
     if all(article_flags):
-        return predict_articles(args, model, paths, names)
+        return predict_articles(args, model, paths, names, _focus(model_dir, args))
     from .articles.writer import RowWriter
 
     label_map, options = _label_map(args.label_map), _reader_options(args.option)
@@ -195,7 +197,14 @@ def _check_ray_args(args, paths, article_flags, names) -> None:
     _check_writable(args.summary)  # now, not after the whole corpus
 
 
-def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> int:
+def _focus(model_dir: Path, args):
+    """The model's name selector where ``--focus`` asks for it (a clear error where it has none)."""
+    from .articles.focus import FocusSelector
+
+    return FocusSelector.load(model_dir) if args.focus else None
+
+
+def predict_articles(args, model, paths: list[Path], names: dict[str, str], focus=None) -> int:
     """The article pipeline: rows streamed chunk by chunk, then the summary; unreadable
     inputs are reported at the end (exit 2) while the rest of the corpus is processed."""
     from .articles import ArticlePipeline, RowWriter, Summary, iter_articles
@@ -208,8 +217,8 @@ def predict_articles(args, model, paths: list[Path], names: dict[str, str]) -> i
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      topics=args.target, topics_file=args.targets, chunk_articles=args.chunk,
                                      per_sentence=args.per_sentence, salient=args.salient,
-                                     min_probability=args.min_probability, listed_only=args.listed_only)
-    notice_listed_model(model, args.listed_only)
+                                     min_probability=args.min_probability, listed_only=args.listed_only, focus=focus)
+    notice_listed_model(model, args.listed_only or args.focus)
     fmt = args.output_format or format_from_path(args.out)
     summary = Summary(args.evidence)
     problems: list[str] = []
@@ -305,10 +314,13 @@ def cmd_evaluate_articles(args) -> int:
     model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
     members = [_load_for_prediction(d, args) for d in model_dirs]
     model = members[0] if len(members) == 1 else MeanOfModels(members)
+    if args.focus and args.listed_only:
+        raise ActorstanceError("--focus predicts the names to keep pairs to, --listed-only reads them: give one")
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient,
-                                     min_probability=args.min_probability, listed_only=args.listed_only)
-    notice_listed_model(model, args.listed_only)
+                                     min_probability=args.min_probability, listed_only=args.listed_only,
+                                     focus=_focus(model_dirs[0], args))
+    notice_listed_model(model, args.listed_only or args.focus)
     if args.listed_only and not pipeline.listed_names and not all(g.entities for g in articles):
         raise ActorstanceError(f"--listed-only: {gold_dir} has no entity lists (SEESAW's); give the names with --actors FILE")
     from contextlib import nullcontext
@@ -321,7 +333,7 @@ def cmd_evaluate_articles(args) -> int:
     int8 = any(getattr(m, "int8", False) and "int8" in getattr(m, "onnx_sessions_", {}) for m in members)
     report.update({"gold": what, "model": " + ".join(map(str, model_dirs)), "ner": pipeline.detector.name, "int8": int8,
                    "actors": args.actors, "per_sentence": args.per_sentence, "salient": pipeline.salient,
-                   "min_probability": args.min_probability, "listed_only": args.listed_only,
+                   "min_probability": args.min_probability, "listed_only": args.listed_only, "focus": args.focus,
                    "salient_holders": pipeline.salient_holders,
                    "ner_processes": args.ner_processes,
                    "int8_recheck": getattr(members[0], "int8_recheck", None) if int8 else None})

@@ -10,6 +10,8 @@ import argparse
 from . import __version__
 
 MODEL_HELP = "model directory, or a models folder (or its LATEST file) to use the latest there (default: models/LATEST)"
+FOCUS_HELP = ("only pairs between the names the model predicts each article is about (its name selector, focus.json, "
+              "fitted by experiment=articles_listed*): --listed-only without a list of names")
 FP32_HELP = ("transformer models: never the int8 copy a model was saved with: slower, and each pair's probability "
              "the same whatever else is scored (int8 sets its scale per batch; docs/articles.md, Speed)")
 
@@ -104,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "in JSONL or Parquet input, of the article's own \"actors\" list; beside a NAME.txt, of "
                           "NAME.actors.json's): the actors and topics you study, "
                           "without their bystanders (names matched leniently: \"Obama\" is \"Barack Obama\")")
+    art.add_argument("--focus", action="store_true", help=FOCUS_HELP)
     art.add_argument("--per-sentence", type=_count, default=PER_SENTENCE, metavar="N",
                      help=f"at most N stances per sentence, the most probable (0: no limit; default {PER_SENTENCE})")
     art.add_argument("--salient", type=_count, metavar="N",
@@ -166,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listed-only", action="store_true",
                    help="only pairs between listed names, as predict --listed-only: each SEESAW article's own entity "
                         "list, else the names of --actors")
+    p.add_argument("--focus", action="store_true", help=FOCUS_HELP + "; SEESAW's own lists are not read")
     p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
     p.add_argument("--fp32", action="store_true", help=FP32_HELP)
     p.add_argument("--int8-recheck", type=_share, metavar="X",

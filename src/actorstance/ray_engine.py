@@ -50,7 +50,10 @@ class ShardWorker:
                 (model_dir / rel).write_bytes(data)
             model = load_for_prediction(model_dir, options["onnx"], options["int8"], options["int8_recheck"],
                                         flag=lambda name: "--" + name.replace("_", "-"), fp32=options["fp32"])
-            self.pipeline = ArticlePipeline.build(model, **options["pipeline"])
+            from .articles.focus import FocusSelector
+
+            focus = FocusSelector.load(model_dir) if options["focus"] else None
+            self.pipeline = ArticlePipeline.build(model, **options["pipeline"], focus=focus)
         except ActorstanceError as exc:  # reported by the driver in one line
             self.error = str(exc)
 
@@ -179,6 +182,7 @@ def _run_on_ray(args, model_name, model_files, todo, out_dir, settings, records,
     try:
         n_workers = args.workers or int(ray.available_resources().get("CPU", 1)) or 1
         options = {"onnx": args.onnx, "int8": args.int8, "int8_recheck": args.int8_recheck, "fp32": args.fp32,
+                   "focus": args.focus,
                    "pipeline": {"ner": args.ner, "ner_processes": args.ner_processes, "actors": args.actors,
                                 "topics": args.target, "topics_file": args.targets, "chunk_articles": args.chunk,
                                 "per_sentence": args.per_sentence, "salient": args.salient,

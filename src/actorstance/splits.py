@@ -35,7 +35,7 @@ def _as_list(value) -> list:
     return list(value)
 
 
-def _file_specs(value, data_cfg, base_dir) -> list[tuple[Path, str | None, object, dict]]:
+def file_specs(value, data_cfg, base_dir) -> list[tuple[Path, str | None, object, dict]]:
     """``(path, format, label_map, options)`` per file; an item may be a path or a mapping
     ``{path, format, label_map, options}`` whose keys override the data config's for that file."""
     specs = []
@@ -66,7 +66,7 @@ def load_splits(data_cfg, seed: int = 0, base_dir=None) -> dict:
             value = data_cfg.get(key)
         except (MissingMandatoryValue, InterpolationToMissingValueError) as exc:  # a ??? left unset
             raise ConfigError(f"data.{key}: {str(exc).splitlines()[0]} (set it, e.g. data.path=FILE)") from None
-        specs = _file_specs(value, data_cfg, base_dir)
+        specs = file_specs(value, data_cfg, base_dir)
         if not specs:
             return None
         records = []

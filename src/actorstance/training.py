@@ -132,6 +132,12 @@ def _train_and_evaluate(cfg, output_dir: str | Path, base_dir: str | Path | None
                            "n_train": results["n_train"]},
                   "metrics": {k: results[k] for k in ("dev", "test") if k in results}}
     model_dir = model.save(out / "model")
+    if cfg.get("focus"):  # the article's main names, for predict --focus (articles.focus)
+        from .articles.focus import fit_for_run
+
+        selector = fit_for_run(cfg.data, base_dir)
+        selector.save(model_dir)
+        results["focus"] = selector.info
     M.write_json(results, out / "metrics.json")  # the run's results are complete before a model is published
     if cfg.get("save_to_models", True):
         data_name = re.sub(r"[^\w.-]+", "_", str(cfg.data.get("name"))).strip("._") or "data"  # no "/" or ".."

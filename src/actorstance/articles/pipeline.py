@@ -66,7 +66,7 @@ class ArticlePipeline:
     def __init__(self, model, detector, actors: ActorLexicon | None = None, topics: ActorLexicon | None = None,
                  chunk_articles: int = 64, per_sentence: int = PER_SENTENCE, salient: int = SALIENT,
                  salient_holders: bool = False, overlap: bool = True, min_probability: float = 0.0,
-                 instances: int = INSTANCES, listed_only: bool = False):
+                 instances: int = INSTANCES, listed_only: bool = False, focus=None):
         self.model, self.detector = model, detector
         if not 0.0 <= min_probability <= 1.0:
             raise ValueError(f"min_probability: expected a number from 0 to 1, got {min_probability!r}")
@@ -80,20 +80,22 @@ class ArticlePipeline:
         # only pairs between listed names: each article's own list (Article.listed), else the actor file's and the topics'
         self.listed_only = listed_only
         self.listed_names = tuple(sorted(self.actors.canonicals | (self.topics.canonicals if self.topics else set())))
+        self.focus = focus  # a .focus.FocusSelector: only pairs between the names it predicts for each article
         self.timings = Timings()
 
     @classmethod
     def build(cls, model, *, ner: str = "auto", ner_processes: int = 1, actors=None, topics: list[str] | None = None,
               topics_file=None, chunk_articles: int = 64, per_sentence: int = PER_SENTENCE,
               salient: int | None = None, salient_holders: bool | None = None,
-              min_probability: float = 0.0, listed_only: bool = False) -> "ArticlePipeline":
+              min_probability: float = 0.0, listed_only: bool = False, focus=None) -> "ArticlePipeline":
         """The pipeline as ``actorstance predict`` sets it up, one place for its defaults (shared by
         the command line and :func:`actorstance.analyze`). ``actors``: an actor file or a dict
         ``{canonical: [aliases]}``; ``topics``/``topics_file``: targets that replace the default
         ones; ``salient``: None for ``SALIENT``; ``salient_holders``: None for the model's own
         default (:func:`~.pairs.default_salient_holders`); ``min_probability``: stances less
         probable than this are reported neutral (:func:`decide`); ``listed_only``: only pairs between the actor
-        file's names and the topics (:func:`~.pairs.listed_pairs`)."""
+        file's names and the topics (:func:`~.pairs.listed_pairs`); ``focus``: a :class:`~.focus.FocusSelector`,
+        only pairs between the names it predicts each article is about."""
         from .detectors import make_detector
         from .lexicon import load_lexicon, topic_lexicon
         from .pairs import default_salient_holders
@@ -103,7 +105,7 @@ class ArticlePipeline:
                    topic_lexicon(topics, topics_file) or None, chunk_articles, per_sentence,
                    SALIENT if salient is None else salient,
                    default_salient_holders(model) if salient_holders is None else salient_holders,
-                   min_probability=min_probability, listed_only=listed_only)
+                   min_probability=min_probability, listed_only=listed_only, focus=focus)
 
     def with_options(self, **changes) -> "ArticlePipeline":
         """A copy with some settings changed (e.g. ``per_sentence``) and its own timings, sharing
@@ -183,7 +185,9 @@ class ArticlePipeline:
                                                               salient=salient, holders=holders,
                                                               instances=self.instances,
                                                               before=sentence_before(s, sentences))]
-        if self.listed_only:
+        if self.focus is not None:
+            pairs = listed_pairs(pairs, self.focus.main_names(actors + topics, sentences))
+        elif self.listed_only:
             pairs = listed_pairs(pairs, article.listed or self.listed_names)
             self.timings.unlisted += not (article.listed or self.listed_names)
         self.timings.articles += 1

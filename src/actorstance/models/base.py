@@ -74,6 +74,21 @@ def read_meta(path: Path) -> dict:
     return meta
 
 
+def attach_file(model_dir: str | Path, name: str, text: str) -> Path:
+    """Add a JSON or text file to a saved model (e.g. the article name selector, ``focus.json``) and list it with its
+    checksum in meta.json, each written whole (a temporary file, then a rename)."""
+    from .. import atomic
+
+    model_dir = Path(model_dir)
+    meta = read_meta(model_dir)
+    with atomic.atomic_open(model_dir / name) as fh:
+        fh.write(text)
+    meta["files"][name] = atomic.sha256_file(model_dir / name)
+    with atomic.atomic_open(model_dir / META_FILE) as fh:
+        fh.write(json.dumps(meta, indent=2, ensure_ascii=False))
+    return model_dir / name
+
+
 def verify_files(path: Path, meta: dict) -> None:
     """Every weight file is present, inside the directory, a plain file (no symlink) and
     unchanged since saving; the directory holds nothing else. The checksums catch corruption and
