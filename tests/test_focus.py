@@ -143,3 +143,17 @@ def test_analyze_focus_keeps_rows_to_the_predicted_names(selector, tiny_tfidf_di
     assert len(rows) and set(zip(rows["actor"], rows["target"])) <= {("Vera Holt", "Gil Soto"), ("Gil Soto", "Vera Holt")}
     with pytest.raises(ValueError, match="give one"):
         actorstance.analyze(NEW, model_dir, focus=True, listed_only=True, actors={"Vera Holt": []})
+
+
+def test_a_server_with_focus_keeps_the_pairs_to_the_predicted_names(selector, tiny_tfidf_dir):
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from actorstance.models import load_model
+    from actorstance.serve import create_app
+
+    with TestClient(create_app(load_model(tiny_tfidf_dir), None, focus=selector)) as c:
+        rows = c.post("/v1/articles", json={"text": NEW, "all_pairs": True}).json()["rows"]
+        listed = c.post("/v1/articles", json={"text": NEW, "actors": ["Ken Ito"], "listed_only": True})
+    assert rows and {(r["actor"], r["target"]) for r in rows} <= {("Vera Holt", "Gil Soto"), ("Gil Soto", "Vera Holt")}
+    assert listed.status_code == 422 and "serve --focus" in listed.json()["detail"]

@@ -193,14 +193,17 @@ def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targ
     if listed_only and focus:
         raise ValueError("focus predicts the names to keep pairs to, listed_only takes them from you: give one")
     model = model if isinstance(model, Model) else load(model)
-    if focus and model.path is None:
-        raise ValueError("focus: the name selector is saved with the model; load the model from its directory")
     from .articles.focus import FocusSelector
 
+    selector = None
+    if focus:
+        if model.path is None:
+            raise ValueError("focus: the name selector is saved with the model; load the model from its directory")
+        selector = FocusSelector.load(model.path)
     pipeline = ArticlePipeline.build(model.stance_model, ner=ner, actors=actors, topics=targets,
                                      per_sentence=PER_SENTENCE if per_sentence is None else per_sentence,
                                      salient=salient, min_probability=min_probability, listed_only=listed_only,
-                                     focus=FocusSelector.load(model.path) if focus else None)
+                                     focus=selector)
     rows, full = analyze_rows(pipeline, articles, all_pairs, evidence)
     return Analysis(_pandas().DataFrame(rows, columns=ROW_COLUMNS), _summary_frame(full["corpus"]["pairs"], True),
                     _summary_frame(full["corpus"]["actors"], False), full)

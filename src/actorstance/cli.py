@@ -372,7 +372,10 @@ def cmd_serve(args) -> int:
     model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)
     limits = Limits(max_body_kb=args.max_body_kb, max_sentences=args.max_sentences, timeout_s=args.timeout_s)
-    app = create_app(model, model_dir, limits, ner=args.ner, actors=args.actors, listed_only=args.listed_only)
+    if args.focus and args.listed_only:
+        raise ActorstanceError("--focus predicts the names to keep pairs to, --listed-only takes them from you: give one")
+    app = create_app(model, model_dir, limits, ner=args.ner, actors=args.actors, listed_only=args.listed_only,
+                     focus=_focus(model_dir, args))
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:

@@ -224,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listed-only", action="store_true",
                    help="article requests: only pairs between the names of --actors (or of each article's own \"actors\"), "
                         "as predict --listed-only")
+    p.add_argument("--focus", action="store_true", help="article requests: " + FOCUS_HELP)
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn's log level (default info: one line per request)")
     p.set_defaults(run="serve")

@@ -184,16 +184,17 @@ def page_and_csp() -> tuple[str, str]:
 
 
 def create_app(model, model_dir: str | Path | None = None, limits: Limits | None = None, *, ner: str = "auto",
-               actors=None, listed_only: bool = False) -> FastAPI:
+               actors=None, listed_only: bool = False, focus=None) -> FastAPI:
     """The app around a loaded model of the common contract (``load_for_prediction``). The
     article pipeline (and its actor detector) is built here, once; ``listed_only``: article pairs only between
-    the names of ``actors``, or of a request's articles' own (``serve --listed-only``; a request may turn it on)."""
+    the names of ``actors``, or of a request's articles' own (``serve --listed-only``; a request may turn it on);
+    ``focus``: the model's name selector, pairs only between the names it predicts (``serve --focus``)."""
     from .api import analyze_rows
     from .articles import ArticlePipeline
     from .cli import prediction_rows
 
     limits = limits or Limits()
-    pipeline = ArticlePipeline.build(model, ner=ner, actors=actors, listed_only=listed_only)
+    pipeline = ArticlePipeline.build(model, ner=ner, actors=actors, listed_only=listed_only, focus=focus)
     lane = ModelLane(model.predict_proba, max_waiting=limits.max_waiting)
     html, csp = page_and_csp()
 
@@ -256,6 +257,9 @@ def create_app(model, model_dir: str | Path | None = None, limits: Limits | None
         started = time.monotonic()
         arts, opts = parse_articles(await read_json(request, limits), limits)
         changes = {k: opts[k] for k in ("per_sentence", "min_probability", "listed_only") if opts[k] is not None}
+        if changes.get("listed_only") and pipeline.focus is not None:
+            raise ApiError(422, "this server keeps each article's pairs to the names its model predicts (serve --focus), "
+                                "not to listed ones: leave out listed_only")
         run = pipeline.with_options(**changes) if changes else pipeline
         unlisted = [a.id for a in arts if not a.listed] if run.listed_only and not run.listed_names else []
         if unlisted:
