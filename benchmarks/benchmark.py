@@ -345,7 +345,15 @@ ARTICLE_ROWS = {
                    "minilm-mil-s2-seesaw-train-select"],
         "valid": ["minilm-mil-cand23-seesaw-valid", "minilm-mil-s1-cand23-seesaw-valid", "minilm-mil-s2-seesaw-valid"],
         "bundled": ["minilm-mil-cand23-bundled", "minilm-mil-s1-cand23-bundled", "minilm-mil-s2-bundled"]},
-    "the same, given the names studied (`--listed-only`: SEESAW's entity list of each article; bundled: "
+    "from raw text too: MPNet trained on the listed pairs (`experiment=articles_listed_mpnet`), with "
+    "`--focus` (only the pairs between the names its selector predicts each article is about)": {
+        "select": ["mpnet-listed-focus-seesaw-train-select", "mpnet-listed-s1-focus-seesaw-train-select"],
+        "valid": ["mpnet-listed-focus-seesaw-valid", "mpnet-listed-s1-focus-seesaw-valid"],
+        "bundled": ["mpnet-listed-focus-bundled", "mpnet-listed-s1-focus-bundled"]},
+    "MiniLM taught by it (`experiment=articles_listed_distilled`, one seed), with `--focus`": {
+        "select": ["minilm-listed-distilled-focus-seesaw-train-select"],
+        "valid": ["minilm-listed-distilled-focus-seesaw-valid"], "bundled": ["minilm-listed-distilled-focus-bundled"]},
+    "the recommended scorer, given the names studied (`--listed-only`: SEESAW's entity list of each article; bundled: "
     "`--actors data/articles/actors.json`)": {
         "select": ["minilm-mil-listed-seesaw-train-select", "minilm-mil-s1-listed-seesaw-train-select",
                    "minilm-mil-s2-listed-seesaw-train-select"],
@@ -359,10 +367,11 @@ ARTICLE_ROWS = {
                   "minilm-listed-newsmtsc-s2-seesaw-valid"],
         "bundled": ["minilm-listed-newsmtsc-bundled", "minilm-listed-newsmtsc-s1-bundled",
                     "minilm-listed-newsmtsc-s2-bundled"]},
-    "MPNet trained on those pairs on 2 CPU cores, `python train.py experiment=articles_listed_mpnet` (SEESAW's pairs "
-    "and the bundled sentences only; one seed), with `--listed-only`, int8 without fp32 rechecks": {
-        "select": ["mpnet-listed-recheck0-seesaw-train-select"], "valid": ["mpnet-listed-recheck0-seesaw-valid"],
-        "bundled": ["mpnet-listed-recheck0-bundled"]},
+    "MPNet trained on those pairs on 2 CPU cores, `python train.py experiment=articles_listed_mpnet seed=S` (SEESAW's "
+    "pairs and the bundled sentences only), with `--listed-only`, int8 without fp32 rechecks": {
+        "select": ["mpnet-listed-recheck0-seesaw-train-select", "mpnet-listed-s1-seesaw-train-select"],
+        "valid": ["mpnet-listed-recheck0-seesaw-valid", "mpnet-listed-s1-seesaw-valid"],
+        "bundled": ["mpnet-listed-recheck0-bundled", "mpnet-listed-s1-bundled"]},
     "MiniLM taught by that MPNet scorer, `python train.py experiment=articles_listed_distilled "
     "model.distill_from=TEACHER` (one seed), with `--listed-only`": {
         "select": ["minilm-listed-distilled-seesaw-train-select"], "valid": ["minilm-listed-distilled-seesaw-valid"],

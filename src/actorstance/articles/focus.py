@@ -27,7 +27,8 @@ from .segmentation import Sentence
 FILE = "focus.json"
 FORMAT = "actorstance-focus/1"
 #: Names of at least this probability are kept. Chosen on SEESAW's select stories with the MPNet listed scorer:
-#: triple F1 0.201 / 0.213 / 0.224 / 0.207 / 0.179 at 0.1 / 0.15 / 0.25 / 0.35 / 0.5 (docs/articles.md).
+#: triple F1 0.213 / 0.225 / 0.228 / 0.226 / 0.203 at 0.15 / 0.2 / 0.25 / 0.3 / 0.35
+#: (benchmarks/results/articles_focus/mpnet-listed-select.json, benchmarks/focus_thresholds.py).
 THRESHOLD = 0.25
 _LABELS = ("PERSON", "ORG", "GPE", "NORP", "TOPIC", "GROUP")
 _KINDS = ("name", "group", "reference", "topic")
