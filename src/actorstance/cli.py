@@ -151,8 +151,7 @@ def _predict(args, names: dict[str, str]) -> int:
     if any(article_flags) and not all(article_flags):
         raise ActorstanceError("give either articles (text, folders, JSONL of id/text) or records "
                                "(JSONL/CSV with actor and target) to one predict call, not both")
-    if args.focus and args.listed_only:
-        raise ActorstanceError("--focus predicts the names to keep pairs to, --listed-only takes them from you: give one")
+    _check_focus(args)
     if args.listed_only and not args.actors and not all(has_own_lists(p) for p in paths):
         raise ActorstanceError("--listed-only keeps the pairs between the names you list: give them with --actors FILE "
                                "(topics may come from it, --target or --targets), or per article: as \"actors\" in "
@@ -201,7 +200,15 @@ def _focus(model_dir: Path, args):
     """The model's name selector where ``--focus`` asks for it (a clear error where it has none)."""
     from .articles.focus import FocusSelector
 
+    _check_focus(args)
     return FocusSelector.load(model_dir) if args.focus else None
+
+
+def _check_focus(args) -> None:
+    from .errors import ActorstanceError
+
+    if args.focus and args.listed_only:
+        raise ActorstanceError("--focus predicts the names to keep pairs to, --listed-only takes them from you: give one")
 
 
 def predict_articles(args, model, paths: list[Path], names: dict[str, str], focus=None) -> int:
@@ -315,8 +322,6 @@ def cmd_evaluate_articles(args) -> int:
     model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
     members = [_load_for_prediction(d, args) for d in model_dirs]
     model = members[0] if len(members) == 1 else MeanOfModels(members)
-    if args.focus and args.listed_only:
-        raise ActorstanceError("--focus predicts the names to keep pairs to, --listed-only reads them: give one")
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient,
                                      min_probability=args.min_probability, listed_only=args.listed_only,
@@ -373,8 +378,6 @@ def cmd_serve(args) -> int:
     model_dir = resolve_model_dir(args.model)
     model = _load_for_prediction(model_dir, args)
     limits = Limits(max_body_kb=args.max_body_kb, max_sentences=args.max_sentences, timeout_s=args.timeout_s)
-    if args.focus and args.listed_only:
-        raise ActorstanceError("--focus predicts the names to keep pairs to, --listed-only takes them from you: give one")
     app = create_app(model, model_dir, limits, ner=args.ner, actors=args.actors, listed_only=args.listed_only,
                      focus=_focus(model_dir, args))
     try:
