@@ -77,7 +77,10 @@ class FocusSelector:
     info: dict | None = None  # what it was fitted on, and how well it finds the listed names there
 
     def probabilities(self, mentions: Sequence[Mention], sentences: Sequence[Sentence]) -> dict[str, float]:
-        return {c: 1 / (1 + math.exp(-(self.intercept + sum(w * x for w, x in zip(self.coef, f)))))
+        def sigmoid(z: float) -> float:
+            return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))  # no overflow either way
+
+        return {c: sigmoid(self.intercept + sum(w * x for w, x in zip(self.coef, f)))
                 for c, f in name_features(mentions, sentences).items()}
 
     def main_names(self, mentions: Sequence[Mention], sentences: Sequence[Sentence]) -> list[str]:
