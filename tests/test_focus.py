@@ -157,3 +157,11 @@ def test_a_server_with_focus_keeps_the_pairs_to_the_predicted_names(selector, ti
         listed = c.post("/v1/articles", json={"text": NEW, "actors": ["Ken Ito"], "listed_only": True})
     assert rows and {(r["actor"], r["target"]) for r in rows} <= {("Vera Holt", "Gil Soto"), ("Gil Soto", "Vera Holt")}
     assert listed.status_code == 422 and "serve --focus" in listed.json()["detail"]
+
+
+def test_the_listed_experiments_fit_the_selector_and_the_others_do_not():
+    from conftest import compose
+
+    assert compose(["experiment=articles_listed"]).focus is True
+    assert compose(["experiment=articles_listed_mpnet"]).focus is True
+    assert compose([]).focus is False and compose(["experiment=articles"]).focus is False
