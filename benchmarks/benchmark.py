@@ -353,6 +353,9 @@ ARTICLE_ROWS = {
     "MiniLM taught by it (`experiment=articles_listed_distilled`, one seed), with `--focus`": {
         "select": ["minilm-listed-distilled-focus-seesaw-train-select"],
         "valid": ["minilm-listed-distilled-focus-seesaw-valid"], "bundled": ["minilm-listed-distilled-focus-bundled"]},
+    "MiniLM trained on the listed pairs (`experiment=articles_listed`, one seed), with `--focus`": {
+        "select": ["minilm-listed-focus-seesaw-train-select"], "valid": ["minilm-listed-focus-seesaw-valid"],
+        "bundled": ["minilm-listed-focus-bundled"]},
     "the recommended scorer, given the names studied (`--listed-only`: SEESAW's entity list of each article; bundled: "
     "`--actors data/articles/actors.json`)": {
         "select": ["minilm-mil-listed-seesaw-train-select", "minilm-mil-s1-listed-seesaw-train-select",
