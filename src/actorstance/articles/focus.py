@@ -114,18 +114,13 @@ class FocusSelector:
         return sel
 
 
-def is_listed(name: str, label: str, listed: Sequence[str]) -> bool:
-    """Whether a name is one of ``listed`` by the rule of :func:`.pairs.listed_pairs`."""
-    from .gold import names_match, same_surname
-
-    return any(names_match(name, n) and (label != "PERSON" or same_surname(name, n)) for n in listed)
-
-
 def fit_focus(gold_articles: Iterable, pipeline, threshold: float = THRESHOLD) -> FocusSelector:
     """Fit the selector on articles with entity lists (SEESAW's), their names read by ``pipeline``
     as prediction reads them: a name is positive when the article's list holds it."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
+
+    from .pairs import is_listed
 
     golds = list(gold_articles)
     x, y = [], []
@@ -136,7 +131,7 @@ def fit_focus(gold_articles: Iterable, pipeline, threshold: float = THRESHOLD) -
             labels.setdefault(m.canonical, Counter())[m.label] += 1
         for c, f in name_features(analysed.mentions, analysed.sentences).items():
             x.append(f)
-            y.append(is_listed(c, labels[c].most_common(1)[0][0], listed))
+            y.append(is_listed(c, labels[c].most_common(1)[0][0] == "PERSON", listed))
     if len(set(y)) < 2:
         raise ConfigError("the name selector needs articles whose lists hold some of their names and not others")
     lr = LogisticRegression(max_iter=2000).fit(np.array(x), np.array(y))

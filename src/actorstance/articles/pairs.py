@@ -95,18 +95,22 @@ def listed_pairs(pairs: list[Pair], names: Sequence[str]) -> list[Pair]:
     (:func:`.gold.names_match`: "Obama" is "Barack Obama", "the filibuster" is "filibuster"), except that a person
     must share the surname (:func:`.gold.same_surname`: "John Weaver" is not "John Kasich"). The other pairs are
     bystanders of the names studied: their rows would only be noise to the user."""
-    from .gold import names_match, same_surname
-
     memo: dict[tuple[str, bool], bool] = {}
 
     def listed(m: Mention) -> bool:
         person = m.label == "PERSON"
         if (m.canonical, person) not in memo:
-            memo[m.canonical, person] = any(names_match(m.canonical, n) and (not person or same_surname(m.canonical, n))
-                                            for n in names)
+            memo[m.canonical, person] = is_listed(m.canonical, person, names)
         return memo[m.canonical, person]
 
     return [p for p in pairs if listed(p.actor) and listed(p.target)]
+
+
+def is_listed(name: str, person: bool, names: Sequence[str]) -> bool:
+    """Whether ``name`` is one of ``names`` by :func:`listed_pairs`' rule (a person must also share the surname)."""
+    from .gold import names_match, same_surname
+
+    return any(names_match(name, n) and (not person or same_surname(name, n)) for n in names)
 
 
 def sentence_pairs(text: str, sentence: Sentence, actors: list[Mention], topics: list[Mention],
