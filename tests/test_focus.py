@@ -51,7 +51,9 @@ def test_the_selector_learns_the_listed_names_and_the_pipeline_keeps_the_pairs_b
     a, = pipeline.analyse([Article("new", NEW, "new")])
     p = selector.probabilities(a.mentions, a.sentences)
     assert min(p["Vera Holt"], p["Gil Soto"]) > 0.5 > max(p["Ken Ito"], p["Ada Byrne"])
-    assert selector.main_names(a.mentions, a.sentences) == sorted(["Vera Holt", "Gil Soto"], key=lambda c: -p[c])
+    assert selector.main_names(a.mentions, a.sentences) == sorted([(c, p[c]) for c in ("Vera Holt", "Gil Soto")],
+                                                                  key=lambda cp: -cp[1])
+    assert a.main_names == selector.main_names(a.mentions, a.sentences)
     assert a.pairs and {(x.actor.canonical, x.target.canonical) for x in a.pairs} <= {("Vera Holt", "Gil Soto"),
                                                                                       ("Gil Soto", "Vera Holt")}
     every, = ArticlePipeline(KeywordModel(), make_detector()).analyse([Article("new", NEW, "new")])
@@ -106,10 +108,17 @@ def test_cli_focus_keeps_rows_to_the_predicted_names_and_says_when_it_cannot(sel
     selector.save(model_dir)
     assert main(["predict", str(article), "--model", str(model_dir), "--focus", "--listed-only"]) == 2
     assert "give one" in capsys.readouterr().err
-    out = tmp_path / "rows.jsonl"
-    assert main(["predict", str(article), "--model", str(model_dir), "--focus", "--all-pairs", "-o", str(out)]) == 0
+    out, summary = tmp_path / "rows.jsonl", tmp_path / "summary.json"
+    assert main(["predict", str(article), "--model", str(model_dir), "--focus", "--all-pairs", "-o", str(out),
+                 "--summary", str(summary)]) == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows and {(r["actor"], r["target"]) for r in rows} <= {("Vera Holt", "Gil Soto"), ("Gil Soto", "Vera Holt")}
+    named, = json.loads(summary.read_text())["articles"]  # whom the article was read for, with how sure
+    assert [m["name"] for m in named["main_names"]] in (["Vera Holt", "Gil Soto"], ["Gil Soto", "Vera Holt"])
+    assert all(0.5 < m["probability"] <= 1 for m in named["main_names"])
+    assert main(["predict", str(article), "--model", str(model_dir), "--all-pairs", "-o", str(out),
+                 "--summary", str(summary)]) == 0
+    assert "main_names" not in json.loads(summary.read_text())["articles"][0]
     report = tmp_path / "report.json"
     assert main(["evaluate-articles", str(seesaw_root), "--split", "train", "--model", str(model_dir), "--focus",
                  "--out", str(report)]) == 0

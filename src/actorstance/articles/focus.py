@@ -83,10 +83,10 @@ class FocusSelector:
         return {c: sigmoid(self.intercept + sum(w * x for w, x in zip(self.coef, f)))
                 for c, f in name_features(mentions, sentences).items()}
 
-    def main_names(self, mentions: Sequence[Mention], sentences: Sequence[Sentence]) -> list[str]:
-        """The names the article is about, most probable first."""
+    def main_names(self, mentions: Sequence[Mention], sentences: Sequence[Sentence]) -> list[tuple[str, float]]:
+        """The names the article is about with their probabilities, most probable first."""
         p = self.probabilities(mentions, sentences)
-        return sorted((c for c in p if p[c] >= self.threshold), key=lambda c: -p[c])
+        return sorted(((c, q) for c, q in p.items() if q >= self.threshold), key=lambda cq: (-cq[1], cq[0]))
 
     def save(self, model_dir: str | Path) -> Path:
         """Into a saved model's directory, listed in its meta.json (so that loading checks it as the weights)."""

@@ -58,6 +58,7 @@ class Analysed:
     pairs: list[Pair]
     salient: Sequence = ()  # the article's main subjects, candidate targets of every sentence
     english: bool = True  # False: the text does not read as English (inputs.looks_english), so its rows are unreliable
+    main_names: list[tuple[str, float]] | None = None  # with a name selector (``focus``): the names kept, and how probable
 
 
 class ArticlePipeline:
@@ -185,15 +186,17 @@ class ArticlePipeline:
                                                               salient=salient, holders=holders,
                                                               instances=self.instances,
                                                               before=sentence_before(s, sentences))]
+        main_names = None
         if self.focus is not None:
-            pairs = listed_pairs(pairs, self.focus.main_names(actors + topics, sentences))
+            main_names = self.focus.main_names(actors + topics, sentences)
+            pairs = listed_pairs(pairs, [name for name, _ in main_names])
         elif self.listed_only:
             pairs = listed_pairs(pairs, article.listed or self.listed_names)
             self.timings.unlisted += not (article.listed or self.listed_names)
         self.timings.articles += 1
         self.timings.sentences += len(sentences)
         self.timings.pairs_n += len(pairs)
-        return Analysed(article, sentences, actors + topics, pairs, salient, looks_english(text))
+        return Analysed(article, sentences, actors + topics, pairs, salient, looks_english(text), main_names)
 
     def score(self, analysed: list[Analysed]) -> list[dict]:
         """One model call for all pairs of a chunk of articles."""

@@ -86,8 +86,9 @@ class Summary:
         self.not_english: list[str] = []  # ids of the articles read that do not read as English (set by write_rows)
         self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
 
-    def add(self, rows: Iterable[dict]) -> None:
-        """Rows of one or more complete articles."""
+    def add(self, rows: Iterable[dict], main_names: dict[str, list[tuple[str, float]]] | None = None) -> None:
+        """Rows of one or more complete articles; ``main_names``: article id -> the names ``--focus`` kept pairs
+        to, with their probabilities (listed in that article's summary, so a reader sees whom it was read for)."""
         articles: dict[str, dict] = {}
         for r in rows:
             art = articles.setdefault(r["article_id"], {"actors": {}, "pairs": {}})
@@ -95,7 +96,9 @@ class Summary:
                 scope["actors"].setdefault(r["actor"], _Stats()).add(r, self.keep)
                 scope["pairs"].setdefault((r["actor"], r["target"]), _Stats()).add(r, self.keep)
         for aid, art in articles.items():
-            self._spill.write(json.dumps({"article_id": aid, **self._scope(art)}, ensure_ascii=False) + "\n")
+            names = {} if main_names is None or aid not in main_names else \
+                {"main_names": [{"name": n, "probability": round(p, 4)} for n, p in main_names[aid]]}
+            self._spill.write(json.dumps({"article_id": aid, **names, **self._scope(art)}, ensure_ascii=False) + "\n")
             self.n_articles += 1
 
     @staticmethod

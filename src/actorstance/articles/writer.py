@@ -122,7 +122,7 @@ def write_rows(pipeline, articles, writer: RowSink, summary, all_pairs: bool = F
     for chunk, rows in pipeline.run_analysed(articles, progress, total):
         kept = rows if all_pairs else [r for r in rows if r["label"] != "neutral"]
         writer.write(kept)
-        summary.add(rows)
+        summary.add(rows, {a.article.id: a.main_names for a in chunk if a.main_names is not None})
         summary.not_english += [a.article.id for a in chunk if not a.english]
         n += len(kept)
     return n
