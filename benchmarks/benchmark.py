@@ -356,6 +356,10 @@ ARTICLE_ROWS = {
     "MiniLM trained on the listed pairs (`experiment=articles_listed`, one seed), with `--focus`": {
         "select": ["minilm-listed-focus-seesaw-train-select"], "valid": ["minilm-listed-focus-seesaw-valid"],
         "bundled": ["minilm-listed-focus-bundled"]},
+    "the two MPNet listed scorers (seeds 0 and 1) as one scorer (`--model SEED0 --model SEED1`: the mean of their probabilities), with "
+    "`--focus`": {
+        "select": ["mpnet-listed-ens2-focus-seesaw-train-select"], "valid": ["mpnet-listed-ens2-focus-seesaw-valid"],
+        "bundled": ["mpnet-listed-ens2-focus-bundled"]},
     "the recommended scorer, given the names studied (`--listed-only`: SEESAW's entity list of each article; bundled: "
     "`--actors data/articles/actors.json`)": {
         "select": ["minilm-mil-listed-seesaw-train-select", "minilm-mil-s1-listed-seesaw-train-select",

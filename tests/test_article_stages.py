@@ -900,7 +900,16 @@ def test_evaluate_articles_with_several_models_scores_their_mean(tmp_path, tiny_
             assert all(abs(ab[k] - (a[k] + b[k]) / 2) < 2e-4 for k in key)
     assert same_reading > len(rows["ab"]) / 2
     assert json.loads((tmp_path / "ab.json").read_text())["model"] == f"{tiny_tfidf_dir} + {other}"
-    capsys.readouterr()
+    # predict --model A --model B: the same ensemble on the same text gives the same rows
+    article, predicted = tmp_path / "article.txt", tmp_path / "predicted.jsonl"
+    article.write_text(" ".join(SENTENCES))
+    assert main(["predict", str(article), "--model", str(tiny_tfidf_dir), "--model", str(other), "--all-pairs",
+                 "-o", str(predicted)]) == 0
+    strip = lambda r: {k: v for k, v in r.items() if k != "article_id"}  # noqa: E731
+    assert [strip(json.loads(line)) for line in predicted.read_text().splitlines()] == [strip(r) for r in rows["ab"]]
+    assert main(["predict", str(article), "--model", str(tiny_tfidf_dir), "--model", str(other), "--engine", "ray",
+                 "--out-dir", str(tmp_path / "ray")]) == 2
+    assert "one --model" in capsys.readouterr().err
 
 
 def test_malformed_seesaw_files_are_named(tmp_path, capsys, tiny_tfidf_dir):

@@ -100,6 +100,14 @@ def _load_for_prediction(model_dir: Path, args):
                                flag=lambda name: "--" + name.replace("_", "-"), fp32=getattr(args, "fp32", False))
 
 
+def _load_models(model_dirs: list[Path], args):
+    """One model, or several as one scorer: the mean of their probabilities (``--model A --model B``)."""
+    from .models import MeanOfModels
+
+    members = [_load_for_prediction(d, args) for d in model_dirs]
+    return members[0] if len(members) == 1 else MeanOfModels(members)
+
+
 def cmd_predict(args) -> int:
     import shutil
 
@@ -160,13 +168,15 @@ def _predict(args, names: dict[str, str]) -> int:
         from .ray_engine import predict_ray
 
         _check_ray_args(args, paths, article_flags, names)
-        return predict_ray(args, resolve_model_dir(args.model), paths)
+        if len(args.model or ()) > 1:
+            raise ActorstanceError("--engine ray scores with one model: give one --model")
+        return predict_ray(args, resolve_model_dir(args.model[0] if args.model else None), paths)
     if args.out_dir or args.address or args.workers:
         raise ActorstanceError("--out-dir, --address and --workers go with --engine ray")
-    model_dir = resolve_model_dir(args.model)
-    model = _load_for_prediction(model_dir, args)
+    model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
+    model = _load_models(model_dirs, args)
     if all(article_flags):
-        return predict_articles(args, model, paths, names, _focus(model_dir, args))
+        return predict_articles(args, model, paths, names, _focus(model_dirs[0], args))
     from .articles.writer import RowWriter
 
     label_map, options = _label_map(args.label_map), _reader_options(args.option)
@@ -305,7 +315,7 @@ def cmd_evaluate_articles(args) -> int:
     from .articles.gold import read_bundled, read_seesaw
     from .articles.pipeline import ArticlePipeline
     from .errors import ActorstanceError, DataError
-    from .models import MeanOfModels, resolve_model_dir
+    from .models import resolve_model_dir
     from .output import write_text
 
     _check_writable(args.out)
@@ -320,8 +330,8 @@ def cmd_evaluate_articles(args) -> int:
     if not articles:
         raise DataError([f"{gold_dir}: no articles in {what}"])
     model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
-    members = [_load_for_prediction(d, args) for d in model_dirs]
-    model = members[0] if len(members) == 1 else MeanOfModels(members)
+    model = _load_models(model_dirs, args)
+    members = getattr(model, "models", [model])
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient,
                                      min_probability=args.min_probability, listed_only=args.listed_only,

@@ -78,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "their stances in articles: text files, folders of them, JSONL of {id, text}, "
                                    "or - (standard input).")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder of .txt articles, or - for standard input")
-    p.add_argument("--model", help=MODEL_HELP)
+    p.add_argument("--model", action="append", metavar="MODEL",
+                   help=MODEL_HELP + "; repeated (--model A --model B): the mean of their probabilities, an ensemble "
+                                     "as slow as its members together (--focus takes the first one's selector)")
     data_options(p)
     p.add_argument("-f", "--output-format", choices=["table", "jsonl", "csv", "parquet"],
                    help="default: from --out's extension, else table (parquet: article rows to a file, with pyarrow)")
