@@ -173,4 +173,30 @@ def test_the_listed_experiments_fit_the_selector_and_the_others_do_not():
 
     assert compose(["experiment=articles_listed"]).focus is True
     assert compose(["experiment=articles_listed_mpnet"]).focus is True
+    focus = compose(["experiment=articles_focus"])
+    assert focus.focus is True and all(d.options.focus_only and not d.options.get("listed_only")
+                                       for d in (focus.data.train[0], focus.data.dev[0], focus.data.test[0]))
     assert compose([]).focus is False and compose(["experiment=articles"]).focus is False
+
+
+def test_focus_only_trains_on_the_pairs_between_the_names_the_fit_stories_selector_predicts(seesaw_root):
+    """The seesaw option ``focus_only`` (experiment=articles_focus): the pairs --focus will hand the scorer, on the
+    training and the selection stories alike (the selector always from the fit stories)."""
+    pytest.importorskip("spacy")
+    from actorstance.articles.pairs import trained_on_listed_pairs
+    from actorstance.articles.seesaw import read_seesaw_candidates
+    from actorstance.errors import DataError
+
+    main = {part for people in PEOPLE for name in people[:2] for part in (name, name.split()[1])}  # as the text says
+    for part in ("fit", "select"):
+        every = [r.record for r in read_seesaw_candidates(seesaw_root, {"split": "train", "part": part})]
+        kept = [r.record for r in read_seesaw_candidates(seesaw_root, {"split": "train", "part": part,
+                                                                         "focus_only": True})]
+        assert kept and {(r["actor"], r["target"]) for r in kept} <= {(a, t) for a in main for t in main}
+        assert any(r["actor"] not in main or r["target"] not in main for r in every)  # the bystanders' pairs, gone
+    with pytest.raises(DataError, match="give one"):
+        list(read_seesaw_candidates(seesaw_root, {"split": "train", "focus_only": True, "listed_only": True}))
+    from types import SimpleNamespace
+
+    trained = SimpleNamespace(info={"config": {"data": {"train": [{"path": "x", "options": {"focus_only": True}}]}}})
+    assert trained_on_listed_pairs(trained)

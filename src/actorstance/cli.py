@@ -262,7 +262,8 @@ def notice_listed_model(model, listed_only: bool) -> None:
     from .articles.pairs import trained_on_listed_pairs
 
     if not listed_only and trained_on_listed_pairs(model):
-        print("notice: this model learned from the pairs between listed names only (experiment=articles_listed): "
+        print("notice: this model learned from the pairs between an article's main names only "
+              "(experiment=articles_listed or articles_focus): "
               "give the names with --actors FILE --listed-only, or let it pick each article's main names with --focus, or "
               "its other pairs will read as stances too often",
               file=sys.stderr)

@@ -73,8 +73,9 @@ def default_salient_holders(model) -> bool:
 def trained_on_listed_pairs(model) -> bool:
     """Whether the scorer learned from the pairs between listed names only (the ``seesaw`` option ``listed_only``,
     ``experiment=articles_listed``): its sense of how often a pair holds a stance is theirs, so it is meant for
-    ``--listed-only``."""
-    return _trained_with(model, "listed_only")
+    ``--listed-only``; or between the names a selector predicts (``focus_only``, ``experiment=articles_focus``),
+    meant for ``--focus``."""
+    return _trained_with(model, "listed_only") or _trained_with(model, "focus_only")
 
 
 def salient_mentions(mentions: list[Mention], n: int = SALIENT) -> list[Mention]:

@@ -16,7 +16,9 @@ sentence, as ``predict --salient N``; default ``pairs.SALIENT``), ``readings`` (
 mentions of its names, as prediction does: :func:`candidate_records`; default 1), ``salient_holders`` (the
 article's main actors also hold the pairs of sentences that name no person: :func:`.pairs.sentence_pairs`; a
 model trained so gets the same candidates when it predicts), ``listed_only`` (only the pairs between names of the
-article's entity list, as ``predict --listed-only`` keeps them to an actor file's: :func:`.pairs.listed_pairs`).
+article's entity list, as ``predict --listed-only`` keeps them to an actor file's: :func:`.pairs.listed_pairs`),
+``focus_only`` (only the pairs between the names a selector fitted on the fit stories' entity lists predicts, as
+``predict --focus`` keeps them: :func:`focus_selector`).
 The bundled layout (``NAME.txt`` + ``NAME.gold.jsonl``) is the
 format ``gold_articles`` (:func:`read_gold_article_candidates`), part of ``python train.py``'s
 default data.
@@ -156,7 +158,7 @@ def _check_options(path: Path, fmt: str, options: dict, known: tuple[str, ...]) 
     if unknown:
         raise DataError([f"{path}: {fmt}: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(known)}"])
     flags = {flag: options.get(flag, False) for flag in ("drop_uncertain", "drop_uncertain_holders", "salient_holders",
-                                                          "missed_gold", "listed_only") if flag in known}
+                                                          "missed_gold", "listed_only", "focus_only") if flag in known}
     for flag, value in flags.items():
         if not isinstance(value, bool):
             raise DataError([f"{path}: {fmt}: {flag}: expected true or false, got {value!r}"])
@@ -191,6 +193,21 @@ def _salient(path: Path, fmt: str, options: dict) -> int:
     return _whole(path, fmt, options, "salient", SALIENT)
 
 
+_SELECTORS: dict = {}
+
+
+def focus_selector(path: Path, detector):
+    """The name selector ``predict --focus`` gets from a run trained on this SEESAW folder: fitted on its fit stories'
+    entity lists (for training and selection pairs alike, so that both see the pairs prediction will); once a process."""
+    from .focus import fit_focus
+    from .pipeline import ArticlePipeline
+
+    key = (str(Path(path).resolve()), detector.name)
+    if key not in _SELECTORS:
+        _SELECTORS[key] = fit_focus(read_seesaw(path, "train", "fit"), ArticlePipeline(None, detector))
+    return _SELECTORS[key]
+
+
 def read_seesaw_candidates(path: Path, options: dict):
     """The ``seesaw`` data format: a SEESAW folder -> labeled candidate pairs (RawRow per pair)."""
     from ..data import RawRow
@@ -198,12 +215,19 @@ def read_seesaw_candidates(path: Path, options: dict):
     from .pipeline import ArticlePipeline
 
     known = ("split", "part", "ner", "neutral_rate", "hard_neutral_rate", "drop_uncertain", "drop_uncertain_holders",
-             "salient_holders", "missed_gold", "salient", "readings", "listed_only")
+             "salient_holders", "missed_gold", "salient", "readings", "listed_only", "focus_only")
     flags, rates = _check_options(path, "seesaw", options, known)
-    pipeline = ArticlePipeline(None, make_detector(options.get("ner") or "auto", warn=log.warning),
-                               salient=_salient(path, "seesaw", options), salient_holders=flags["salient_holders"],
+    if flags["listed_only"] and flags["focus_only"]:
+        from ..errors import DataError
+
+        raise DataError([f"{path}: seesaw: listed_only keeps the pairs to the annotators' names, focus_only to the "
+                         "predicted ones: give one"])
+    detector = make_detector(options.get("ner") or "auto", warn=log.warning)
+    pipeline = ArticlePipeline(None, detector, salient=_salient(path, "seesaw", options),
+                               salient_holders=flags["salient_holders"],
                                instances=_whole(path, "seesaw", options, "readings", 1, 1),
-                               listed_only=flags["listed_only"])
+                               listed_only=flags["listed_only"],
+                               focus=focus_selector(path, detector) if flags["focus_only"] else None)
     # default: a pair's first reading (prediction reads up to pairs.INSTANCES and keeps the most polar)
     articles = read_seesaw(path, options.get("split") or "train", options.get("part") or "all")
     for k, rec in enumerate(candidate_records(articles, pipeline, drop_uncertain=flags["drop_uncertain"],
