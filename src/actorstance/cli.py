@@ -316,7 +316,7 @@ def cmd_evaluate_articles(args) -> int:
     from .articles.gold import read_bundled, read_seesaw
     from .articles.pipeline import ArticlePipeline
     from .errors import ActorstanceError, DataError
-    from .models import resolve_model_dir
+    from .models import MeanOfModels, resolve_model_dir
     from .output import write_text
 
     _check_writable(args.out)
@@ -332,7 +332,7 @@ def cmd_evaluate_articles(args) -> int:
         raise DataError([f"{gold_dir}: no articles in {what}"])
     model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
     model = _load_models(model_dirs, args)
-    members = getattr(model, "models", [model])
+    members = model.models if isinstance(model, MeanOfModels) else [model]
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient,
                                      min_probability=args.min_probability, listed_only=args.listed_only,
