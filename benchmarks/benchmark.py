@@ -356,6 +356,9 @@ ARTICLE_ROWS = {
     "MiniLM trained on the listed pairs (`experiment=articles_listed`, one seed), with `--focus`": {
         "select": ["minilm-listed-focus-seesaw-train-select"], "valid": ["minilm-listed-focus-seesaw-valid"],
         "bundled": ["minilm-listed-focus-bundled"]},
+    "MiniLM trained on the pairs `--focus` keeps, `python train.py experiment=articles_focus seed=S`, with `--focus`": {
+        "select": ["minilm-focus-seesaw-train-select"], "valid": ["minilm-focus-seesaw-valid"],
+        "bundled": ["minilm-focus-bundled"]},
     "the two MPNet listed scorers (seeds 0 and 1) as one scorer (`--model SEED0 --model SEED1`: the mean of their probabilities), with "
     "`--focus`": {
         "select": ["mpnet-listed-ens2-focus-seesaw-train-select"], "valid": ["mpnet-listed-ens2-focus-seesaw-valid"],
