@@ -357,8 +357,10 @@ ARTICLE_ROWS = {
         "select": ["minilm-listed-focus-seesaw-train-select"], "valid": ["minilm-listed-focus-seesaw-valid"],
         "bundled": ["minilm-listed-focus-bundled"]},
     "MiniLM trained on the pairs `--focus` keeps, `python train.py experiment=articles_focus seed=S`, with `--focus`": {
-        "select": ["minilm-focus-seesaw-train-select"], "valid": ["minilm-focus-seesaw-valid"],
-        "bundled": ["minilm-focus-bundled"]},
+        "select": ["minilm-focus-seesaw-train-select", "minilm-focus-s1-seesaw-train-select",
+                   "minilm-focus-s2-seesaw-train-select"],
+        "valid": ["minilm-focus-seesaw-valid", "minilm-focus-s1-seesaw-valid", "minilm-focus-s2-seesaw-valid"],
+        "bundled": ["minilm-focus-bundled", "minilm-focus-s1-bundled", "minilm-focus-s2-bundled"]},
     "the two MPNet listed scorers (seeds 0 and 1) as one scorer (`--model SEED0 --model SEED1`: the mean of their probabilities), with "
     "`--focus`": {
         "select": ["mpnet-listed-ens2-focus-seesaw-train-select"], "valid": ["mpnet-listed-ens2-focus-seesaw-valid"],
