@@ -361,8 +361,8 @@ ARTICLE_ROWS = {
                    "minilm-focus-s2-seesaw-train-select"],
         "valid": ["minilm-focus-seesaw-valid", "minilm-focus-s1-seesaw-valid", "minilm-focus-s2-seesaw-valid"],
         "bundled": ["minilm-focus-bundled", "minilm-focus-s1-bundled", "minilm-focus-s2-bundled"]},
-    "the two MPNet listed scorers (seeds 0 and 1) as one scorer (`--model SEED0 --model SEED1`: the mean of their probabilities), with "
-    "`--focus`": {
+    "the two MPNet listed scorers (seeds 0 and 1) as one scorer (`--model SEED0 --model SEED1`: the mean of their "
+    "probabilities), with `--focus`": {
         "select": ["mpnet-listed-ens2-focus-seesaw-train-select"], "valid": ["mpnet-listed-ens2-focus-seesaw-valid"],
         "bundled": ["mpnet-listed-ens2-focus-bundled"]},
     "the recommended scorer, given the names studied (`--listed-only`: SEESAW's entity list of each article; bundled: "

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
-from run_record import ROOT, SHARED, machine
+from run_record import ROOT, SHARED, write_result
 
 OUT = ROOT / "benchmarks" / "results" / "articles_focus"
 BARS = (0.15, 0.2, 0.25, 0.3, 0.35)
@@ -73,13 +71,8 @@ def main() -> int:
                        "candidate_pairs": report["candidate_pairs"]})
         print(f"{name}: triple F1 {report['triples']['f1']:.3f} (P {report['triples']['precision']:.3f}, "
               f"R {report['triples']['recall']:.3f}), pair recall {report['stages']['pair_recall']:.3f}", flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    out = OUT / f"{args.name}-rules-select.json"
-    out.write_text(json.dumps({"name": args.name, "model": args.model, "gold": "SEESAW train (select)", "points": points,
-                               "command": "python benchmarks/focus_rules.py " + " ".join(sys.argv[1:]),
-                               "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                               "machine": machine()}, indent=1) + "\n")
-    print(f"written to {out.relative_to(ROOT)}")
+    write_result(OUT / f"{args.name}-rules-select.json", {"name": args.name, "model": args.model,
+                                                           "gold": "SEESAW train (select)", "points": points})
     return 0
 
 

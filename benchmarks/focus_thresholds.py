@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
-from run_record import ROOT, SHARED, machine
+from run_record import ROOT, SHARED, write_result
 
 OUT = ROOT / "benchmarks" / "results" / "articles_focus"
 
@@ -44,14 +42,9 @@ def main() -> int:
                        "candidate_pairs": report["candidate_pairs"]})
         print(f"bar {bar:g}: triple F1 {report['triples']['f1']:.3f} (P {report['triples']['precision']:.3f}, "
               f"R {report['triples']['recall']:.3f}), {report['candidate_pairs']} candidate pairs", flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    out = OUT / f"{args.name}-select.json"
-    out.write_text(json.dumps({"name": args.name, "model": args.model, "gold": "SEESAW train (select)",
-                               "int8_recheck": args.int8_recheck, "points": points,
-                               "command": "python benchmarks/focus_thresholds.py " + " ".join(sys.argv[1:]),
-                               "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                               "machine": machine()}, indent=1) + "\n")
-    print(f"written to {out.relative_to(ROOT)}")
+    write_result(OUT / f"{args.name}-select.json", {"name": args.name, "model": args.model,
+                                                     "gold": "SEESAW train (select)", "int8_recheck": args.int8_recheck,
+                                                     "points": points})
     return 0
 
 

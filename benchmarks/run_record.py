@@ -28,6 +28,21 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores{gpu}"
 
 
+def write_result(out: Path, result: dict) -> None:
+    """A benchmark's result file: ``result`` with the command that wrote it (this script and its arguments), when and
+    where."""
+    import json
+    import sys
+    from datetime import datetime, timezone
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = "python " + str(Path(sys.argv[0]).resolve().relative_to(ROOT)) + "".join(" " + a for a in sys.argv[1:])
+    out.write_text(json.dumps({**result, "command": command,
+                               "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                               "machine": machine()}, indent=1) + "\n")
+    print(f"written to {out.relative_to(ROOT)}")
+
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Where the public data is: ACTORSTANCE_SHARED_DATA, else ../shared/data beside the repository.
 SHARED = Path(os.environ.get("ACTORSTANCE_SHARED_DATA", ROOT.parent / "shared" / "data"))
