@@ -1126,7 +1126,7 @@ def test_a_scorer_trained_on_listed_pairs_says_so_when_used_without_listed_only(
     notice_listed_model(SimpleNamespace(info={}), listed_only=False)
     assert capsys.readouterr().err == ""
     notice_listed_model(listed, listed_only=False)
-    assert "learned from the pairs between listed names only" in capsys.readouterr().err
+    assert "learned from the pairs between an article's main names only" in capsys.readouterr().err
 
 
 def test_the_house_is_a_chamber_not_the_white_house(spacy_ner):
