@@ -910,6 +910,11 @@ def test_evaluate_articles_with_several_models_scores_their_mean(tmp_path, tiny_
     assert main(["predict", str(article), "--model", str(tiny_tfidf_dir), "--model", str(other), "--engine", "ray",
                  "--out-dir", str(tmp_path / "ray")]) == 2
     assert "one --model" in capsys.readouterr().err
+    pytest.importorskip("pandas")
+    import actorstance
+
+    frame = actorstance.analyze(" ".join(SENTENCES), [tiny_tfidf_dir, other], all_pairs=True).rows  # the same, in Python
+    assert [round(float(p), 4) for p in frame["p_supportive"]] == [r["p_supportive"] for r in rows["ab"]]
 
 
 def test_malformed_seesaw_files_are_named(tmp_path, capsys, tiny_tfidf_dir):

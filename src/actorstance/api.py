@@ -171,7 +171,7 @@ def as_articles(texts) -> list:
     return articles
 
 
-def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targets: list[str] | None = None,
+def analyze(texts, model: Model | str | Path | list | None = None, *, actors=None, targets: list[str] | None = None,
             all_pairs: bool = False, per_sentence: int | None = None, salient: int | None = None,
             min_probability: float = 0.0, ner: str = "auto", evidence: int = 3,
             listed_only: bool = False, focus: bool = False) -> Analysis:
@@ -181,7 +181,8 @@ def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targ
     ``{canonical: [aliases]}``; ``targets``: topics that replace the default targets;
     ``min_probability``: stances below it are reported neutral, as ``--min-probability``; ``listed_only``: only
     pairs between the names of ``actors`` and ``targets`` (or an article's own ``actors``), as ``--listed-only``;
-    ``focus``: only pairs between the names the model's selector predicts each article is about, as ``--focus``."""
+    ``focus``: only pairs between the names the model's selector predicts each article is about, as ``--focus``.
+    ``model`` may be a list: the mean of their probabilities (an ensemble, as ``predict --model A --model B``)."""
     _pandas()  # fail before the work if pandas is missing
     from .articles import ArticlePipeline
     from .articles.pipeline import PER_SENTENCE, ROW_COLUMNS
@@ -192,7 +193,7 @@ def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targ
                          "them or from targets), or each article its own as {\"text\": ..., \"actors\": [names]}")
     if listed_only and focus:
         raise ValueError("focus predicts the names to keep pairs to, listed_only takes them from you: give one")
-    model = model if isinstance(model, Model) else load(model)
+    model = _one_model(model)
     from .articles.focus import FocusSelector
 
     selector = None
@@ -207,6 +208,17 @@ def analyze(texts, model: Model | str | Path | None = None, *, actors=None, targ
     rows, full = analyze_rows(pipeline, articles, all_pairs, evidence)
     return Analysis(_pandas().DataFrame(rows, columns=ROW_COLUMNS), _summary_frame(full["corpus"]["pairs"], True),
                     _summary_frame(full["corpus"]["actors"], False), full)
+
+
+def _one_model(model) -> Model:
+    """A :class:`Model`, from a model, a path, or a list of them (the mean of their probabilities, an ensemble, as
+    ``predict --model A --model B``; its selector and path are the first one's)."""
+    if not isinstance(model, (list, tuple)):
+        return model if isinstance(model, Model) else load(model)
+    from .models import MeanOfModels
+
+    members = [_one_model(m) for m in model]
+    return members[0] if len(members) == 1 else Model(MeanOfModels([m.stance_model for m in members]), members[0].path)
 
 
 def analyze_rows(pipeline, articles, all_pairs: bool = False, evidence: int = 3) -> tuple[list[dict], dict]:
