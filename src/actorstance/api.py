@@ -215,10 +215,10 @@ def _one_model(model) -> Model:
     ``predict --model A --model B``; its selector and path are the first one's)."""
     if not isinstance(model, (list, tuple)):
         return model if isinstance(model, Model) else load(model)
-    from .models import MeanOfModels
+    from .models import one_scorer
 
     members = [_one_model(m) for m in model]
-    return members[0] if len(members) == 1 else Model(MeanOfModels([m.stance_model for m in members]), members[0].path)
+    return Model(one_scorer([m.stance_model for m in members]), members[0].path)
 
 
 def analyze_rows(pipeline, articles, all_pairs: bool = False, evidence: int = 3) -> tuple[list[dict], dict]:

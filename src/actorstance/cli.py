@@ -100,14 +100,6 @@ def _load_for_prediction(model_dir: Path, args):
                                flag=lambda name: "--" + name.replace("_", "-"), fp32=getattr(args, "fp32", False))
 
 
-def _load_models(model_dirs: list[Path], args):
-    """One model, or several as one scorer: the mean of their probabilities (``--model A --model B``)."""
-    from .models import MeanOfModels
-
-    members = [_load_for_prediction(d, args) for d in model_dirs]
-    return members[0] if len(members) == 1 else MeanOfModels(members)
-
-
 def cmd_predict(args) -> int:
     import shutil
 
@@ -143,7 +135,7 @@ def _predict(args, names: dict[str, str]) -> int:
     from .articles import is_article_input
     from .articles.inputs import has_own_lists
     from .errors import ActorstanceError
-    from .models import resolve_model_dir
+    from .models import one_scorer, resolve_model_dir
     from .output import format_from_path
 
     paths, article_flags = [], []
@@ -174,7 +166,7 @@ def _predict(args, names: dict[str, str]) -> int:
     if args.out_dir or args.address or args.workers:
         raise ActorstanceError("--out-dir, --address and --workers go with --engine ray")
     model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
-    model = _load_models(model_dirs, args)
+    model = one_scorer([_load_for_prediction(d, args) for d in model_dirs])
     if all(article_flags):
         return predict_articles(args, model, paths, names, _focus(model_dirs[0], args))
     from .articles.writer import RowWriter
@@ -316,7 +308,7 @@ def cmd_evaluate_articles(args) -> int:
     from .articles.gold import read_bundled, read_seesaw
     from .articles.pipeline import ArticlePipeline
     from .errors import ActorstanceError, DataError
-    from .models import MeanOfModels, resolve_model_dir
+    from .models import one_scorer, resolve_model_dir
     from .output import write_text
 
     _check_writable(args.out)
@@ -331,8 +323,8 @@ def cmd_evaluate_articles(args) -> int:
     if not articles:
         raise DataError([f"{gold_dir}: no articles in {what}"])
     model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
-    model = _load_models(model_dirs, args)
-    members = model.models if isinstance(model, MeanOfModels) else [model]
+    members = [_load_for_prediction(d, args) for d in model_dirs]
+    model = one_scorer(members)
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient,
                                      min_probability=args.min_probability, listed_only=args.listed_only,

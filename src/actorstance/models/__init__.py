@@ -85,6 +85,11 @@ class MeanOfModels:
                        axis=0).astype(np.float32)
 
 
+def one_scorer(models: list):
+    """The model itself, or several as one: their :class:`MeanOfModels` (an ensemble, ``--model A --model B``)."""
+    return models[0] if len(models) == 1 else MeanOfModels(models)
+
+
 def resolve_model_dir(path: str | Path | None = None) -> Path:
     """The model directory that ``path`` names: a model directory, a models folder holding
     ``LATEST``, or a ``LATEST`` file; without a path, ``models/LATEST`` in the working directory
