@@ -336,89 +336,53 @@ def render_headline(entries: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def reports(*stems: str) -> dict[str, list[str]]:
+    """The reports of runs scored on all three sets: ``articles_seesaw.py --name STEM`` wrote STEM-seesaw-train-select,
+    STEM-seesaw-valid and STEM-bundled."""
+    return {"select": [f"{s}-seesaw-train-select" for s in stems], "valid": [f"{s}-seesaw-valid" for s in stems],
+            "bundled": [f"{s}-bundled" for s in stems]}
+
+
 #: The article scorers the README reports, each with the evaluate-articles reports (file stems in
 #: benchmarks/results/articles/) that its cells average: SEESAW train's select part (which chose settings), SEESAW
 #: valid (reported, never chosen on) and the bundled articles.
 ARTICLE_ROWS = {
-    "MiniLM span scorer, `python train.py experiment=articles seed=S` (recommended)": {
-        "select": ["minilm-mil-cand23-seesaw-train-select", "minilm-mil-s1-cand23-seesaw-train-select",
-                   "minilm-mil-s2-seesaw-train-select"],
-        "valid": ["minilm-mil-cand23-seesaw-valid", "minilm-mil-s1-cand23-seesaw-valid", "minilm-mil-s2-seesaw-valid"],
-        "bundled": ["minilm-mil-cand23-bundled", "minilm-mil-s1-cand23-bundled", "minilm-mil-s2-bundled"]},
-    "from raw text too: MPNet trained on the listed pairs (`experiment=articles_listed_mpnet`), with "
-    "`--focus` (only the pairs between the names its selector predicts each article is about)": {
-        "select": ["mpnet-listed-focus-seesaw-train-select", "mpnet-listed-s1-focus-seesaw-train-select"],
-        "valid": ["mpnet-listed-focus-seesaw-valid", "mpnet-listed-s1-focus-seesaw-valid"],
-        "bundled": ["mpnet-listed-focus-bundled", "mpnet-listed-s1-focus-bundled"]},
-    "MiniLM taught by it (`experiment=articles_listed_distilled`, one seed), with `--focus`": {
-        "select": ["minilm-listed-distilled-focus-seesaw-train-select"],
-        "valid": ["minilm-listed-distilled-focus-seesaw-valid"], "bundled": ["minilm-listed-distilled-focus-bundled"]},
-    "MiniLM trained on the listed pairs (`experiment=articles_listed`, one seed), with `--focus`": {
-        "select": ["minilm-listed-focus-seesaw-train-select"], "valid": ["minilm-listed-focus-seesaw-valid"],
-        "bundled": ["minilm-listed-focus-bundled"]},
-    "MiniLM trained on the pairs `--focus` keeps, `python train.py experiment=articles_focus seed=S`, with `--focus`": {
-        "select": ["minilm-focus-seesaw-train-select", "minilm-focus-s1-seesaw-train-select",
-                   "minilm-focus-s2-seesaw-train-select"],
-        "valid": ["minilm-focus-seesaw-valid", "minilm-focus-s1-seesaw-valid", "minilm-focus-s2-seesaw-valid"],
-        "bundled": ["minilm-focus-bundled", "minilm-focus-s1-bundled", "minilm-focus-s2-bundled"]},
-    "the two MPNet listed scorers (seeds 0 and 1) as one scorer (`--model SEED0 --model SEED1`: the mean of their "
-    "probabilities), with `--focus`": {
-        "select": ["mpnet-listed-ens2-focus-seesaw-train-select"], "valid": ["mpnet-listed-ens2-focus-seesaw-valid"],
-        "bundled": ["mpnet-listed-ens2-focus-bundled"]},
-    "the recommended scorer, given the names studied (`--listed-only`: SEESAW's entity list of each article; bundled: "
-    "`--actors data/articles/actors.json`)": {
-        "select": ["minilm-mil-listed-seesaw-train-select", "minilm-mil-s1-listed-seesaw-train-select",
-                   "minilm-mil-s2-listed-seesaw-train-select"],
-        "valid": ["minilm-mil-listed-seesaw-valid", "minilm-mil-s1-listed-seesaw-valid", "minilm-mil-s2-listed-seesaw-valid"],
-        "bundled": ["minilm-mil-listed-bundled", "minilm-mil-s1-listed-bundled", "minilm-mil-s2-listed-bundled"]},
+    "MiniLM span scorer, `python train.py experiment=articles seed=S` (recommended)":
+        reports("minilm-mil-cand23", "minilm-mil-s1-cand23", "minilm-mil-s2"),
+    "from raw text too: MPNet trained on the listed pairs (`experiment=articles_listed_mpnet`), with `--focus` "
+    "(only the pairs between the names its selector predicts each article is about)":
+        reports("mpnet-listed-focus", "mpnet-listed-s1-focus"),
+    "MiniLM taught by it (`experiment=articles_listed_distilled`, one seed), with `--focus`":
+        reports("minilm-listed-distilled-focus"),
+    "MiniLM trained on the listed pairs (`experiment=articles_listed`, one seed), with `--focus`": reports("minilm-listed-focus"),
+    "MiniLM trained on the pairs `--focus` keeps, `python train.py experiment=articles_focus seed=S`, with "
+    "`--focus`": reports("minilm-focus", "minilm-focus-s1", "minilm-focus-s2"),
+    "the two MPNet listed scorers (seeds 0 and 1) as one scorer (`--model SEED0 --model SEED1`: the mean of "
+    "their probabilities), with `--focus`": reports("mpnet-listed-ens2-focus"),
+    "the recommended scorer, given the names studied (`--listed-only`: SEESAW's entity list of each article; "
+    "bundled: `--actors data/articles/actors.json`)":
+        reports("minilm-mil-listed", "minilm-mil-s1-listed", "minilm-mil-s2-listed"),
     "trained on those pairs, `python train.py experiment=articles_listed seed=S` (stances weighed by "
-    "`model.class_weight: sqrt`, NewsMTSC's train split beside SEESAW's), with `--listed-only`": {
-        "select": ["minilm-listed-newsmtsc-seesaw-train-select", "minilm-listed-newsmtsc-s1-seesaw-train-select",
-                   "minilm-listed-newsmtsc-s2-seesaw-train-select"],
-        "valid": ["minilm-listed-newsmtsc-seesaw-valid", "minilm-listed-newsmtsc-s1-seesaw-valid",
-                  "minilm-listed-newsmtsc-s2-seesaw-valid"],
-        "bundled": ["minilm-listed-newsmtsc-bundled", "minilm-listed-newsmtsc-s1-bundled",
-                    "minilm-listed-newsmtsc-s2-bundled"]},
-    "MPNet trained on those pairs on 2 CPU cores, `python train.py experiment=articles_listed_mpnet seed=S` (SEESAW's "
-    "pairs and the bundled sentences only), with `--listed-only`, int8 without fp32 rechecks": {
-        "select": ["mpnet-listed-recheck0-seesaw-train-select", "mpnet-listed-s1-seesaw-train-select"],
-        "valid": ["mpnet-listed-recheck0-seesaw-valid", "mpnet-listed-s1-seesaw-valid"],
-        "bundled": ["mpnet-listed-recheck0-bundled", "mpnet-listed-s1-bundled"]},
+    "`model.class_weight: sqrt`, NewsMTSC's train split beside SEESAW's), with `--listed-only`":
+        reports("minilm-listed-newsmtsc", "minilm-listed-newsmtsc-s1", "minilm-listed-newsmtsc-s2"),
+    "MPNet trained on those pairs on 2 CPU cores, `python train.py experiment=articles_listed_mpnet seed=S` "
+    "(SEESAW's pairs and the bundled sentences only), with `--listed-only`, int8 without fp32 rechecks":
+        reports("mpnet-listed-recheck0", "mpnet-listed-s1"),
     "MiniLM taught by that MPNet scorer, `python train.py experiment=articles_listed_distilled "
-    "model.distill_from=TEACHER` (one seed), with `--listed-only`": {
-        "select": ["minilm-listed-distilled-seesaw-train-select"], "valid": ["minilm-listed-distilled-seesaw-valid"],
-        "bundled": ["minilm-listed-distilled-bundled"]},
-    "`experiment=articles_listed` without NewsMTSC, with `--listed-only`": {
-        "select": ["minilm-listed-cw-seesaw-train-select", "minilm-listed-cw-s1-seesaw-train-select",
-                   "minilm-listed-cw-s2-seesaw-train-select"],
-        "valid": ["minilm-listed-cw-seesaw-valid", "minilm-listed-cw-s1-seesaw-valid", "minilm-listed-cw-s2-seesaw-valid"],
-        "bundled": ["minilm-listed-cw-bundled", "minilm-listed-cw-s1-bundled", "minilm-listed-cw-s2-bundled"]},
-    "the same without NewsMTSC nor class weights (`model.class_weight=null`), with `--listed-only`": {
-        "select": ["minilm-listed-seesaw-train-select", "minilm-listed-s1-seesaw-train-select",
-                   "minilm-listed-s2-seesaw-train-select"],
-        "valid": ["minilm-listed-seesaw-valid", "minilm-listed-s1-seesaw-valid", "minilm-listed-s2-seesaw-valid"],
-        "bundled": ["minilm-listed-bundled", "minilm-listed-s1-bundled", "minilm-listed-s2-bundled"]},
-    "the recommended recipe with NewsMTSC's train split beside its data (one seed)": {
-        "select": ["minilm-mil-newsmtsc-seesaw-train-select"], "valid": ["minilm-mil-newsmtsc-seesaw-valid"],
-        "bundled": ["minilm-mil-newsmtsc-bundled"]},
-    "the recommended recipe with `'+data.train.0.options.drop_uncertain_holders=true'`": {
-        "select": ["minilm-mil-dh-seesaw-train-select", "minilm-mil-dh-s1-seesaw-train-select"],
-        "valid": ["minilm-mil-dh-seesaw-valid", "minilm-mil-dh-s1-seesaw-valid"],
-        "bundled": ["minilm-mil-dh-bundled", "minilm-mil-dh-s1-bundled"]},
-    "the recommended recipe with `model.class_weight=sqrt` (stances weigh more in the loss)": {
-        "select": ["minilm-mil-cw-seesaw-train-select", "minilm-mil-cw-s1-seesaw-train-select"],
-        "valid": ["minilm-mil-cw-seesaw-valid", "minilm-mil-cw-s1-seesaw-valid"],
-        "bundled": ["minilm-mil-cw-bundled", "minilm-mil-cw-s1-bundled"]},
-    "tfidf, `experiment=articles_tfidf`": {
-        "select": ["tfidf-articles-cand23-seesaw-train-select"], "valid": ["tfidf-articles-cand23-seesaw-valid"],
-        "bundled": ["tfidf-articles-cand23-bundled"]},
-    "the same with `--listed-only`": {
-        "select": ["tfidf-articles-cand23-listed-seesaw-train-select"],
-        "valid": ["tfidf-articles-cand23-listed-seesaw-valid"], "bundled": ["tfidf-articles-cand23-listed-bundled"]},
+    "model.distill_from=TEACHER` (one seed), with `--listed-only`": reports("minilm-listed-distilled"),
+    "`experiment=articles_listed` without NewsMTSC, with `--listed-only`":
+        reports("minilm-listed-cw", "minilm-listed-cw-s1", "minilm-listed-cw-s2"),
+    "the same without NewsMTSC nor class weights (`model.class_weight=null`), with `--listed-only`":
+        reports("minilm-listed", "minilm-listed-s1", "minilm-listed-s2"),
+    "the recommended recipe with NewsMTSC's train split beside its data (one seed)": reports("minilm-mil-newsmtsc"),
+    "the recommended recipe with `'+data.train.0.options.drop_uncertain_holders=true'`":
+        reports("minilm-mil-dh", "minilm-mil-dh-s1"),
+    "the recommended recipe with `model.class_weight=sqrt` (stances weigh more in the loss)":
+        reports("minilm-mil-cw", "minilm-mil-cw-s1"),
+    "tfidf, `experiment=articles_tfidf`": reports("tfidf-articles-cand23"),
+    "the same with `--listed-only`": reports("tfidf-articles-cand23-listed"),
     "tfidf trained on the listed pairs (`experiment=articles_tfidf '+data.train.0.options.listed_only=true' "
-    "'+data.dev.0.options.listed_only=true'`), with `--listed-only`": {
-        "select": ["tfidf-articles-listed-seesaw-train-select"], "valid": ["tfidf-articles-listed-seesaw-valid"],
-        "bundled": ["tfidf-articles-listed-bundled"]},
+    "'+data.dev.0.options.listed_only=true'`), with `--listed-only`": reports("tfidf-articles-listed"),
     "MiniLM taught by nine MiniLM runs, `experiment=articles_distilled` (earlier recipe and candidates)": {
         "select": ["minilm-ens9-distilled-salient0-seesaw-train-select"],
         "valid": ["minilm-ens9-distilled-salient0-seesaw-valid", "minilm-ens9-distilled-s1-salient0-seesaw-valid",
