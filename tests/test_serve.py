@@ -371,6 +371,23 @@ def test_serve_command_checks_before_serving(capsys, tmp_path):
     assert "expected a number of seconds > 0" in capsys.readouterr().err
 
 
+def test_serve_takes_several_models_as_one(monkeypatch, model, tiny_tfidf_dir):
+    """serve --model A --model B: the mean of their probabilities, as predict gives it, named in /healthz."""
+    import uvicorn
+
+    served = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.update(app=app))
+    d = str(tiny_tfidf_dir)
+    assert main(["serve", "--model", d, "--model", d, "--ner", "rules"]) == 0
+    records = plain(tiny_records()[:3])
+    with TestClient(served["app"]) as c:
+        h = c.get("/healthz").json()
+        assert h["family"] == "ensemble" and h["model"] == f"{d} + {d}"
+        got = c.post("/v1/records", json={"records": records}).json()["predictions"]
+    expected = model.predict_proba(records)
+    assert [r["p_supportive"] for r in got] == pytest.approx([float(p[0]) for p in expected], abs=1e-4)
+
+
 def test_importing_actorstance_does_not_import_fastapi():
     code = "import sys, actorstance, actorstance.cli; sys.exit('fastapi' in sys.modules or 'uvicorn' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={"PYTHONPATH": str(ROOT / "src")}).returncode == 0

@@ -369,7 +369,7 @@ def cmd_serve(args) -> int:
     import ipaddress
 
     from .errors import ActorstanceError
-    from .models import resolve_model_dir
+    from .models import one_scorer, resolve_model_dir
 
     try:
         import uvicorn
@@ -378,11 +378,12 @@ def cmd_serve(args) -> int:
     except ImportError as exc:
         raise ActorstanceError(f"serve needs FastAPI, uvicorn and fastapi-offline ({exc.name} is missing): "
                                "pip install 'actorstance[serve]'") from None
-    model_dir = resolve_model_dir(args.model)
-    model = _load_for_prediction(model_dir, args)
+    model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
+    model = one_scorer([_load_for_prediction(d, args) for d in model_dirs])
+    model_dir = model_dirs[0] if len(model_dirs) == 1 else " + ".join(map(str, model_dirs))
     limits = Limits(max_body_kb=args.max_body_kb, max_sentences=args.max_sentences, timeout_s=args.timeout_s)
     app = create_app(model, model_dir, limits, ner=args.ner, actors=args.actors, listed_only=args.listed_only,
-                     focus=_focus(model_dir, args))
+                     focus=_focus(model_dirs[0], args))
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:

@@ -209,7 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Load a model once and serve POST /v1/records, POST /v1/articles, GET /healthz, "
                                    "the API docs at /docs and a web page at / (pip install 'actorstance[serve]'). "
                                    "Requests carry data only; the model and limits are set here.")
-    p.add_argument("--model", help=MODEL_HELP)
+    p.add_argument("--model", action="append", metavar="MODEL",
+                   help=MODEL_HELP + "; repeated (--model A --model B): the mean of their probabilities, as predict")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_count, default=8000, help="port (default 8000)")
     p.add_argument("--int8", action="store_true", help="transformer models: predict with the int8 ONNX copy")
