@@ -357,6 +357,8 @@ ARTICLE_ROWS = {
     "MiniLM trained on the listed pairs (`experiment=articles_listed`, one seed), with `--focus`": reports("minilm-listed-focus"),
     "MiniLM trained on the pairs `--focus` keeps, `python train.py experiment=articles_focus seed=S`, with "
     "`--focus`": reports("minilm-focus", "minilm-focus-s1", "minilm-focus-s2"),
+    "MPNet trained on the pairs `--focus` keeps, `python train.py experiment=articles_focus_mpnet seed=S` (one seed), "
+    "with `--focus`, int8 without fp32 rechecks": reports("mpnet-focus"),
     "the two MPNet listed scorers (seeds 0 and 1) as one scorer (`--model SEED0 --model SEED1`: the mean of "
     "their probabilities), with `--focus`": reports("mpnet-listed-ens2-focus"),
     "the recommended scorer, given the names studied (`--listed-only`: SEESAW's entity list of each article; "
