@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from .cli_parser import build_parser
 
@@ -91,6 +92,16 @@ def prediction_rows(model, ds, proba=None) -> list[dict]:
     return rows
 
 
+def _load_scorer(args) -> tuple[list[Path], Any]:
+    """The ``--model`` directories (``models/LATEST`` without one) and their models as one scorer: the model itself,
+    or several as the mean of their probabilities (``models.one_scorer``). One rule for predict, evaluate-articles
+    and serve."""
+    from .models import one_scorer, resolve_model_dir
+
+    model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
+    return model_dirs, one_scorer([_load_for_prediction(d, args) for d in model_dirs])
+
+
 def _load_for_prediction(model_dir: Path, args):
     """The model, switched to ONNX Runtime where ``--onnx``/``--int8`` ask for it (kept off its int8 copy
     with ``--fp32``)."""
@@ -135,7 +146,7 @@ def _predict(args, names: dict[str, str]) -> int:
     from .articles import is_article_input
     from .articles.inputs import has_own_lists
     from .errors import ActorstanceError
-    from .models import one_scorer, resolve_model_dir
+    from .models import resolve_model_dir
     from .output import format_from_path
 
     paths, article_flags = [], []
@@ -165,8 +176,7 @@ def _predict(args, names: dict[str, str]) -> int:
         return predict_ray(args, resolve_model_dir(args.model[0] if args.model else None), paths)
     if args.out_dir or args.address or args.workers:
         raise ActorstanceError("--out-dir, --address and --workers go with --engine ray")
-    model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
-    model = one_scorer([_load_for_prediction(d, args) for d in model_dirs])
+    model_dirs, model = _load_scorer(args)
     if all(article_flags):
         return predict_articles(args, model, paths, names, _focus(model_dirs[0], args))
     from .articles.writer import RowWriter
@@ -308,7 +318,6 @@ def cmd_evaluate_articles(args) -> int:
     from .articles.gold import read_bundled, read_seesaw
     from .articles.pipeline import ArticlePipeline
     from .errors import ActorstanceError, DataError
-    from .models import one_scorer, resolve_model_dir
     from .output import write_text
 
     _check_writable(args.out)
@@ -322,9 +331,8 @@ def cmd_evaluate_articles(args) -> int:
                          "NAME.txt with NAME.gold.jsonl"])
     if not articles:
         raise DataError([f"{gold_dir}: no articles in {what}"])
-    model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
-    members = [_load_for_prediction(d, args) for d in model_dirs]
-    model = one_scorer(members)
+    model_dirs, model = _load_scorer(args)
+    members = getattr(model, "models", [model])  # an ensemble's members, or the model itself
     pipeline = ArticlePipeline.build(model, ner=args.ner, ner_processes=args.ner_processes, actors=args.actors,
                                      chunk_articles=args.chunk, per_sentence=args.per_sentence, salient=args.salient,
                                      min_probability=args.min_probability, listed_only=args.listed_only,
@@ -369,7 +377,6 @@ def cmd_serve(args) -> int:
     import ipaddress
 
     from .errors import ActorstanceError
-    from .models import one_scorer, resolve_model_dir
 
     try:
         import uvicorn
@@ -378,8 +385,7 @@ def cmd_serve(args) -> int:
     except ImportError as exc:
         raise ActorstanceError(f"serve needs FastAPI, uvicorn and fastapi-offline ({exc.name} is missing): "
                                "pip install 'actorstance[serve]'") from None
-    model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
-    model = one_scorer([_load_for_prediction(d, args) for d in model_dirs])
+    model_dirs, model = _load_scorer(args)
     model_dir = model_dirs[0] if len(model_dirs) == 1 else " + ".join(map(str, model_dirs))
     limits = Limits(max_body_kb=args.max_body_kb, max_sentences=args.max_sentences, timeout_s=args.timeout_s)
     app = create_app(model, model_dir, limits, ner=args.ner, actors=args.actors, listed_only=args.listed_only,
