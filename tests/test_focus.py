@@ -3,6 +3,7 @@ model and checked like its weights, and the pairs kept to them; on hand-made art
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -86,6 +87,38 @@ def test_the_selector_is_saved_with_the_model_and_checked_like_its_weights(selec
     attach_file(model_dir, FILE, json.dumps({"format": "actorstance-focus/1", "coef": [1.0]}))
     with pytest.raises(ModelLoadError, match=f"{FILE}: not a name selector"):
         FocusSelector.load(model_dir)
+    attach_file(model_dir, FILE, json.dumps({"format": "actorstance-focus/2", "coef": [1.0]}))
+    with pytest.raises(ModelLoadError, match=f"{FILE}: not a name selector"):
+        FocusSelector.load(model_dir)
+    older = dataclasses.replace(selector, coef=selector.coef[:-2], names=None)  # the first format: no name priors
+    older.save(model_dir)
+    assert json.loads((model_dir / FILE).read_text())["format"] == "actorstance-focus/1"
+    assert FocusSelector.load(model_dir) == older
+
+
+def test_a_name_the_other_stories_mention_but_never_list_is_less_likely_kept(tmp_path):
+    """The name prior: "Jo Reed" writes every fit story and is never listed, so in a new story she is less likely one
+    of its names than an unknown writer in her place; a story's own articles do not count toward its names' priors."""
+    pytest.importorskip("spacy")
+    from actorstance.articles.focus import fit_focus
+    from actorstance.articles.gold import read_seesaw
+
+    def reported(main, other, by1, by2, writer):
+        return [s + f" {writer} reported." for s in story(main, other, by1, by2)[:2]] + story(main, other, by1, by2)[2:]
+
+    root = tmp_path / "seesaw"
+    for k, (main, other, by1, by2) in enumerate(PEOPLE):
+        write_seesaw(root, reported(main, other, by1, by2, "Jo Reed"), [(0, main, "POS", other)], split="train",
+                     story=f"{700 + k}", entities=(main, other))
+    fitted = fit_focus(read_seesaw(root, "train"), ArticlePipeline(None, make_detector()))
+    assert fitted.names["jo reed"] == (0, len(PEOPLE)) and fitted.names["ruth okafor"] == (1, 1)
+
+    def probability(writer):
+        a, = ArticlePipeline(None, make_detector()).analyse(
+            [Article("new", " ".join(reported("Vera Holt", "Gil Soto", "Ken Ito", "Ada Byrne", writer)), "new")])
+        return fitted.probabilities(a.mentions, a.sentences)[writer]
+
+    assert probability("Jo Reed") < probability("Kim Ng")
 
 
 def test_a_run_without_seesaw_data_cannot_fit_a_selector(tmp_path):
