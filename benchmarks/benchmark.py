@@ -350,15 +350,18 @@ ARTICLE_ROWS = {
     "MiniLM span scorer, `python train.py experiment=articles seed=S` (recommended)":
         reports("minilm-mil-cand23", "minilm-mil-s1-cand23", "minilm-mil-s2"),
     "from raw text too: MPNet trained on the listed pairs (`experiment=articles_listed_mpnet`), with `--focus` "
-    "(only the pairs between the names its selector predicts each article is about)":
+    "(only the pairs between the names its selector predicts each article is about; the first selector, bar 0.25)":
         reports("mpnet-listed-focus", "mpnet-listed-s1-focus"),
+    "the same scorers with the selector of name priors (how often the other fit stories list a name they mention; "
+    "bar 0.3; `benchmarks/fit_focus.py`)": reports("mpnet-listed-prior-focus", "mpnet-listed-s1-prior-focus"),
     "MiniLM taught by it (`experiment=articles_listed_distilled`, one seed), with `--focus`":
         reports("minilm-listed-distilled-focus"),
     "MiniLM trained on the listed pairs (`experiment=articles_listed`, one seed), with `--focus`": reports("minilm-listed-focus"),
     "MiniLM trained on the pairs `--focus` keeps, `python train.py experiment=articles_focus seed=S`, with "
     "`--focus`": reports("minilm-focus", "minilm-focus-s1", "minilm-focus-s2"),
     "MPNet trained on the pairs `--focus` keeps, `python train.py experiment=articles_focus_mpnet seed=S` (one seed), "
-    "with `--focus`, int8 without fp32 rechecks": reports("mpnet-focus"),
+    "with `--focus`, int8 without fp32 rechecks (trained and scored with the first selector)": reports("mpnet-focus"),
+    "the same scorer with the selector of name priors": reports("mpnet-focus-prior"),
     "the two MPNet listed scorers (seeds 0 and 1) as one scorer (`--model SEED0 --model SEED1`: the mean of "
     "their probabilities), with `--focus`": reports("mpnet-listed-ens2-focus"),
     "the recommended scorer, given the names studied (`--listed-only`: SEESAW's entity list of each article; "
