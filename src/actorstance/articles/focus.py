@@ -37,28 +37,15 @@ _KINDS = ("name", "group", "reference", "topic")
 FEATURES = ("log_mentions", "log_sentences", "sentence_share", "first_position", "in_first_sentence",
             "in_first_three", "log_speaker", "log_rank", "inverse_rank", "log_names", "words") + \
     tuple(f"kind_{k}" for k in _KINDS) + tuple(f"label_{x}" for x in _LABELS)
-#: From the fit articles that mention the name: the log-odds that they list it (smoothed toward one in five) and how many;
-#: the same for the names that share a word with it ("Senate Republicans": "republicans"), lowest and highest odds.
-PRIOR_FEATURES = ("name_prior_logit", "log_name_seen", "word_prior_logit_min", "word_prior_logit_max", "log_word_seen_max")
+#: From the fit articles that mention the name: the log-odds that they list it (smoothed toward one in five) and how many.
+PRIOR_FEATURES = ("name_prior_logit", "log_name_seen")
 _PRIOR_LISTED, _PRIOR_SEEN = 1.0, 5.0
-Counts = dict[str, tuple[int, int]]  # key -> (fit articles listing it, fit articles mentioning it)
 
 
-def prior_features(name: str, names: Counts, words: Counts, minus: tuple[Counts, Counts] = ({}, {})) -> list[float]:
-    """:data:`PRIOR_FEATURES` of a name (its :func:`name_key`), from the counts less ``minus`` (its own story's)."""
-    def counted(table: Counts, own: Counts, key: str) -> tuple[int, int]:
-        (listed, seen), (own_listed, own_seen) = table.get(key, (0, 0)), own.get(key, (0, 0))
-        return listed - own_listed, seen - own_seen
-
-    def logit(listed: int, seen: int) -> float:
-        p = (listed + _PRIOR_LISTED) / (seen + _PRIOR_SEEN)
-        return math.log(p / (1 - p))
-
-    listed, seen = counted(names, minus[0], name)
-    by_word = [counted(words, minus[1], w) for w in name.split()] or [(0, 0)]
-    word_logits = [logit(*c) for c in by_word]
-    return [logit(listed, seen), math.log1p(seen), min(word_logits), max(word_logits),
-            max(math.log1p(w_seen) for _, w_seen in by_word)]
+def prior_features(listed: int, seen: int) -> list[float]:
+    """:data:`PRIOR_FEATURES` of a name the fit articles mention ``seen`` times and list ``listed`` times of those."""
+    p = (listed + _PRIOR_LISTED) / (seen + _PRIOR_SEEN)
+    return [math.log(p / (1 - p)), math.log1p(seen)]
 
 
 def name_key(name: str) -> str:
@@ -97,21 +84,20 @@ def name_features(mentions: Sequence[Mention], sentences: Sequence[Sentence]) ->
 
 @dataclass
 class FocusSelector:
-    """Logistic regression weights over :data:`FEATURES` (and :data:`PRIOR_FEATURES` when ``names`` and ``words`` are
-    given) and the probability above which a name is kept."""
+    """Logistic regression weights over :data:`FEATURES` (and :data:`PRIOR_FEATURES` when ``names`` is given) and the
+    probability above which a name is kept."""
 
     coef: list[float]
     intercept: float
     threshold: float = THRESHOLD
     info: dict | None = None  # what it was fitted on, and how well it finds the listed names there
-    names: Counts | None = None  # name_key -> (fit articles listing it, fit articles mentioning it)
-    words: Counts | None = None  # a word of name keys -> (fit articles' names with it listed, all of them)
+    names: dict[str, tuple[int, int]] | None = None  # name_key -> (fit articles listing it, fit articles mentioning it)
 
     def features(self, mentions: Sequence[Mention], sentences: Sequence[Sentence]) -> dict[str, list[float]]:
         base = name_features(mentions, sentences)
-        if self.names is None or self.words is None:
+        if self.names is None:
             return base
-        return {c: f + prior_features(name_key(c), self.names, self.words) for c, f in base.items()}
+        return {c: f + prior_features(*self.names.get(name_key(c), (0, 0))) for c, f in base.items()}
 
     def probabilities(self, mentions: Sequence[Mention], sentences: Sequence[Sentence]) -> dict[str, float]:
         def sigmoid(z: float) -> float:
@@ -130,11 +116,11 @@ class FocusSelector:
         from ..models.base import attach_file
 
         features = list(FEATURES) + (list(PRIOR_FEATURES) if self.names is not None else [])
-        priors = {"format": FORMAT, "names": dict(sorted(self.names.items())), "words": dict(sorted(self.words.items()))} \
-            if self.names is not None and self.words is not None else {"format": "actorstance-focus/1"}
-        return attach_file(model_dir, FILE, json.dumps({"features": features, "coef": self.coef,
+        names = None if self.names is None else {k: list(v) for k, v in sorted(self.names.items())}
+        return attach_file(model_dir, FILE, json.dumps({"format": FORMAT if names is not None else "actorstance-focus/1",
+                                                        "features": features, "coef": self.coef,
                                                         "intercept": self.intercept, "threshold": self.threshold,
-                                                        "info": self.info or {}, **priors}) + "\n")
+                                                        "info": self.info or {}, "names": names}) + "\n")
 
     @classmethod
     def load(cls, model_dir: str | Path) -> "FocusSelector":
@@ -148,10 +134,8 @@ class FocusSelector:
             features = list(FEATURES) + (list(PRIOR_FEATURES) if priors else [])
             if d.get("format") not in (FORMAT, "actorstance-focus/1") or d.get("features") != features:
                 raise ValueError(f"expected format {FORMAT} with the features {', '.join(features)}")
-            names, words = ([{str(k): (int(v[0]), int(v[1])) for k, v in d[table].items()} for table in ("names", "words")]
-                            if priors else (None, None))
-            sel = cls([float(w) for w in d["coef"]], float(d["intercept"]), float(d["threshold"]), d.get("info"), names,
-                      words)
+            names = {str(k): (int(v[0]), int(v[1])) for k, v in d["names"].items()} if priors else None
+            sel = cls([float(w) for w in d["coef"]], float(d["intercept"]), float(d["threshold"]), d.get("info"), names)
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise ModelLoadError(f"{path}: not a name selector this version reads ({exc})") from None
         if len(sel.coef) != len(features) or not 0.0 <= sel.threshold <= 1.0:
@@ -178,14 +162,15 @@ def fit_focus(gold_articles: Iterable, pipeline, threshold: float = THRESHOLD) -
         for c, f in name_features(analysed.mentions, analysed.sentences).items():
             rows.append((g.group or g.id, name_key(c), f,
                          is_listed(c, labels[c].most_common(1)[0][0] == "PERSON", listed)))
+    names = _name_counts((name, positive) for _, name, _, positive in rows)
     stories: dict[str, list[tuple[str, bool]]] = {}
     for story, name, _, positive in rows:
         stories.setdefault(story, []).append((name, positive))
-    names, words = _counts((name, positive) for _, name, _, positive in rows)
-    own = {story: _counts(named) for story, named in stories.items()}
+    by_story = {story: _name_counts(named) for story, named in stories.items()}
     x, y = [], []
     for story, name, f, positive in rows:
-        x.append(f + prior_features(name, names, words, own[story]))
+        (n_listed, n_seen), (own_listed, own_seen) = names[name], by_story[story][name]
+        x.append(f + prior_features(n_listed - own_listed, n_seen - own_seen))
         y.append(positive)
     if len(set(y)) < 2:
         raise ConfigError("the name selector needs articles whose lists hold some of their names and not others")
@@ -195,19 +180,17 @@ def fit_focus(gold_articles: Iterable, pipeline, threshold: float = THRESHOLD) -
     info = {"articles": len(golds), "names": len(y), "listed": int(yy.sum()),
             "kept_precision": round(float((p & yy).sum() / max(1, p.sum())), 4),
             "kept_recall": round(float((p & yy).sum() / max(1, yy.sum())), 4)}
-    return FocusSelector([float(w) for w in lr.coef_[0]], float(lr.intercept_[0]), threshold, info, names, words)
+    return FocusSelector([float(w) for w in lr.coef_[0]], float(lr.intercept_[0]), threshold, info, names)
 
 
-def _counts(named: Iterable[tuple[str, bool]]) -> tuple[Counts, Counts]:
-    """(names, words) :data:`Counts` from one (name_key, listed there) per article and name."""
+def _name_counts(named: Iterable[tuple[str, bool]]) -> dict[str, tuple[int, int]]:
+    """name_key -> (articles listing it, articles mentioning it), from one (name, listed) per article and name."""
     listed: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     for name, is_listed_there in named:
-        for key in [name] + [" " + w for w in set(name.split())]:
-            seen[key] += 1
-            listed[key] += is_listed_there
-    names = {k: (listed[k], seen[k]) for k in seen if not k.startswith(" ")}
-    return names, {k[1:]: (listed[k], seen[k]) for k in seen if k.startswith(" ")}
+        seen[name] += 1
+        listed[name] += is_listed_there
+    return {name: (listed[name], seen[name]) for name in seen}
 
 
 def fit_for_run(data_cfg, base_dir=None, threshold: float = THRESHOLD) -> FocusSelector:
