@@ -907,9 +907,6 @@ def test_evaluate_articles_with_several_models_scores_their_mean(tmp_path, tiny_
                  "-o", str(predicted)]) == 0
     strip = lambda r: {k: v for k, v in r.items() if k != "article_id"}  # noqa: E731
     assert [strip(json.loads(line)) for line in predicted.read_text().splitlines()] == [strip(r) for r in rows["ab"]]
-    assert main(["predict", str(article), "--model", str(tiny_tfidf_dir), "--model", str(other), "--engine", "ray",
-                 "--out-dir", str(tmp_path / "ray")]) == 2
-    assert "one --model" in capsys.readouterr().err
     pytest.importorskip("pandas")
     import actorstance
 

@@ -101,6 +101,33 @@ def test_rows_and_summary_equal_the_plain_command(tmp_path, tiny_tfidf_dir, loca
 
 
 @pytest.mark.slow
+def test_several_models_score_as_one_as_in_the_plain_command(tmp_path, tiny_tfidf_dir, local_ray, capsys):
+    """--model A --model B: each worker loads both and scores their mean, as the plain command does."""
+    from pathlib import Path
+
+    from conftest import tiny_records
+
+    from actorstance.data import RawRow, to_dataset, validate_rows
+    from actorstance.models.tfidf import TfidfStanceModel
+
+    other = tmp_path / "other"
+    TfidfStanceModel(seed=1).fit(to_dataset(validate_rows([RawRow(i + 1, r) for i, r in enumerate(tiny_records()[::2])],
+                                                          Path("half.jsonl")))).save(other)
+    write_shard(tmp_path / "a.jsonl", "a")
+    both = ["--model", tiny_tfidf_dir, "--model", other, "--ner", "rules", "--all-pairs"]
+    code, _, err = run(capsys, "predict", tmp_path / "a.jsonl", *both, "--engine", "ray", "--workers", "1",
+                       "--out-dir", tmp_path / "out")
+    assert code == 0, err
+    code, _, err = run(capsys, "predict", tmp_path / "a.jsonl", *both, "-f", "jsonl", "-o", tmp_path / "plain.jsonl")
+    assert code == 0, err
+    ray_rows = read_rows(tmp_path / "out" / "a.rows.jsonl")
+    assert ray_rows and ray_rows == read_rows(tmp_path / "plain.jsonl")
+    code, _, err = run(capsys, "predict", tmp_path / "a.jsonl", "--model", tiny_tfidf_dir, "--ner", "rules",
+                       "--all-pairs", "--engine", "ray", "--workers", "1", "--out-dir", tmp_path / "out")
+    assert code == 2 and "other settings (model differ" in err  # one model is not the ensemble: no resume across them
+
+
+@pytest.mark.slow
 def test_a_killed_run_resumes_without_losing_or_repeating_articles(tmp_path, tiny_tfidf_dir, local_ray, capsys):
     shards, out = tmp_path / "shards", tmp_path / "out"
     shards.mkdir()

@@ -171,9 +171,7 @@ def _predict(args, names: dict[str, str]) -> int:
         from .ray_engine import predict_ray
 
         _check_ray_args(args, paths, article_flags, names)
-        if len(args.model or ()) > 1:
-            raise ActorstanceError("--engine ray scores with one model: give one --model")
-        return predict_ray(args, resolve_model_dir(args.model[0] if args.model else None), paths)
+        return predict_ray(args, [resolve_model_dir(m) for m in (args.model or [None])], paths)
     if args.out_dir or args.address or args.workers:
         raise ActorstanceError("--out-dir, --address and --workers go with --engine ray")
     model_dirs, model = _load_scorer(args)

@@ -1,11 +1,12 @@
 """``actorstance predict --engine ray``: the article pipeline over shards, in Ray actors.
 
-Each actor loads the model (shipped once through Ray's object store, so workers need no copy
-of ``models/``) and the mention detector (spaCy) once, then predicts whole shards with
-:func:`~actorstance.articles.shards.run_shard`, writing each shard's files under ``--out-dir``
-itself; the driver only schedules, keeps the progress bar, and at the end writes the manifest
-and merges the shards' summaries. Shards already done (see :mod:`.articles.shards`) are
-skipped, so a killed run resumes where it stopped. Ray is imported only here, and only when the
+Each actor loads the model, or the models of an ensemble (``--model A --model B``; shipped once
+through Ray's object store, so workers need no copy of ``models/``), and the mention detector
+(spaCy) once, then predicts whole shards with :func:`~actorstance.articles.shards.run_shard`,
+writing each shard's files under ``--out-dir`` itself; the driver only schedules, keeps the
+progress bar, and at the end writes the manifest and merges the shards' summaries. Shards
+already done (see :mod:`.articles.shards`) are skipped, so a killed run resumes where it
+stopped. Ray is imported only here, and only when the
 engine is asked for (pip install 'actorstance[distributed]').
 """
 
@@ -34,26 +35,30 @@ def _ray():
 
 
 class ShardWorker:
-    """A Ray actor: the model and detector, loaded once, then one shard per call."""
+    """A Ray actor: the model (several as one, as ``predict --model A --model B``) and detector, loaded once, then one
+    shard per call."""
 
-    def __init__(self, model_files: dict[str, bytes], model_name: str, options: dict):
+    def __init__(self, models: list[tuple[str, dict[str, bytes]]], options: dict):
         from .articles import ArticlePipeline
-        from .models import load_for_prediction
+        from .models import load_for_prediction, one_scorer
 
         from .atomic import temp_dir
 
         self.error, self.tmp = None, str(temp_dir(None, "actorstance-model", "actorstance-*.tmp-*"))
         try:
-            model_dir = Path(self.tmp) / model_name
-            for rel, data in model_files.items():
-                (model_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-                (model_dir / rel).write_bytes(data)
-            model = load_for_prediction(model_dir, options["onnx"], options["int8"], options["int8_recheck"],
-                                        flag=lambda name: "--" + name.replace("_", "-"), fp32=options["fp32"])
+            model_dirs, loaded = [], []
+            for k, (model_name, model_files) in enumerate(models):
+                model_dir = Path(self.tmp) / str(k) / model_name
+                for rel, data in model_files.items():
+                    (model_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (model_dir / rel).write_bytes(data)
+                model_dirs.append(model_dir)
+                loaded.append(load_for_prediction(model_dir, options["onnx"], options["int8"], options["int8_recheck"],
+                                                  flag=lambda name: "--" + name.replace("_", "-"), fp32=options["fp32"]))
             from .articles.focus import FocusSelector
 
-            focus = FocusSelector.load(model_dir) if options["focus"] else None
-            self.pipeline = ArticlePipeline.build(model, **options["pipeline"], focus=focus)
+            focus = FocusSelector.load(model_dirs[0]) if options["focus"] else None  # the first model's, as predict's
+            self.pipeline = ArticlePipeline.build(one_scorer(loaded), **options["pipeline"], focus=focus)
         except ActorstanceError as exc:  # reported by the driver in one line
             self.error = str(exc)
 
@@ -80,13 +85,16 @@ def _model_files(model_dir: Path) -> dict[str, bytes]:
     return {str(f.relative_to(model_dir)): f.read_bytes() for f in sorted(model_dir.rglob("*")) if f.is_file()}
 
 
-def settings_of(args, model_files: dict[str, bytes]) -> dict:
-    """What decides the rows: a rerun resumes only under the same settings (the model by content)."""
+def settings_of(args, models: list[tuple[str, dict[str, bytes]]]) -> dict:
+    """What decides the rows: a rerun resumes only under the same settings (the models by content, in order)."""
     import hashlib
 
     h = hashlib.sha256()
-    for rel, data in model_files.items():
-        h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    for k, (_, model_files) in enumerate(models):
+        if k:  # one model hashes as before ensembles were taken
+            h.update(b"\1next model\0")
+        for rel, data in model_files.items():
+            h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
 
     def file_digest(path):
         return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path and Path(path).is_file() else path
@@ -98,7 +106,7 @@ def settings_of(args, model_files: dict[str, bytes]) -> dict:
             "format": args.output_format}
 
 
-def predict_ray(args, model_dir: Path, inputs: list[Path]) -> int:
+def predict_ray(args, model_dirs: list[Path], inputs: list[Path]) -> int:
     """Shards in, one rows file per shard out; the manifest and the summary at the end. Exit 2
     if any article or shard could not be read or predicted (the others are still written)."""
     from .articles.inputs import count_articles
@@ -113,8 +121,8 @@ def predict_ray(args, model_dir: Path, inputs: list[Path]) -> int:
 
         row_schema()  # pyarrow is there
     shards = list_shards(inputs)
-    model_files = _model_files(model_dir)
-    settings = settings_of(args, model_files)
+    models = [(d.name, _model_files(d)) for d in model_dirs]
+    settings = settings_of(args, models)
     records: dict[str, dict] = {}
     for shard in shards:
         record = completed(shard, out_dir, fmt, settings)
@@ -132,7 +140,7 @@ def predict_ray(args, model_dir: Path, inputs: list[Path]) -> int:
     if todo:
         _ray()  # missing: say so before anything is written
         out_dir.mkdir(parents=True, exist_ok=True)
-        _run_on_ray(args, model_dir.name, model_files, todo, out_dir, settings, records, failures, bar)
+        _run_on_ray(args, models, todo, out_dir, settings, records, failures, bar)
     if bar is not None:
         bar.close()
 
@@ -168,7 +176,7 @@ def predict_ray(args, model_dir: Path, inputs: list[Path]) -> int:
     return 0
 
 
-def _run_on_ray(args, model_name, model_files, todo, out_dir, settings, records, failures, bar) -> None:
+def _run_on_ray(args, models, todo, out_dir, settings, records, failures, bar) -> None:
     """Start (or join) Ray, keep every actor busy with one shard at a time until none is left."""
     import logging
 
@@ -187,11 +195,11 @@ def _run_on_ray(args, model_name, model_files, todo, out_dir, settings, records,
                                 "topics": args.target, "topics_file": args.targets, "chunk_articles": args.chunk,
                                 "per_sentence": args.per_sentence, "salient": args.salient,
                                 "min_probability": args.min_probability, "listed_only": args.listed_only}}
-        model_ref = ray.put(model_files)
+        model_ref = ray.put(models)
         Worker = ray.remote(num_cpus=1)(ShardWorker)
 
         def start():
-            return Worker.remote(model_ref, model_name, options)
+            return Worker.remote(model_ref, options)
 
         actors = [start() for _ in range(min(n_workers, len(todo)))]
         try:
