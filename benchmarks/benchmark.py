@@ -362,6 +362,8 @@ ARTICLE_ROWS = {
     "MPNet trained on the pairs `--focus` keeps, `python train.py experiment=articles_focus_mpnet seed=S` (one seed), "
     "with `--focus`, int8 without fp32 rechecks (trained and scored with the first selector)": reports("mpnet-focus"),
     "the same scorer with the selector of name priors": reports("mpnet-focus-prior"),
+    "`experiment=articles_focus_mpnet` as it now trains: on the pairs the selector of name priors keeps (one seed), "
+    "with `--focus`": reports("mpnet-focus2"),
     "the two MPNet listed scorers (seeds 0 and 1) as one scorer (`--model SEED0 --model SEED1`: the mean of "
     "their probabilities), with `--focus`": reports("mpnet-listed-ens2-focus"),
     "the recommended scorer, given the names studied (`--listed-only`: SEESAW's entity list of each article; "
