@@ -27,7 +27,8 @@ from .mentions import Mention
 from .segmentation import Sentence
 
 FILE = "focus.json"
-FORMAT = "actorstance-focus/2"  # /1: no name priors (still read)
+FORMAT = "actorstance-focus/2"
+FORMAT_WITHOUT_PRIORS = "actorstance-focus/1"  # selectors saved before the name priors: still read
 #: Names of at least this probability are kept. Chosen on SEESAW's select stories (benchmarks/focus_thresholds.py,
 #: benchmarks/results/articles_focus/*-prior-select.json), triple F1 at 0.25 / 0.3 / 0.35 with the name priors:
 #: MPNet listed scorer 0.239 / 0.245 / 0.235, MPNet focus scorer 0.230 / 0.241 / 0.232, MiniLM focus 0.219 / 0.221 / 0.216.
@@ -117,7 +118,7 @@ class FocusSelector:
 
         features = list(FEATURES) + (list(PRIOR_FEATURES) if self.names is not None else [])
         names = None if self.names is None else {k: list(v) for k, v in sorted(self.names.items())}
-        return attach_file(model_dir, FILE, json.dumps({"format": FORMAT if names is not None else "actorstance-focus/1",
+        return attach_file(model_dir, FILE, json.dumps({"format": FORMAT if names is not None else FORMAT_WITHOUT_PRIORS,
                                                         "features": features, "coef": self.coef,
                                                         "intercept": self.intercept, "threshold": self.threshold,
                                                         "info": self.info or {}, "names": names}) + "\n")
@@ -132,7 +133,7 @@ class FocusSelector:
             d = json.loads(path.read_text(encoding="utf-8"))
             priors = d.get("format") == FORMAT
             features = list(FEATURES) + (list(PRIOR_FEATURES) if priors else [])
-            if d.get("format") not in (FORMAT, "actorstance-focus/1") or d.get("features") != features:
+            if d.get("format") not in (FORMAT, FORMAT_WITHOUT_PRIORS) or d.get("features") != features:
                 raise ValueError(f"expected format {FORMAT} with the features {', '.join(features)}")
             names = {str(k): (int(v[0]), int(v[1])) for k, v in d["names"].items()} if priors else None
             sel = cls([float(w) for w in d["coef"]], float(d["intercept"]), float(d["threshold"]), d.get("info"), names)
