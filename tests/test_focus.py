@@ -98,7 +98,7 @@ def test_the_selector_is_saved_with_the_model_and_checked_like_its_weights(selec
 
 def test_a_name_the_other_stories_mention_but_never_list_is_less_likely_kept(tmp_path):
     """The name prior: "Jo Reed" writes every fit story and is never listed, so in a new story she is less likely one
-    of its names than an unknown writer in her place; a story's own articles do not count toward its names' priors."""
+    of its names than an unknown writer in her place."""
     pytest.importorskip("spacy")
     from actorstance.articles.focus import fit_focus
     from actorstance.articles.gold import read_seesaw
