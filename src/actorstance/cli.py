@@ -92,13 +92,20 @@ def prediction_rows(model, ds, proba=None) -> list[dict]:
     return rows
 
 
-def _load_scorer(args) -> tuple[list[Path], Any]:
-    """The ``--model`` directories (``models/LATEST`` without one) and their models as one scorer: the model itself,
-    or several as the mean of their probabilities (``models.one_scorer``). One rule for predict, evaluate-articles
-    and serve."""
-    from .models import one_scorer, resolve_model_dir
+def _model_dirs(args) -> list[Path]:
+    """The ``--model`` directories (``models/LATEST`` without one)."""
+    from .models import resolve_model_dir
 
-    model_dirs = [resolve_model_dir(m) for m in (args.model or [None])]
+    return [resolve_model_dir(m) for m in (args.model or [None])]
+
+
+def _load_scorer(args) -> tuple[list[Path], Any]:
+    """The ``--model`` directories and their models as one scorer: the model itself, or several as the mean of their
+    probabilities (``models.one_scorer``). One rule for predict, evaluate-articles and serve (``--engine ray`` loads
+    the same in each worker)."""
+    from .models import one_scorer
+
+    model_dirs = _model_dirs(args)
     return model_dirs, one_scorer([_load_for_prediction(d, args) for d in model_dirs])
 
 
@@ -146,7 +153,6 @@ def _predict(args, names: dict[str, str]) -> int:
     from .articles import is_article_input
     from .articles.inputs import has_own_lists
     from .errors import ActorstanceError
-    from .models import resolve_model_dir
     from .output import format_from_path
 
     paths, article_flags = [], []
@@ -171,7 +177,7 @@ def _predict(args, names: dict[str, str]) -> int:
         from .ray_engine import predict_ray
 
         _check_ray_args(args, paths, article_flags, names)
-        return predict_ray(args, [resolve_model_dir(m) for m in (args.model or [None])], paths)
+        return predict_ray(args, _model_dirs(args), paths)
     if args.out_dir or args.address or args.workers:
         raise ActorstanceError("--out-dir, --address and --workers go with --engine ray")
     model_dirs, model = _load_scorer(args)
